@@ -1,0 +1,250 @@
+import { BootstrapDataSource } from './data-source/bootstrap.js';
+import type { DataSink, DataSource } from './data-source/data-source.js';
+import { Emitter } from './emitter.js';
+import {
+  applyPatch,
+  type Context,
+  changedFlags,
+  createStore,
+  EMPTY_STORE,
+  type EvaluationDetail,
+  errorDetail,
+  evaluate,
+  evaluateAll,
+  type FlagStore,
+  type JsonValue,
+  type SdkPatch,
+  type SdkPayload,
+} from './engine/index.js';
+
+/** Where the SDK writes what it wants a human to know. Never receives a secret. */
+export interface Logger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RingflagOptions {
+  /** The environment's server SDK key (`rf_srv_…`). Required unless `offline`. */
+  sdkKey?: string;
+  /** The Ringflag server, e.g. `http://127.0.0.1:4280`. */
+  baseUrl?: string;
+  /** Never connect; serve `bootstrap` (or every flag's default when there is none). */
+  offline?: boolean;
+  /** Flag data to start from: an SDK payload object or the path of a JSON file holding one. */
+  bootstrap?: SdkPayload | string;
+  /** Replaces the built-in data source (tests, custom transports). */
+  dataSource?: DataSource;
+  logger?: Logger;
+}
+
+/** The events of a {@link Ringflag} client. */
+export interface RingflagEvents extends Record<string, unknown> {
+  /** Flag data arrived for the first time. */
+  ready: { revision: number };
+  /** A flag's evaluation may have changed (one event per flag key). */
+  change: { key: string; revision: number };
+  /** Something went wrong; the client keeps serving the last known values. */
+  error: Error;
+}
+
+/** Widens a literal default (`false`, `'blue'`) to its type, so `variation` returns `boolean`, `string`. */
+export type Widen<T> = T extends boolean
+  ? boolean
+  : T extends string
+    ? string
+    : T extends number
+      ? number
+      : T;
+
+const consoleLogger: Logger = {
+  warn: (message) => console.warn(`[ringflag] ${message}`),
+  error: (message) => console.error(`[ringflag] ${message}`),
+};
+
+/**
+ * The Ringflag server-side SDK: holds the environment's rules in memory and evaluates locally, so a
+ * flag check is a function call, not a network round trip.
+ *
+ * @example
+ * const flags = new Ringflag({ offline: true, bootstrap: './flags.json' });
+ * await flags.ready();
+ * if (flags.isEnabled('new-checkout', { key: 'user-1', groups: ['beta'] })) showNewCheckout();
+ */
+export class Ringflag {
+  private store: FlagStore = EMPTY_STORE;
+  private initialized = false;
+  private closed = false;
+  private fatal: Error | null = null;
+  private readonly events: Emitter<RingflagEvents>;
+  private readonly source: DataSource;
+  private readonly logger: Logger;
+  private readonly readyPromise: Promise<void>;
+  private settleReady!: (error?: Error) => void;
+
+  constructor(options: RingflagOptions = {}) {
+    this.logger = options.logger ?? consoleLogger;
+    this.events = new Emitter((error) => this.logger.error(`an event handler threw: ${String(error)}`));
+    this.readyPromise = new Promise<void>((resolve, reject) => {
+      this.settleReady = (error) => (error ? reject(error) : resolve());
+    });
+    // An unobserved rejection must not crash the host; callers see it through ready().
+    this.readyPromise.catch(() => {});
+    this.source = options.dataSource ?? defaultDataSource(options);
+    this.source.start(this.sink());
+  }
+
+  /**
+   * Resolves once flag data arrived; rejects when the source gave up (a bad key, an unreadable
+   * bootstrap file) or when `timeoutMs` passes first. Evaluations before then return defaults.
+   */
+  ready(options: { timeoutMs?: number } = {}): Promise<void> {
+    const { timeoutMs } = options;
+    if (timeoutMs === undefined || this.initialized) return this.readyPromise;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Ringflag did not become ready within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      timer.unref?.();
+      this.readyPromise.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Whether the client has flag data. */
+  get isReady(): boolean {
+    return this.initialized;
+  }
+
+  /** The revision of the data in memory (0 before any). */
+  get revision(): number {
+    return this.store.revision;
+  }
+
+  /**
+   * Whether a boolean flag is on for this context; `false` when the flag is missing, not boolean or
+   * the client has no data yet.
+   */
+  isEnabled(flagKey: string, context: Context): boolean {
+    if (!this.initialized) return false;
+    return evaluate(flagKey, context, this.store, false).value;
+  }
+
+  /**
+   * The flag's value for this context, or `defaultValue` when it cannot be evaluated. The default's
+   * type selects the flag kind: a boolean, string or number default for those kinds, an object or
+   * array for JSON flags.
+   *
+   * @example
+   * const backend = flags.variation('checkout-backend', { key: 'user-1' }, 'blue'); // string
+   */
+  variation<T extends JsonValue>(flagKey: string, context: Context, defaultValue: T): Widen<T> {
+    return this.variationDetail(flagKey, context, defaultValue).value;
+  }
+
+  /** Like {@link variation}, with the variation id and the reason (DESIGN §3). */
+  variationDetail<T extends JsonValue>(
+    flagKey: string,
+    context: Context,
+    defaultValue: T,
+  ): EvaluationDetail<Widen<T>> {
+    const fallback = defaultValue as Widen<T>;
+    if (!this.initialized) return errorDetail(fallback, 'CLIENT_NOT_READY');
+    return evaluate(flagKey, context, this.store, fallback as Widen<T> & JsonValue) as EvaluationDetail<
+      Widen<T>
+    >;
+  }
+
+  /** Every flag's value for this context (malformed flags are left out). */
+  allFlags(context: Context): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = {};
+    const details = evaluateAll(context, this.store);
+    for (const key in details) {
+      const detail = details[key] as EvaluationDetail<JsonValue | null>;
+      if (detail.reason.kind !== 'ERROR') out[key] = detail.value as JsonValue;
+    }
+    return out;
+  }
+
+  /** Every flag's result for this context, with variation ids and reasons. */
+  allFlagsDetail(context: Context): Record<string, EvaluationDetail<JsonValue | null>> {
+    return evaluateAll(context, this.store);
+  }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on<E extends keyof RingflagEvents>(event: E, handler: (payload: RingflagEvents[E]) => void): () => void {
+    return this.events.on(event, handler);
+  }
+
+  off<E extends keyof RingflagEvents>(event: E, handler: (payload: RingflagEvents[E]) => void): void {
+    this.events.off(event, handler);
+  }
+
+  /** Stops the data source and releases every handle; the process can exit afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.source.close();
+    this.events.clear();
+    if (!this.initialized)
+      this.settleReady(this.fatal ?? new Error('Ringflag client was closed before it was ready'));
+  }
+
+  private sink(): DataSink {
+    return {
+      init: (payload) => {
+        if (this.closed) return;
+        const previous = this.store;
+        this.store = createStore(payload);
+        this.becomeReady();
+        if (previous !== EMPTY_STORE) this.emitChanges(changedFlags(previous, this.store));
+      },
+      patch: (patch: SdkPatch) => {
+        if (this.closed) return;
+        const { store, changed } = applyPatch(this.store, patch);
+        this.store = store;
+        this.emitChanges(changed);
+      },
+      error: (error, fatal) => {
+        if (this.closed) return;
+        if (fatal) {
+          this.fatal = error;
+          if (!this.initialized) this.settleReady(error);
+        }
+        this.logger.error(error.message);
+        this.events.emit('error', error);
+      },
+    };
+  }
+
+  private becomeReady(): void {
+    if (this.initialized) return;
+    this.initialized = true;
+    this.settleReady();
+    this.events.emit('ready', { revision: this.store.revision });
+  }
+
+  private emitChanges(keys: readonly string[]): void {
+    const revision = this.store.revision;
+    for (const key of keys) this.events.emit('change', { key, revision });
+  }
+}
+
+function defaultDataSource(options: RingflagOptions): DataSource {
+  if (options.offline) {
+    return options.bootstrap === undefined
+      ? new BootstrapDataSource({ revision: 0, flags: {}, segments: {} })
+      : new BootstrapDataSource(options.bootstrap);
+  }
+  throw new TypeError(
+    'Ringflag: pass { offline: true, bootstrap } or a dataSource; streaming from a server needs sdkKey and baseUrl',
+  );
+}
