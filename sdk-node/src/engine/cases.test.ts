@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createStore, type EvaluationDetail, evaluate, type JsonValue, type SdkPayload } from './index.js';
+import {
+  type Context,
+  createStore,
+  type EvaluationDetail,
+  evaluate,
+  type JsonValue,
+  type SdkPayload,
+} from './index.js';
 
 interface CaseFile {
   payload: SdkPayload;
-  cases: { name: string; flag: string; context: Record<string, unknown>; default: JsonValue; expect: EvaluationDetail }[];
+  cases: {
+    name: string;
+    flag: string;
+    context: Context;
+    default: JsonValue;
+    expect: EvaluationDetail;
+  }[];
 }
 
 const file = JSON.parse(

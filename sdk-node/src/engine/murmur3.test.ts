@@ -40,21 +40,17 @@ describe('murmur3_x86_32', () => {
         h = (h << 13) | (h >>> 19);
         h = (Math.imul(h, 5) + 0xe6546b64) | 0;
       }
-      let k = 0;
       const tail = blocks * 4;
-      switch (bytes.length & 3) {
-        // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur3 tail
-        case 3:
-          k ^= (bytes[tail + 2] as number) << 16;
-        // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur3 tail
-        case 2:
-          k ^= (bytes[tail + 1] as number) << 8;
-        case 1:
-          k ^= bytes[tail] as number;
-          k = Math.imul(k, 0xcc9e2d51);
-          k = (k << 15) | (k >>> 17);
-          k = Math.imul(k, 0x1b873593);
-          h ^= k;
+      const rest = bytes.length & 3;
+      if (rest > 0) {
+        let k = 0;
+        if (rest === 3) k ^= (bytes[tail + 2] as number) << 16;
+        if (rest >= 2) k ^= (bytes[tail + 1] as number) << 8;
+        k ^= bytes[tail] as number;
+        k = Math.imul(k, 0xcc9e2d51);
+        k = (k << 15) | (k >>> 17);
+        k = Math.imul(k, 0x1b873593);
+        h ^= k;
       }
       h ^= bytes.length;
       h ^= h >>> 16;
@@ -64,7 +60,21 @@ describe('murmur3_x86_32', () => {
       h ^= h >>> 16;
       return h >>> 0;
     };
-    for (const input of ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'é', 'ü€', '😀', 'a😀b', '\ud800x', 'x\udc00', '日本語テキスト']) {
+    for (const input of [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'abcde',
+      'é',
+      'ü€',
+      '😀',
+      'a😀b',
+      '\ud800x',
+      'x\udc00',
+      '日本語テキスト',
+    ]) {
       expect(murmur3(input), JSON.stringify(input)).toBe(reference(input));
     }
   });

@@ -24,7 +24,8 @@ describe('validateFlagConfig', () => {
   it('accepts a minimal config and fills defaults', () => {
     const result = validateFlagConfig(base);
     expect(result.ok).toBe(true);
-    if (result.ok) expect(result.value).toMatchObject({ targets: [], rules: [], prerequisites: [], clientSide: false });
+    if (result.ok)
+      expect(result.value).toMatchObject({ targets: [], rules: [], prerequisites: [], clientSide: false });
   });
 
   it('rejects a bad key and a missing field with their paths', () => {
@@ -37,8 +38,17 @@ describe('validateFlagConfig', () => {
       ...base,
       offVariation: 'nope',
       targets: [{ variation: 'gone', keys: ['u'] }],
-      rules: [{ id: 'r', clauses: [{ attribute: 'a', op: 'in', values: ['x'] }], serve: { variation: 'missing' } }],
-      fallthrough: { rollout: { variations: [{ variation: 'on', weight: 50_000 }, { variation: 'x', weight: 50_000 }] } },
+      rules: [
+        { id: 'r', clauses: [{ attribute: 'a', op: 'in', values: ['x'] }], serve: { variation: 'missing' } },
+      ],
+      fallthrough: {
+        rollout: {
+          variations: [
+            { variation: 'on', weight: 50_000 },
+            { variation: 'x', weight: 50_000 },
+          ],
+        },
+      },
     });
     expect(errors).toEqual(
       expect.arrayContaining([
@@ -53,7 +63,14 @@ describe('validateFlagConfig', () => {
   it('rejects weights that do not sum to 100000', () => {
     const errors = errorsOf({
       ...base,
-      fallthrough: { rollout: { variations: [{ variation: 'on', weight: 10_000 }, { variation: 'off', weight: 80_000 }] } },
+      fallthrough: {
+        rollout: {
+          variations: [
+            { variation: 'on', weight: 10_000 },
+            { variation: 'off', weight: 80_000 },
+          ],
+        },
+      },
     });
     expect(errors).toEqual([
       { path: 'fallthrough.rollout.variations', message: 'weights must sum to 100000 (100%), not 90000' },
@@ -85,13 +102,21 @@ describe('validateFlagConfig', () => {
     ]);
     expect(errors[4]?.message).toMatch(/catastrophically/);
     // Shape errors come first: an unknown operator is reported before anything that needs the whole config.
-    expect(errorsOf({ ...base, rules: [clause('like', ['x'])] }).map((e) => e.path)).toEqual(['rules[0].clauses[0].op']);
+    expect(errorsOf({ ...base, rules: [clause('like', ['x'])] }).map((e) => e.path)).toEqual([
+      'rules[0].clauses[0].op',
+    ]);
   });
 
   it('rejects variation values of the wrong kind', () => {
-    expect(errorsOf({ ...base, variations: [{ id: 'off', value: 'no' }, { id: 'on', value: true }] })).toEqual([
-      { path: 'variations[0].value', message: 'a boolean flag has boolean values' },
-    ]);
+    expect(
+      errorsOf({
+        ...base,
+        variations: [
+          { id: 'off', value: 'no' },
+          { id: 'on', value: true },
+        ],
+      }),
+    ).toEqual([{ path: 'variations[0].value', message: 'a boolean flag has boolean values' }]);
   });
 
   it('rejects a key targeted twice, duplicate ids and a missing attribute', () => {
@@ -116,7 +141,10 @@ describe('validateFlagConfig', () => {
   });
 
   it('checks segment references when it can look them up', () => {
-    const config = { ...base, rules: [{ id: 'r', clauses: [{ op: 'inSegment', values: ['beta'] }], serve: { variation: 'on' } }] };
+    const config = {
+      ...base,
+      rules: [{ id: 'r', clauses: [{ op: 'inSegment', values: ['beta'] }], serve: { variation: 'on' } }],
+    };
     expect(errorsOf(config, { segmentExists: () => true })).toEqual([]);
     expect(errorsOf(config, { segmentExists: () => false })).toEqual([
       { path: 'rules[0].clauses[0].values[0]', message: 'unknown segment "beta"' },
@@ -129,9 +157,9 @@ describe('validateFlagConfig', () => {
       b: { variations: ['on', 'off'], prerequisites: ['new-checkout'] },
     };
     const refs = { flag: (key: string) => flags[key] };
-    expect(errorsOf({ ...base, prerequisites: [{ flag: 'new-checkout', variation: 'on' }] }, refs)[0]?.message).toBe(
-      'a flag cannot be its own prerequisite',
-    );
+    expect(
+      errorsOf({ ...base, prerequisites: [{ flag: 'new-checkout', variation: 'on' }] }, refs)[0]?.message,
+    ).toBe('a flag cannot be its own prerequisite');
     expect(errorsOf({ ...base, prerequisites: [{ flag: 'zzz', variation: 'on' }] }, refs)).toEqual([
       { path: 'prerequisites[0].flag', message: 'unknown flag "zzz"' },
     ]);
@@ -145,7 +173,9 @@ describe('validateFlagConfig', () => {
 
   it('enforces list limits', () => {
     const keys = Array.from({ length: LIMITS.targetKeys + 1 }, (_, i) => `u${i}`);
-    expect(errorsOf({ ...base, targets: [{ variation: 'on', keys }] }).map((e) => e.path)).toEqual(['targets[0].keys']);
+    expect(errorsOf({ ...base, targets: [{ variation: 'on', keys }] }).map((e) => e.path)).toEqual([
+      'targets[0].keys',
+    ]);
     const rules = Array.from({ length: LIMITS.rules + 1 }, (_, i) => ({
       id: `r${i}`,
       clauses: [{ attribute: 'a', op: 'in', values: ['x'] }],
@@ -168,7 +198,14 @@ describe('validateSegment', () => {
       key: 'beta',
       included: ['u1'],
       excluded: ['u1'],
-      rules: [{ clauses: [{ op: 'inSegment', values: ['other'] }, { attribute: 'age', op: 'gt', values: ['x'] }] }],
+      rules: [
+        {
+          clauses: [
+            { op: 'inSegment', values: ['other'] },
+            { attribute: 'age', op: 'gt', values: ['x'] },
+          ],
+        },
+      ],
     });
     expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual([
       'excluded[0]',

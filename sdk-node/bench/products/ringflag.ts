@@ -1,0 +1,70 @@
+import { type Context, type FlagConfigInput, Ringflag, type SdkPayload } from '../../src/index.js';
+import type { FlagSpec, User } from '../scenario.js';
+import type { Subject } from '../subject.js';
+
+function flagConfig(spec: FlagSpec): FlagConfigInput {
+  const base = {
+    key: spec.key,
+    version: 1,
+    kind: 'boolean',
+    variations: [
+      { id: 'off', value: false },
+      { id: 'on', value: true },
+    ],
+    enabled: true,
+    offVariation: 'off',
+  } as const;
+  if (spec.kind === 'on-for-everyone') return { ...base, fallthrough: { variation: 'on' } };
+  const on = spec.rolloutPercent * 1000;
+  return {
+    ...base,
+    rules: [
+      {
+        id: 'listed',
+        clauses: [{ attribute: 'key', op: 'in', values: [...spec.listedKeys] }],
+        serve: { variation: 'on' },
+      },
+      {
+        id: 'group',
+        clauses: [{ attribute: 'groups', op: 'in', values: [spec.group] }],
+        serve: { variation: 'on' },
+      },
+      {
+        id: 'email',
+        clauses: [{ attribute: 'email', op: 'endsWith', values: [spec.emailSuffix] }],
+        serve: { variation: 'on' },
+      },
+    ],
+    fallthrough: {
+      rollout: {
+        variations: [
+          { variation: 'on', weight: on },
+          { variation: 'off', weight: 100_000 - on },
+        ],
+      },
+    },
+  };
+}
+
+/** Ringflag through its public client API, offline with a bootstrap payload. */
+export async function createRingflag(flags: readonly FlagSpec[]): Promise<Subject> {
+  const payload: SdkPayload = {
+    revision: 1,
+    flags: Object.fromEntries(flags.map((spec) => [spec.key, flagConfig(spec)])),
+    segments: {},
+  };
+  const client = new Ringflag({ offline: true, bootstrap: payload });
+  await client.ready({ timeoutMs: 5000 });
+  return {
+    name: 'Ringflag',
+    async: false,
+    toContext: (user: User): Context => ({ ...user }),
+    evaluator: (flagKey) => (context) => client.isEnabled(flagKey, context as Context),
+    allFlags: (context) => client.allFlags(context as Context),
+    allValues: async (context) => {
+      const values = client.allFlags(context as Context);
+      return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value === true]));
+    },
+    close: () => client.close(),
+  };
+}
