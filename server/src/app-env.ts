@@ -1,0 +1,35 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Db } from './db/client.js';
+import type { Principal } from './features/auth/principal.js';
+import type { PayloadCache } from './features/sdk/payload-cache.js';
+import type { SdkKeyIdentity } from './features/sdk-keys/sdk-keys.service.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './ops/metrics.js';
+import type { ChangeHub } from './stream/change-hub.js';
+
+/** What the application is built from: created by the composition root, replaced in tests. */
+export interface AppDeps {
+  db: Db;
+  /** The raw SQLite handle, for readiness checks. */
+  sqlite: { prepare(sql: string): { get(): unknown } };
+  hub: ChangeHub;
+  payloads: PayloadCache;
+  clock: () => Date;
+  logger: Logger;
+  metrics: Metrics;
+  /** The JWT signing secret. */
+  secret: Uint8Array;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Session lifetime, in seconds. */
+  sessionTtlSeconds: number;
+}
+
+/** Hono's environment for this app. Node bindings are absent under `app.request()` in tests. */
+export interface AppEnv {
+  Bindings: Partial<HttpBindings> | undefined;
+  Variables: {
+    principal: Principal | undefined;
+    sdkKey: SdkKeyIdentity | undefined;
+  };
+}

@@ -1,0 +1,116 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import type { AppDeps, AppEnv } from './app-env.js';
+import { NotFoundError, PayloadTooLargeError } from './errors/index.js';
+import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.js';
+import { createApiTokenService } from './features/api-tokens/api-tokens.service.js';
+import { registerAuditRoutes } from './features/audit/audit.routes.js';
+import { registerAuthRoutes } from './features/auth/auth.routes.js';
+import { createAuthService } from './features/auth/auth.service.js';
+import { authenticate } from './features/auth/authenticate.js';
+import { LoginLimiter } from './features/auth/login-limiter.js';
+import { registerEnvironmentRoutes } from './features/environments/environments.routes.js';
+import { createEnvironmentService } from './features/environments/environments.service.js';
+import { registerEvaluateRoutes } from './features/evaluate/evaluate.routes.js';
+import { registerFlagConfigRoutes } from './features/flag-configs/flag-configs.routes.js';
+import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
+import { registerFlagRoutes } from './features/flags/flags.routes.js';
+import { createFlagService } from './features/flags/flags.service.js';
+import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
+import { registerSdkKeyRoutes } from './features/sdk-keys/sdk-keys.routes.js';
+import { createSdkKeyService } from './features/sdk-keys/sdk-keys.service.js';
+import { registerSegmentRoutes } from './features/segments/segments.routes.js';
+import { createSegmentService } from './features/segments/segments.service.js';
+import { registerUserRoutes } from './features/users/users.routes.js';
+import { createUserService } from './features/users/users.service.js';
+import { DOCS_PAGE } from './http/docs-page.js';
+import { createOpenApiApp, registerRecursiveSchemas } from './http/openapi-app.js';
+import { errorHandler, problemResponse } from './http/problem.js';
+import { registerOpsRoutes } from './ops/ops.routes.js';
+
+/** Options of {@link createApp} beyond its dependencies. */
+export interface AppOptions {
+  /** Failed logins allowed per email or client within 15 minutes (default 10). */
+  loginMaxFailures?: number;
+}
+
+/**
+ * Builds the HTTP application: admin API, SDK surface, ops endpoints, OpenAPI document and docs page,
+ * with one error handler that renders problem+json.
+ *
+ * @example
+ * const app = createApp(deps);
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = createOpenApiApp();
+  app.onError(errorHandler(deps.logger));
+  app.notFound((c) => problemResponse(new NotFoundError(`No route ${c.req.method} ${c.req.path}`).toJSON()));
+
+  app.use('*', async function measure(c, next) {
+    const started = performance.now();
+    await next();
+    const route = routePath(c, -1);
+    deps.metrics.observeRequest(
+      c.req.method,
+      route.endsWith('*') ? 'unmatched' : route,
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
+  });
+
+  const limit = bodyLimit({
+    maxSize: deps.bodyLimitBytes,
+    onError: () =>
+      problemResponse(new PayloadTooLargeError(`The body is over ${deps.bodyLimitBytes} bytes`).toJSON()),
+  });
+  app.use('/api/*', limit);
+  app.use('/sdk/*', limit);
+  app.use('/api/v1/*', authenticate(deps));
+
+  registerRecursiveSchemas(app);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A session JWT from /api/v1/auth/login, or an API token rf_api_…',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'rf_session',
+    description: 'The session cookie; unsafe methods also need X-CSRF-Token',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sdkKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'A server SDK key rf_srv_… (a "Bearer " prefix is accepted)',
+  });
+
+  const limiter = new LoginLimiter({ maxFailures: options.loginMaxFailures, clock: deps.clock });
+  registerAuthRoutes(app, createAuthService(deps, limiter), deps.sessionTtlSeconds);
+  registerUserRoutes(app, createUserService(deps));
+  registerApiTokenRoutes(app, createApiTokenService(deps));
+  registerEnvironmentRoutes(app, createEnvironmentService(deps));
+  registerFlagRoutes(app, createFlagService(deps));
+  registerFlagConfigRoutes(app, createFlagConfigService(deps));
+  registerSegmentRoutes(app, createSegmentService(deps));
+  registerSdkKeyRoutes(app, createSdkKeyService(deps));
+  registerEvaluateRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerSdkRoutes(app, deps);
+  registerOpsRoutes(app, deps);
+
+  app.doc('/api/v1/openapi.json', {
+    openapi: '3.0.0',
+    info: {
+      title: 'Ringflag',
+      version: '1',
+      description:
+        'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
+    },
+  });
+  app.get('/api/docs', (c) => c.html(DOCS_PAGE));
+  return app;
+}

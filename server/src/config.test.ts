@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4280,
+      host: '127.0.0.1',
+      dbPath: './data/ringflag.db',
+      secret: undefined,
+      admin: undefined,
+      demo: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('turns the demo data and the log level off when asked, and refuses other values', () => {
+    expect(loadConfig({ RINGFLAG_DEMO: 'false', RINGFLAG_LOG_LEVEL: 'warn' })).toMatchObject({
+      demo: false,
+      logLevel: 'warn',
+    });
+    expect(() => loadConfig({ RINGFLAG_DEMO: 'yes' })).toThrow('RINGFLAG_DEMO must be true or false');
+  });
+
+  it('reads the RINGFLAG_ variables, treating empty ones as unset', () => {
+    const config = loadConfig({
+      RINGFLAG_PORT: '8080',
+      RINGFLAG_HOST: '0.0.0.0',
+      RINGFLAG_DB: '/tmp/x.db',
+      RINGFLAG_SECRET: '',
+      RINGFLAG_ADMIN_EMAIL: 'a@example.com',
+      RINGFLAG_ADMIN_PASSWORD: 'long-enough',
+    });
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dbPath: '/tmp/x.db', secret: undefined });
+    expect(config.admin).toEqual({ email: 'a@example.com', password: 'long-enough' });
+  });
+
+  it('names every bad variable in one message', () => {
+    let error: unknown;
+    try {
+      loadConfig({ RINGFLAG_PORT: '99999', RINGFLAG_SECRET: 'short', RINGFLAG_ADMIN_EMAIL: 'a@example.com' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('RINGFLAG_PORT');
+    expect(message).toContain('RINGFLAG_SECRET');
+    expect(message).toContain('RINGFLAG_ADMIN_PASSWORD');
+  });
+});

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const portSchema = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be an integer')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const configSchema = z
+  .object({
+    RINGFLAG_PORT: portSchema.default(4280),
+    RINGFLAG_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+    RINGFLAG_DB: z.string().min(1, 'must not be empty').default('./data/ringflag.db'),
+    RINGFLAG_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    RINGFLAG_ADMIN_EMAIL: z.email('must be an email address').optional(),
+    RINGFLAG_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+    RINGFLAG_DEMO: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+    RINGFLAG_LOG_LEVEL: z
+      .enum(['silent', 'error', 'warn', 'info'], { message: 'must be silent, error, warn or info' })
+      .default('info'),
+  })
+  .refine((env) => (env.RINGFLAG_ADMIN_EMAIL === undefined) === (env.RINGFLAG_ADMIN_PASSWORD === undefined), {
+    message: 'RINGFLAG_ADMIN_EMAIL and RINGFLAG_ADMIN_PASSWORD go together: set both or neither',
+    path: ['RINGFLAG_ADMIN_PASSWORD'],
+  });
+
+/** The server's settings, read from the environment. */
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  /** The JWT signing secret; generated once and kept in the database when absent. */
+  secret: string | undefined;
+  admin: { email: string; password: string } | undefined;
+  /** Seed a few demo flags and a segment when the database is new. */
+  demo: boolean;
+  logLevel: 'silent' | 'error' | 'warn' | 'info';
+}
+
+/** Bad configuration: `message` is one clear sentence naming every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and checks the configuration; throws a {@link ConfigError} that says what is wrong.
+ * Empty variables count as unset.
+ *
+ * @example
+ * const config = loadConfig(process.env); // { port: 4280, host: '127.0.0.1', … }
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name.startsWith('RINGFLAG_') && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const value = parsed.data;
+  return {
+    port: value.RINGFLAG_PORT,
+    host: value.RINGFLAG_HOST,
+    dbPath: value.RINGFLAG_DB,
+    secret: value.RINGFLAG_SECRET,
+    admin:
+      value.RINGFLAG_ADMIN_EMAIL && value.RINGFLAG_ADMIN_PASSWORD
+        ? { email: value.RINGFLAG_ADMIN_EMAIL, password: value.RINGFLAG_ADMIN_PASSWORD }
+        : undefined,
+    demo: value.RINGFLAG_DEMO === 'true',
+    logLevel: value.RINGFLAG_LOG_LEVEL,
+  };
+}

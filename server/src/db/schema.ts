@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The tables of Ringflag: the single source of the database schema. `pnpm --filter @ringflag/server
+ * db:generate` turns changes here into SQL migrations under /migrations, applied at start.
+ *
+ * JSON columns hold wire-format values (variations, rules, …) exactly as the engine reads them.
+ */
+
+const timestamps = {
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+};
+
+/** Key/value settings kept in the database, such as the generated JWT secret. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const environments = sqliteTable('environments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull().unique(),
+  name: text('name').notNull(),
+  sortOrder: integer('sort_order').notNull(),
+  requireApproval: integer('require_approval', { mode: 'boolean' }).notNull().default(false),
+  corsOrigins: text('cors_origins', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** Increments on every change to what an SDK of this environment receives. */
+  revision: integer('revision').notNull().default(0),
+  ...timestamps,
+});
+
+export const flags = sqliteTable('flags', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  kind: text('kind', { enum: ['boolean', 'string', 'number', 'json'] }).notNull(),
+  variations: text('variations', { mode: 'json' }).$type<unknown[]>().notNull(),
+  tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  owner: text('owner'),
+  temporary: integer('temporary', { mode: 'boolean' }).notNull().default(true),
+  clientSide: integer('client_side', { mode: 'boolean' }).notNull().default(false),
+  archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+  ...timestamps,
+});
+
+/** The per-environment part of a flag config; kind, variations and clientSide come from `flags`. */
+export const flagConfigs = sqliteTable(
+  'flag_configs',
+  {
+    flagId: integer('flag_id')
+      .notNull()
+      .references(() => flags.id, { onDelete: 'cascade' }),
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    offVariation: text('off_variation').notNull(),
+    prerequisites: text('prerequisites', { mode: 'json' }).$type<unknown[]>().notNull(),
+    targets: text('targets', { mode: 'json' }).$type<unknown[]>().notNull(),
+    rules: text('rules', { mode: 'json' }).$type<unknown[]>().notNull(),
+    fallthrough: text('fallthrough', { mode: 'json' }).$type<unknown>().notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.flagId, t.environmentId] })],
+);
+
+export const segments = sqliteTable('segments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  version: integer('version').notNull(),
+  included: text('included', { mode: 'json' }).$type<string[]>().notNull(),
+  excluded: text('excluded', { mode: 'json' }).$type<string[]>().notNull(),
+  rules: text('rules', { mode: 'json' }).$type<unknown[]>().notNull(),
+  ...timestamps,
+});
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+  ...timestamps,
+});
+
+/** Login sessions; a JWT names its session so that logout and disabling a user end it. */
+export const sessions = sqliteTable('sessions', {
+  id: text('id').primaryKey(),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at').notNull(),
+  revokedAt: text('revoked_at'),
+});
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  /** sha256 (hex) of the token; the token itself is shown once. */
+  tokenHash: text('token_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
+  /** Environment keys the token may act on; null means all. */
+  environments: text('environments', { mode: 'json' }).$type<string[] | null>(),
+  createdBy: integer('created_by').references(() => users.id),
+  createdAt: text('created_at').notNull(),
+  revokedAt: text('revoked_at'),
+});
+
+export const sdkKeys = sqliteTable('sdk_keys', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  environmentId: integer('environment_id')
+    .notNull()
+    .references(() => environments.id, { onDelete: 'cascade' }),
+  type: text('type', { enum: ['server', 'client'] }).notNull(),
+  /** sha256 (hex) of the key; server keys are secrets, so only the hash is kept. */
+  keyHash: text('key_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  createdAt: text('created_at').notNull(),
+  revokedAt: text('revoked_at'),
+});
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey(),
+    at: text('at').notNull(),
+    actorType: text('actor_type', { enum: ['user', 'token', 'system'] }).notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    action: text('action').notNull(),
+    resourceType: text('resource_type').notNull(),
+    resourceKey: text('resource_key').notNull(),
+    resourceEnvironment: text('resource_environment'),
+    before: text('before'),
+    after: text('after'),
+    comment: text('comment'),
+    changeRequestId: text('change_request_id'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_resource_idx').on(t.resourceType, t.resourceKey),
+    index('audit_env_idx').on(t.resourceEnvironment),
+    index('audit_actor_idx').on(t.actorId),
+    index('audit_at_idx').on(t.at),
+  ],
+);
+
+/** Exposure counts reported by SDKs, per flag, variant and minute (epoch minutes). */
+export const exposureCounts = sqliteTable(
+  'exposure_counts',
+  {
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    flagKey: text('flag_key').notNull(),
+    variant: text('variant').notNull(),
+    minute: integer('minute').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [uniqueIndex('exposure_counts_uq').on(t.environmentId, t.flagKey, t.variant, t.minute)],
+);
+
+/** Tracked event counts reported by SDKs, per event name and minute. */
+export const eventCounts = sqliteTable(
+  'event_counts',
+  {
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    minute: integer('minute').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [uniqueIndex('event_counts_uq').on(t.environmentId, t.event, t.minute)],
+);

@@ -1,0 +1,59 @@
+/** One field-level problem: where (`rules[0].clauses[1].op`) and what. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** What an error becomes on the wire: an RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors: FieldError[];
+}
+
+/**
+ * The base of every error the application throws on purpose. `onError` turns it into problem+json;
+ * anything that is not an AppError becomes a generic 500.
+ *
+ * @example
+ * throw new NotFoundError(`no flag "${key}"`);
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly errors: FieldError[];
+  /** Extra response headers, such as `Retry-After`. */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    title: string,
+    detail: string,
+    errors: FieldError[] = [],
+    headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+    this.status = status;
+    this.title = title;
+    this.errors = errors;
+    this.headers = headers;
+  }
+
+  /** A stable URI naming the kind of problem. */
+  get type(): string {
+    return `https://ringflag.dev/problems/${this.title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  }
+
+  toJSON(): Problem {
+    return {
+      type: this.type,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      errors: this.errors,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../app-env.js';
+import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { principalOf, requireRole } from '../auth/authenticate.js';
+import { actorOf } from '../auth/principal.js';
+import { roleSchema } from '../auth/roles.js';
+import { environmentKeySchema } from '../environments/environment-schemas.js';
+import type { ApiTokenService } from './api-tokens.service.js';
+
+export const newApiTokenSchema = z
+  .object({
+    name: z.string().min(1).max(128),
+    role: roleSchema,
+    environments: z.array(environmentKeySchema).min(1).max(100).optional(),
+  })
+  .strict();
+
+const base = { tags: ['api tokens'], security: ADMIN_SECURITY };
+
+const list = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/api-tokens',
+  summary: 'List API tokens (without secrets)',
+  middleware: [requireRole('admin', 'global')],
+  responses: responses({ 200: '{ items }' }),
+});
+const create = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/v1/api-tokens',
+  summary: 'Create an API token; the token is shown only in this response',
+  middleware: [requireRole('admin', 'global')],
+  request: { body: jsonBody(newApiTokenSchema) },
+  responses: responses({ 201: 'The token, with its secret' }),
+});
+const revoke = createRoute({
+  ...base,
+  method: 'delete',
+  path: '/api/v1/api-tokens/{id}',
+  summary: 'Revoke an API token',
+  middleware: [requireRole('admin', 'global')],
+  request: { params: z.object({ id: z.coerce.number().int().positive() }) },
+  responses: responses({ 200: 'The revoked token', 404: 'Not found' }),
+});
+
+/** `/api/v1/api-tokens` (admins only). */
+export function registerApiTokenRoutes(app: OpenAPIHono<AppEnv>, tokens: ApiTokenService): void {
+  app.openapi(list, (c) => c.json({ items: tokens.list() }, 200));
+  app.openapi(create, (c) => {
+    const principal = principalOf(c);
+    const createdBy = principal.kind === 'user' ? principal.id : null;
+    return c.json(tokens.create(actorOf(principal), createdBy, c.req.valid('json')), 201);
+  });
+  app.openapi(revoke, (c) => c.json(tokens.revoke(actorOf(principalOf(c)), c.req.valid('param').id), 200));
+}

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** Roles in increasing power: each includes what the ones before it may do. */
+export const ROLES = ['viewer', 'editor', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const roleSchema = z.enum(ROLES);
+
+/**
+ * Whether `role` is at least `minimum`.
+ *
+ * @example
+ * hasRole('approver', 'editor'); // true
+ */
+export function hasRole(role: Role, minimum: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
+}

@@ -1,0 +1,80 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { flagConfigSchema, flagKeySchema } from '@ringflag/sdk-node/engine';
+import type { AppEnv } from '../../app-env.js';
+import { PreconditionFailedError } from '../../errors/index.js';
+import { etagOf, versionFromTag } from '../../http/etag.js';
+import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { principalOf, requireRole } from '../auth/authenticate.js';
+import { actorOf } from '../auth/principal.js';
+import { environmentKeySchema } from '../environments/environment-schemas.js';
+import type { FlagConfigService } from './flag-configs.service.js';
+
+/** The body of `PUT …/environments/{env}`: a DESIGN §2 config; flag-level fields may be left out. */
+export const configInputSchema = flagConfigSchema
+  .partial({ key: true, version: true, kind: true, variations: true })
+  // Not `.partial()`: that keeps the engine's `.default(false)`, so a config sent without clientSide
+  // would claim `false` and be refused for every client-side flag.
+  .extend({ clientSide: z.boolean().optional() })
+  .strict();
+
+export const toggleSchema = z
+  .object({ enabled: z.boolean(), comment: z.string().max(1000).optional() })
+  .strict();
+
+const params = z.object({ key: flagKeySchema, env: environmentKeySchema });
+const base = { tags: ['flag configs'], security: ADMIN_SECURITY };
+
+const get = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/flags/{key}/environments/{env}',
+  summary: 'A flag config in one environment (ETag = version)',
+  middleware: [requireRole('viewer')],
+  request: { params },
+  responses: responses({ 200: 'The config', 404: 'No such flag or environment' }),
+});
+const put = createRoute({
+  ...base,
+  method: 'put',
+  path: '/api/v1/flags/{key}/environments/{env}',
+  summary: 'Replace a flag config (If-Match: version; 412 when stale)',
+  middleware: [requireRole('editor', 'environment')],
+  request: { params, body: jsonBody(configInputSchema) },
+  responses: responses({ 200: 'The new config', 400: 'Invalid', 404: 'Not found', 412: 'Stale version' }),
+});
+const toggle = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/v1/flags/{key}/environments/{env}/toggle',
+  summary: 'Turn a flag on or off in one environment',
+  middleware: [requireRole('editor', 'environment')],
+  request: { params, body: jsonBody(toggleSchema) },
+  responses: responses({ 200: 'The new config', 404: 'Not found' }),
+});
+
+/** `/api/v1/flags/{key}/environments/{env}`: configs, with ETag / If-Match. */
+export function registerFlagConfigRoutes(app: OpenAPIHono<AppEnv>, configs: FlagConfigService): void {
+  app.openapi(get, (c) => {
+    const { key, env } = c.req.valid('param');
+    const config = configs.get(key, env);
+    c.header('ETag', etagOf(config.version));
+    return c.json(config, 200);
+  });
+  app.openapi(put, (c) => {
+    const { key, env } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const ifMatch = versionFromTag(c.req.header('if-match'));
+    if (Number.isNaN(ifMatch))
+      throw new PreconditionFailedError('If-Match must be the ETag of the config, e.g. "7"');
+    const config = configs.put(actorOf(principalOf(c)), key, env, body, ifMatch ?? body.version);
+    c.header('ETag', etagOf(config.version));
+    return c.json(config, 200);
+  });
+  app.openapi(toggle, (c) => {
+    const { key, env } = c.req.valid('param');
+    const { enabled, comment } = c.req.valid('json');
+    const config = configs.toggle(actorOf(principalOf(c)), key, env, enabled, comment);
+    c.header('ETag', etagOf(config.version));
+    return c.json(config, 200);
+  });
+}

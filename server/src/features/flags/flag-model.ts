@@ -1,0 +1,98 @@
+import type { FlagConfig, FlagKind, Segment, Variation } from '@ringflag/sdk-node/engine';
+import type { flagConfigs, flags, segments } from '../../db/schema.js';
+
+export type FlagRow = typeof flags.$inferSelect;
+export type FlagConfigRow = typeof flagConfigs.$inferSelect;
+export type SegmentRow = typeof segments.$inferSelect;
+
+/** A flag as the admin API shows it (global metadata; configs are per environment). */
+export interface FlagView {
+  key: string;
+  name: string;
+  description: string;
+  kind: FlagKind;
+  variations: Variation[];
+  tags: string[];
+  owner: string | null;
+  temporary: boolean;
+  clientSide: boolean;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function flagView(row: FlagRow): FlagView {
+  return {
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    kind: row.kind,
+    variations: row.variations as Variation[],
+    tags: row.tags,
+    owner: row.owner,
+    temporary: row.temporary,
+    clientSide: row.clientSide,
+    archived: row.archived,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The variations a boolean flag gets when none are given. */
+export const BOOLEAN_VARIATIONS: Variation[] = [
+  { id: 'off', value: false },
+  { id: 'on', value: true },
+];
+
+/**
+ * Joins a flag's global part and one environment's part into the wire config the SDKs evaluate
+ * (DESIGN §2).
+ */
+export function composeConfig(flag: FlagRow, config: FlagConfigRow): FlagConfig {
+  return {
+    key: flag.key,
+    version: config.version,
+    kind: flag.kind,
+    variations: flag.variations as FlagConfig['variations'],
+    enabled: config.enabled,
+    offVariation: config.offVariation,
+    prerequisites: config.prerequisites as FlagConfig['prerequisites'],
+    targets: config.targets as FlagConfig['targets'],
+    rules: config.rules as FlagConfig['rules'],
+    fallthrough: config.fallthrough as FlagConfig['fallthrough'],
+    clientSide: flag.clientSide,
+  };
+}
+
+/** A segment in wire form (DESIGN §2). */
+export function segmentWire(row: SegmentRow): Segment {
+  return {
+    key: row.key,
+    version: row.version,
+    included: row.included,
+    excluded: row.excluded,
+    rules: row.rules as Segment['rules'],
+  };
+}
+
+/** The off variation of a new flag: `off` for boolean flags, else the first variation. */
+/**
+ * What a new flag serves once switched on, before any targeting: `true` for a boolean flag (turning
+ * it on turns it on, as users of every flag product expect); for other kinds the off variation, so
+ * switching on changes nothing until someone chooses what to serve.
+ */
+export function defaultOnVariation(
+  kind: FlagKind,
+  variations: readonly Variation[],
+  offVariation: string,
+): string {
+  if (kind === 'boolean') return variations.find((variation) => variation.value === true)?.id ?? offVariation;
+  return offVariation;
+}
+
+export function defaultOffVariation(kind: FlagKind, variations: readonly Variation[]): string {
+  if (kind === 'boolean') {
+    return variations.find((variation) => variation.value === false)?.id ?? variations[0]!.id;
+  }
+  return variations[0]!.id;
+}

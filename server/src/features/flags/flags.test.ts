@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+
+interface Flag {
+  key: string;
+  kind: string;
+  variations: { id: string; value: unknown }[];
+  archived: boolean;
+  environments: Record<string, { enabled: boolean; version: number }>;
+}
+
+describe('flags', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp();
+  });
+  afterEach(() => t.close());
+
+  it('creates a boolean flag with off/on variations, off in every environment', async () => {
+    const created = await t.request<Flag>('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'new-checkout', kind: 'boolean', name: 'New checkout' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.variations).toEqual([
+      { id: 'off', value: false },
+      { id: 'on', value: true },
+    ]);
+    const fetched = await t.request<Flag>('GET', '/api/v1/flags/new-checkout', { token: t.adminToken });
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.environments).toEqual({
+      development: { enabled: false, version: 1 },
+      staging: { enabled: false, version: 1 },
+      production: { enabled: false, version: 1 },
+    });
+    const config = await t.request<{ enabled: boolean; offVariation: string; fallthrough: unknown }>(
+      'GET',
+      '/api/v1/flags/new-checkout/environments/production',
+      { token: t.adminToken },
+    );
+    expect(config.body).toMatchObject({
+      enabled: false,
+      offVariation: 'off',
+      fallthrough: { variation: 'on' },
+    });
+  });
+
+  it('refuses a duplicate key and a string flag without variations', async () => {
+    const body = { key: 'dup', kind: 'boolean' };
+    expect((await t.request('POST', '/api/v1/flags', { token: t.adminToken, body })).status).toBe(201);
+    const again = await t.request('POST', '/api/v1/flags', { token: t.adminToken, body });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    const noVariations = await t.request<{ errors: { path: string }[] }>('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'banner', kind: 'string' },
+    });
+    expect(noVariations.status).toBe(400);
+    expect(noVariations.body.errors[0]?.path).toBe('variations');
+  });
+
+  it('patches metadata and variations, bumping config versions when variations change', async () => {
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'colour', kind: 'string', variations: [{ id: 'blue', value: 'blue' }] },
+    });
+    const patched = await t.request<Flag>('PATCH', '/api/v1/flags/colour', {
+      token: t.adminToken,
+      body: {
+        name: 'Colour',
+        variations: [
+          { id: 'blue', value: 'blue' },
+          { id: 'green', value: 'green' },
+        ],
+      },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.variations).toHaveLength(2);
+    const fetched = await t.request<Flag>('GET', '/api/v1/flags/colour', { token: t.adminToken });
+    expect(fetched.body.environments.production?.version).toBe(2);
+    const dropped = await t.request('PATCH', '/api/v1/flags/colour', {
+      token: t.adminToken,
+      body: { variations: [{ id: 'green', value: 'green' }] },
+    });
+    // The configs still serve "blue" as their off variation.
+    expect(dropped.status).toBe(400);
+  });
+
+  it('archives a flag out of the SDK payload and refuses archiving a prerequisite', async () => {
+    for (const key of ['base', 'child']) {
+      await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key, kind: 'boolean' } });
+    }
+    const put = await t.request('PUT', '/api/v1/flags/child/environments/production', {
+      token: t.adminToken,
+      body: {
+        enabled: true,
+        offVariation: 'off',
+        prerequisites: [{ flag: 'base', variation: 'on' }],
+        fallthrough: { variation: 'on' },
+      },
+    });
+    expect(put.status).toBe(200);
+    expect((await t.request('POST', '/api/v1/flags/base/archive', { token: t.adminToken })).status).toBe(409);
+    const archived = await t.request<Flag>('POST', '/api/v1/flags/child/archive', { token: t.adminToken });
+    expect(archived.body.archived).toBe(true);
+    const key = await t.request<{ key: string }>('POST', '/api/v1/environments/production/sdk-keys', {
+      token: t.adminToken,
+      body: { type: 'server' },
+    });
+    const payload = await t.request<{ flags: Record<string, unknown> }>('GET', '/sdk/v1/flags', {
+      headers: { authorization: key.body.key },
+    });
+    expect(Object.keys(payload.body.flags)).toEqual(['base']);
+    const restored = await t.request<Flag>('POST', '/api/v1/flags/child/unarchive', { token: t.adminToken });
+    expect(restored.body.archived).toBe(false);
+  });
+
+  it('lists flags in pages', async () => {
+    for (const key of ['a', 'b', 'c']) {
+      await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key, kind: 'boolean' } });
+    }
+    const first = await t.request<{ items: Flag[]; nextCursor: string }>('GET', '/api/v1/flags?limit=2', {
+      token: t.adminToken,
+    });
+    expect(first.body.items.map((f) => f.key)).toEqual(['a', 'b']);
+    const second = await t.request<{ items: Flag[]; nextCursor: string | null }>(
+      'GET',
+      `/api/v1/flags?limit=2&cursor=${first.body.nextCursor}`,
+      { token: t.adminToken },
+    );
+    expect(second.body.items.map((f) => f.key)).toEqual(['c']);
+    expect(second.body.nextCursor).toBeNull();
+  });
+});

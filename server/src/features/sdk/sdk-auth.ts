@@ -1,0 +1,45 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppDeps, AppEnv } from '../../app-env.js';
+import { ForbiddenError, UnauthorizedError } from '../../errors/index.js';
+import { findSdkKey, type SdkKeyIdentity } from '../sdk-keys/sdk-keys.service.js';
+
+/**
+ * Reads the SDK key from `Authorization: <key>` or `Authorization: Bearer <key>`.
+ *
+ * @example
+ * sdkKeyFromHeader('Bearer rf_srv_abc'); // 'rf_srv_abc'
+ */
+export function sdkKeyFromHeader(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:Bearer\s+)?(\S+)\s*$/i.exec(header.trim());
+  return match?.[1];
+}
+
+/**
+ * Authenticates SDK requests with a key of the given type (server keys for /sdk/v1); a key of the
+ * other type gets 403, an unknown or revoked one 401.
+ */
+export function requireSdkKey(deps: AppDeps, type: 'server' | 'client'): MiddlewareHandler<AppEnv> {
+  return async function checkSdkKey(c, next) {
+    const key = sdkKeyFromHeader(c.req.header('authorization'));
+    if (!key) throw new UnauthorizedError('Send the SDK key as "Authorization: <key>"');
+    const identity = findSdkKey(deps.db, key);
+    if (!identity) throw new UnauthorizedError('The SDK key is invalid or revoked');
+    if (identity.type !== type) {
+      throw new ForbiddenError(
+        type === 'server'
+          ? 'Client keys cannot use /sdk/v1; use a server key'
+          : 'Server keys are secret; use a client key',
+      );
+    }
+    c.set('sdkKey', identity);
+    await next();
+  };
+}
+
+/** The key that authenticated this SDK request. */
+export function sdkKeyOf(c: Context<AppEnv>): SdkKeyIdentity {
+  const identity = c.get('sdkKey');
+  if (!identity) throw new UnauthorizedError('Send the SDK key as "Authorization: <key>"');
+  return identity;
+}

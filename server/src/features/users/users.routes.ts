@@ -1,0 +1,68 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../app-env.js';
+import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { principalOf, requireRole } from '../auth/authenticate.js';
+import { actorOf } from '../auth/principal.js';
+import { roleSchema } from '../auth/roles.js';
+import type { UserService } from './users.service.js';
+
+const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
+
+export const newUserSchema = z
+  .object({
+    email: z.email().max(320),
+    name: z.string().min(1).max(256).optional(),
+    password: passwordSchema,
+    role: roleSchema,
+  })
+  .strict();
+
+export const userChangesSchema = z
+  .object({
+    name: z.string().min(1).max(256).optional(),
+    role: roleSchema.optional(),
+    disabled: z.boolean().optional(),
+    password: passwordSchema.optional(),
+  })
+  .strict();
+
+const base = { tags: ['users'], security: ADMIN_SECURITY };
+const params = z.object({ id: z.coerce.number().int().positive() });
+
+const list = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/users',
+  summary: 'List users',
+  middleware: [requireRole('admin', 'global')],
+  responses: responses({ 200: '{ items }' }),
+});
+const create = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/v1/users',
+  summary: 'Create a user',
+  middleware: [requireRole('admin', 'global')],
+  request: { body: jsonBody(newUserSchema) },
+  responses: responses({ 201: 'The user', 409: 'Exists' }),
+});
+const update = createRoute({
+  ...base,
+  method: 'patch',
+  path: '/api/v1/users/{id}',
+  summary: 'Change name, role, password, or disable',
+  middleware: [requireRole('admin', 'global')],
+  request: { params, body: jsonBody(userChangesSchema) },
+  responses: responses({ 200: 'The user', 404: 'Not found', 409: 'Would leave no admin' }),
+});
+
+/** `/api/v1/users` (admins only). */
+export function registerUserRoutes(app: OpenAPIHono<AppEnv>, users: UserService): void {
+  app.openapi(list, (c) => c.json({ items: users.list() }, 200));
+  app.openapi(create, async (c) =>
+    c.json(await users.create(actorOf(principalOf(c)), c.req.valid('json')), 201),
+  );
+  app.openapi(update, async (c) =>
+    c.json(await users.update(actorOf(principalOf(c)), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+}

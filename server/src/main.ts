@@ -1,0 +1,51 @@
+/**
+ * The composition root: configuration → database (migrated, seeded) → app → listen. Run it with
+ * `tsx --conditions=source server/src/main.ts` or `ringflag serve`.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { startServer } from './server.js';
+
+/** Starts the server from the environment; stops cleanly on SIGINT / SIGTERM. */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`ringflag: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const server = await startServer({
+    port: config.port,
+    host: config.host,
+    dbPath: config.dbPath,
+    secret: config.secret,
+    admin: config.admin,
+    demo: config.demo,
+    logLevel: config.logLevel,
+  });
+  process.stdout.write(`Ringflag is listening on ${server.url} (database ${config.dbPath})\n`);
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+const entry = process.argv[1] ?? '';
+if (/[/\\]main\.(ts|js)$/.test(entry)) {
+  main().catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'EADDRINUSE'
+        ? `the port is already in use (${String((error as Error).message)})`
+        : String(error);
+    process.stderr.write(`ringflag: could not start: ${message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { AppDeps } from './app-env.js';
+import { SYSTEM_ACTOR } from './features/audit/audit-event.js';
+import { createEnvironmentService } from './features/environments/environments.service.js';
+import { listEnvironments } from './features/environments/environments.store.js';
+import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
+import { createFlagService } from './features/flags/flags.service.js';
+import { createSegmentService } from './features/segments/segments.service.js';
+import { createUserService } from './features/users/users.service.js';
+import { listUsers } from './features/users/users.store.js';
+
+/** What to seed an empty database with. */
+export interface SeedOptions {
+  /** The first admin; without it, admin@localhost with a random password, printed once. */
+  admin?: { email: string; password: string };
+  /** Add the demo flags (`new-checkout`, `demo-banner`) and segment (`beta-testers`). */
+  demo?: boolean;
+  /** Where the generated admin password is printed (stdout by default). */
+  print?: (line: string) => void;
+}
+
+/** The default environments, in pipeline order; production requires approval. */
+export const DEFAULT_ENVIRONMENTS = [
+  { key: 'development', name: 'Development', requireApproval: false },
+  { key: 'staging', name: 'Staging', requireApproval: false },
+  { key: 'production', name: 'Production', requireApproval: true },
+] as const;
+
+/**
+ * Seeds an empty database: the three environments, the first admin and (optionally) a demo flag set.
+ * Each part is skipped when it already exists, so seeding every start is harmless.
+ */
+export async function seedDatabase(deps: AppDeps, options: SeedOptions = {}): Promise<void> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const freshEnvironments = listEnvironments(deps.db).length === 0;
+  if (freshEnvironments) {
+    const environments = createEnvironmentService(deps);
+    DEFAULT_ENVIRONMENTS.forEach((env, order) => {
+      environments.create(SYSTEM_ACTOR, { ...env, order });
+    });
+  }
+  if (listUsers(deps.db).length === 0) {
+    const users = createUserService(deps);
+    const generated = options.admin === undefined;
+    const admin = options.admin ?? {
+      email: 'admin@localhost',
+      password: randomBytes(12).toString('base64url'),
+    };
+    await users.create(SYSTEM_ACTOR, { ...admin, name: 'Administrator', role: 'admin' });
+    if (generated) {
+      print(
+        `Created the first admin: ${admin.email} / ${admin.password}  (shown once; change it after logging in)`,
+      );
+    }
+  }
+  if (freshEnvironments && options.demo) seedDemo(deps);
+}
+
+function seedDemo(deps: AppDeps): void {
+  const flags = createFlagService(deps);
+  const configs = createFlagConfigService(deps);
+  createSegmentService(deps).create(SYSTEM_ACTOR, {
+    key: 'beta-testers',
+    name: 'Beta testers',
+    included: ['user-1', 'user-2'],
+  });
+  flags.create(SYSTEM_ACTOR, {
+    key: 'new-checkout',
+    name: 'New checkout',
+    description: 'The redesigned checkout, released ring by ring: staff first, then beta testers.',
+    kind: 'boolean',
+    tags: ['demo', 'checkout'],
+  });
+  flags.create(SYSTEM_ACTOR, {
+    key: 'demo-banner',
+    name: 'Demo banner',
+    description: 'A banner the browser SDK can see (clientSide).',
+    kind: 'boolean',
+    clientSide: true,
+    tags: ['demo'],
+  });
+  for (const env of ['development', 'staging', 'production']) {
+    configs.put(SYSTEM_ACTOR, 'new-checkout', env, {
+      enabled: env !== 'production',
+      offVariation: 'off',
+      rules: [
+        {
+          id: 'staff',
+          name: 'ring 0: staff',
+          clauses: [{ attribute: 'groups', op: 'in', values: ['staff'] }],
+          serve: { variation: 'on' },
+        },
+        {
+          id: 'beta',
+          name: 'ring 1: beta testers',
+          clauses: [{ op: 'inSegment', values: ['beta-testers'] }],
+          serve: { variation: 'on' },
+        },
+      ],
+      fallthrough: { variation: 'off' },
+    });
+  }
+  configs.toggle(SYSTEM_ACTOR, 'demo-banner', 'development', true);
+}

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../logger.js';
+import { ChangeHub, type StreamSink } from './change-hub.js';
+
+class FakeSink implements StreamSink {
+  chunks: Buffer[] = [];
+  destroyed = false;
+  writableLength = 0;
+  write(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+}
+
+const logger = createLogger('silent');
+
+describe('ChangeHub', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('serialises a patch once and writes the same bytes to every stream of its environment', () => {
+    const hub = new ChangeHub({ logger });
+    const sinks = [new FakeSink(), new FakeSink(), new FakeSink()];
+    hub.subscribe({ environment: 'production', keyId: 1, sink: sinks[0]! });
+    hub.subscribe({ environment: 'production', keyId: 1, sink: sinks[1]! });
+    hub.subscribe({ environment: 'staging', keyId: 2, sink: sinks[2]! });
+    hub.publish('production', { revision: 8, flags: { f: null }, segments: {} });
+    expect(sinks[0]!.chunks[0]).toBe(sinks[1]!.chunks[0]);
+    expect(sinks[0]!.text()).toBe(
+      'event: patch\nid: 8\ndata: {"revision":8,"flags":{"f":null},"segments":{}}\n\n',
+    );
+    expect(sinks[2]!.chunks).toHaveLength(0);
+    expect(hub.connectionCount()).toBe(3);
+    expect(hub.connectionCount('production')).toBe(2);
+    hub.close();
+    expect(sinks.every((sink) => sink.destroyed)).toBe(true);
+  });
+
+  it('hands back missed patches, or null when they are not all in memory', () => {
+    const hub = new ChangeHub({ logger, historySize: 3 });
+    for (let revision = 1; revision <= 5; revision++) hub.publish('p', { revision, flags: {}, segments: {} });
+    expect(hub.missedSince('p', 5, 5)).toEqual([]);
+    expect(hub.missedSince('p', 3, 5)?.map((frame) => frame.toString().split('\n')[1])).toEqual([
+      'id: 4',
+      'id: 5',
+    ]);
+    expect(hub.missedSince('p', 1, 5)).toBeNull();
+    expect(hub.missedSince('p', 9, 5)).toBeNull();
+    expect(hub.missedSince('other', 1, 2)).toBeNull();
+  });
+
+  it('spreads heartbeats over slots instead of one sweep', () => {
+    vi.useFakeTimers();
+    const hub = new ChangeHub({ logger, heartbeatMs: 4000, heartbeatSlots: 4 });
+    const sinks = Array.from({ length: 8 }, () => new FakeSink());
+    for (const sink of sinks) hub.subscribe({ environment: 'p', keyId: 1, sink });
+    vi.advanceTimersByTime(1000);
+    expect(sinks.filter((sink) => sink.chunks.length > 0)).toHaveLength(2);
+    vi.advanceTimersByTime(3000);
+    expect(sinks.every((sink) => sink.text() === ': heartbeat\n\n')).toBe(true);
+    hub.close();
+  });
+
+  it('closes streams of a revoked key and drops streams that do not keep up', () => {
+    const hub = new ChangeHub({ logger, maxBufferedBytes: 10 });
+    const revoked = new FakeSink();
+    const slow = new FakeSink();
+    slow.writableLength = 100;
+    hub.subscribe({ environment: 'p', keyId: 1, sink: revoked });
+    hub.subscribe({ environment: 'p', keyId: 2, sink: slow });
+    hub.disconnectKey(1);
+    expect(revoked.destroyed).toBe(true);
+    hub.publish('p', { revision: 1, flags: {}, segments: {} });
+    expect(slow.destroyed).toBe(true);
+    expect(hub.connectionCount()).toBe(0);
+  });
+});

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createApp } from '../app.js';
+import type { AppDeps, AppEnv } from '../app-env.js';
+import type { OpenDatabase } from '../db/client.js';
+import type { Role } from '../features/auth/roles.js';
+import { prepare, type StartServerOptions } from '../server.js';
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+
+/** A response, with its JSON body parsed (or the text when it is not JSON). */
+export interface TestResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** Request options for {@link TestApp.request}. */
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** A raw body, sent as is (for malformed JSON). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** An app over a real temporary SQLite file, with an admin logged in. */
+export interface TestApp {
+  app: OpenAPIHono<AppEnv>;
+  deps: AppDeps;
+  database: OpenDatabase;
+  adminToken: string;
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
+  /** A session token of a (new, cached) user with this role. */
+  tokenFor(role: Role): Promise<string>;
+  /** Every row of every table, to prove a rejected request wrote nothing. */
+  dump(): Record<string, unknown[]>;
+  close(): void;
+}
+
+/**
+ * Builds the app on a fresh temporary database (migrated and seeded with an admin) and logs in.
+ *
+ * @example
+ * const t = await createTestApp();
+ * const res = await t.request('GET', '/api/v1/flags', { token: t.adminToken });
+ */
+export async function createTestApp(
+  options: Partial<StartServerOptions> & { loginMaxFailures?: number } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'ringflag-test-'));
+  const { deps, database } = await prepare({
+    dbPath: join(dir, 'ringflag.db'),
+    admin: ADMIN,
+    logLevel: 'silent',
+    print: () => {},
+    ...options,
+  });
+  const app = createApp(deps, { loginMaxFailures: options.loginMaxFailures });
+
+  const request = async <T = unknown>(method: string, path: string, opts: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined || opts.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = opts.raw ?? JSON.stringify(opts.body);
+    }
+    const response = await app.request(path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {}
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  };
+
+  const login = async (email: string, password: string) => {
+    const res = await request<{ token: string }>('POST', '/api/v1/auth/login', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+    return res.body.token;
+  };
+
+  const adminToken = await login(ADMIN.email, ADMIN.password);
+  const tokens = new Map<Role, string>([['admin', adminToken]]);
+
+  const t: TestApp = {
+    app,
+    deps,
+    database,
+    adminToken,
+    request,
+    async tokenFor(role) {
+      const cached = tokens.get(role);
+      if (cached) return cached;
+      const email = `${role}@example.com`;
+      const created = await request('POST', '/api/v1/users', {
+        token: adminToken,
+        body: { email, password: 'password-123', role },
+      });
+      if (created.status !== 201) throw new Error(`creating ${role}: ${created.status} ${created.text}`);
+      const token = await login(email, 'password-123');
+      tokens.set(role, token);
+      return token;
+    },
+    dump() {
+      const tables = database.sqlite
+        .prepare("select name from sqlite_master where type = 'table' order by name")
+        .all() as { name: string }[];
+      const out: Record<string, unknown[]> = {};
+      for (const { name } of tables) out[name] = database.sqlite.prepare(`select * from "${name}"`).all();
+      return out;
+    },
+    close() {
+      deps.hub.close();
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
