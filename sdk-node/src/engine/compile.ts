@@ -1,15 +1,31 @@
-import { compileBucketer } from './bucket.js';
-import { allOf, type ContextMatcher, compileClause, type SegmentLookup } from './clauses.js';
+import { type Bucketing, compileBucketing } from './bucket.js';
+import { type CompiledSegment, type ContextMatcher, compileClauses } from './clauses.js';
 import type { EvaluationDetail } from './result.js';
-import type { Context, FlagConfig, FlagKind, JsonValue, Segment, Serve } from './schema.js';
+import type { FlagConfig, FlagKind, JsonValue, Serve } from './schema.js';
 import { type ValidationError, validateFlagConfig, validateSegment } from './validate.js';
 
-/** Picks what a rule or the fallthrough serves to a context; results are precomputed and frozen. */
-type Server = (context: Context) => EvaluationDetail;
+export type { CompiledSegment } from './clauses.js';
 
-interface CompiledRule {
+/**
+ * What a rule or the fallthrough serves, compiled: a fixed result, or a rollout over consecutive
+ * bucket ranges. Results are precomputed and frozen; one object shape for both kinds.
+ */
+export interface CompiledServe {
+  /** The result when one variation is served; `null` for a rollout. */
+  readonly fixed: EvaluationDetail | null;
+  readonly bucketing: Bucketing | null;
+  /** Exclusive upper bucket of every variation's range but the last, in the listed order. */
+  readonly upper: readonly number[];
+  /** The result of each variation with a non-zero weight, in the listed order. */
+  readonly results: readonly EvaluationDetail[];
+  /** What a context without the bucketing attribute gets (`offVariation`, `inRollout: false`). */
+  readonly outside: EvaluationDetail | null;
+}
+
+export interface CompiledRule {
+  /** The rule's clauses compiled into one matcher: all must match. */
   readonly matches: ContextMatcher;
-  readonly serve: Server;
+  readonly serve: CompiledServe;
 }
 
 interface CompiledPrerequisite {
@@ -30,19 +46,17 @@ export interface CompiledFlag {
   /** Why the config is malformed; empty when it is not. */
   readonly errors: readonly ValidationError[];
   readonly off: EvaluationDetail;
+  /**
+   * The result when it does not depend on the context (the flag is off, or it has no prerequisites,
+   * targets or rules and serves one variation to everyone), else `null`.
+   */
+  readonly constant: EvaluationDetail | null;
   readonly prerequisites: readonly CompiledPrerequisite[];
   readonly targets: ReadonlyMap<string, EvaluationDetail> | null;
   readonly rules: readonly CompiledRule[];
-  readonly fallthrough: Server;
+  readonly fallthrough: CompiledServe;
   /** Keys of the segments its clauses name, to know which flags a segment change affects. */
   readonly segmentKeys: ReadonlySet<string>;
-}
-
-/** A segment compiled into one matcher: excluded keys, then included keys, then rules (ORed). */
-export interface CompiledSegment {
-  readonly key: string;
-  readonly segment: Segment | null;
-  readonly matches: ContextMatcher;
 }
 
 function detail(value: JsonValue, variant: string, reason: EvaluationDetail['reason']): EvaluationDetail {
@@ -82,7 +96,7 @@ export function compileFlag(input: unknown): CompiledFlag {
     }
     const base = { kind: 'RULE_MATCH', ruleId: rule.id, ruleIndex } as const;
     return {
-      matches: allOf(rule.clauses.map(compileClause)),
+      matches: compileClauses(rule.clauses),
       serve: compileServe(config, rule.serve, variationValue, (inRollout) =>
         inRollout === undefined ? base : { ...base, inRollout },
       ),
@@ -93,6 +107,8 @@ export function compileFlag(input: unknown): CompiledFlag {
     inRollout === undefined ? { kind: 'FALLTHROUGH' } : { kind: 'FALLTHROUGH', inRollout },
   );
 
+  const everyoneAlike =
+    prerequisites.length === 0 && targets === null && rules.length === 0 ? fallthrough.fixed : null;
   return {
     key: config.key,
     kind: config.kind,
@@ -102,6 +118,7 @@ export function compileFlag(input: unknown): CompiledFlag {
     config,
     errors: [],
     off,
+    constant: config.enabled ? everyoneAlike : off,
     prerequisites,
     targets,
     rules,
@@ -115,14 +132,10 @@ function compileServe(
   serve: Serve,
   variationValue: (id: string) => JsonValue,
   reason: (inRollout?: boolean) => EvaluationDetail['reason'],
-): Server {
-  if ('variation' in serve) {
-    const fixed = detail(variationValue(serve.variation), serve.variation, reason());
-    return () => fixed;
-  }
+): CompiledServe {
+  if ('variation' in serve)
+    return fixedServe(detail(variationValue(serve.variation), serve.variation, reason()));
   const { rollout } = serve;
-  const bucketOf = compileBucketer(rollout.salt ?? config.key, rollout.bucketBy ?? 'key');
-  const outside = detail(variationValue(config.offVariation), config.offVariation, reason(false));
   // Consecutive ranges in the listed order; zero-weight variations get an empty range.
   const upper: number[] = [];
   const results: EvaluationDetail[] = [];
@@ -133,17 +146,18 @@ function compileServe(
     upper.push(sum);
     results.push(detail(variationValue(weighted.variation), weighted.variation, reason(true)));
   }
-  const last = results[results.length - 1] as EvaluationDetail;
-  if (results.length === 1) {
-    return (context) => (bucketOf(context) < 0 ? outside : last);
-  }
-  const n = results.length - 1;
-  return (context) => {
-    const bucket = bucketOf(context);
-    if (bucket < 0) return outside;
-    for (let i = 0; i < n; i++) if (bucket < (upper[i] as number)) return results[i] as EvaluationDetail;
-    return last;
+  upper.pop(); // the last range runs to the end
+  return {
+    fixed: null,
+    bucketing: compileBucketing(rollout.salt ?? config.key, rollout.bucketBy ?? 'key'),
+    upper,
+    results,
+    outside: detail(variationValue(config.offVariation), config.offVariation, reason(false)),
   };
+}
+
+function fixedServe(result: EvaluationDetail): CompiledServe {
+  return { fixed: result, bucketing: null, upper: [], results: [], outside: null };
 }
 
 const MALFORMED_KINDS: readonly FlagKind[] = ['boolean', 'string', 'number', 'json'];
@@ -151,7 +165,6 @@ const MALFORMED_KINDS: readonly FlagKind[] = ['boolean', 'string', 'number', 'js
 function malformedFlag(input: unknown, errors: readonly ValidationError[]): CompiledFlag {
   const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
   const kind = MALFORMED_KINDS.find((k) => k === record.kind) ?? 'json';
-  const never: Server = () => MALFORMED;
   return {
     key: typeof record.key === 'string' ? record.key : '',
     kind,
@@ -161,10 +174,11 @@ function malformedFlag(input: unknown, errors: readonly ValidationError[]): Comp
     config: null,
     errors,
     off: MALFORMED,
+    constant: MALFORMED,
     prerequisites: [],
     targets: null,
     rules: [],
-    fallthrough: never,
+    fallthrough: fixedServe(MALFORMED),
     segmentKeys: new Set(),
   };
 }
@@ -184,20 +198,20 @@ export function compileSegment(input: unknown): CompiledSegment {
   const validated = validateSegment(input);
   if (!validated.ok) {
     const key = typeof input === 'object' && input !== null ? (input as { key?: unknown }).key : undefined;
-    return { key: typeof key === 'string' ? key : '', segment: null, matches: () => false };
+    return {
+      key: typeof key === 'string' ? key : '',
+      segment: null,
+      excluded: new Set(),
+      included: new Set(),
+      rules: [],
+    };
   }
   const segment = validated.value;
-  const excluded = new Set(segment.excluded);
-  const included = new Set(segment.included);
-  const rules = segment.rules.map((rule) => allOf(rule.clauses.map(compileClause)));
-  const matches: ContextMatcher = (context: Context, segments: SegmentLookup) => {
-    const key = context.key;
-    if (typeof key === 'string') {
-      if (excluded.has(key)) return false;
-      if (included.has(key)) return true;
-    }
-    for (let i = 0; i < rules.length; i++) if ((rules[i] as ContextMatcher)(context, segments)) return true;
-    return false;
+  return {
+    key: segment.key,
+    segment,
+    excluded: new Set(segment.excluded),
+    included: new Set(segment.included),
+    rules: segment.rules.map((rule) => compileClauses(rule.clauses)),
   };
-  return { key: segment.key, segment, matches };
 }

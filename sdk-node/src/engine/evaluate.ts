@@ -1,4 +1,5 @@
-import type { CompiledFlag } from './compile.js';
+import { type Bucketing, contextBucket } from './bucket.js';
+import type { CompiledFlag, CompiledServe } from './compile.js';
 import { type EvaluationDetail, errorDetail } from './result.js';
 import type { Context, FlagKind, JsonValue } from './schema.js';
 import type { FlagStore } from './store.js';
@@ -46,8 +47,12 @@ export function evaluateAll(
 ): Record<string, EvaluationDetail<JsonValue | null>> {
   const out: Record<string, EvaluationDetail<JsonValue | null>> = {};
   const ctx = asContext(context);
-  for (const [key, flag] of store.flags) {
+  const keys = store.flagKeys;
+  const flags = store.flagList;
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i] as CompiledFlag;
     if (include && !include(flag)) continue;
+    const key = keys[i] as string;
     if (flag.config === null) {
       out[key] = errorDetail(null, 'MALFORMED_FLAG');
       continue;
@@ -59,6 +64,32 @@ export function evaluateAll(
     }
   }
   return out;
+}
+
+/**
+ * Every flag's value for one context, by key, leaving out flags that cannot be evaluated (malformed,
+ * or an evaluation error). What `allFlags` returns: one pass over the store, one object.
+ *
+ * @example
+ * evaluateAllValues({ key: 'user-1' }, store); // { 'new-checkout': true, 'checkout-backend': 'blue' }
+ */
+export function evaluateAllValues(context: Context, store: FlagStore): Record<string, JsonValue> {
+  const out: Record<string, JsonValue | null> = { ...store.valuesTemplate };
+  const ctx = asContext(context);
+  const keys = store.flagKeys;
+  const flags = store.flagList;
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i] as CompiledFlag;
+    if (flag.config === null) continue;
+    const key = keys[i] as string;
+    try {
+      out[key] = evaluateFlag(flag, ctx, store).value;
+    } catch {
+      // Only a hostile context gets here; such a flag is left out, as a malformed one is.
+      delete out[key];
+    }
+  }
+  return out as Record<string, JsonValue>;
 }
 
 /** The flag kind a default value asks for. */
@@ -81,9 +112,32 @@ function asContext(context: unknown): Context {
     : EMPTY_CONTEXT;
 }
 
+// The hot path below is split into small functions on purpose: V8 inlines callees only within a
+// bytecode budget per optimised function, and which callees got in used to vary from run to run.
+// With the rare paths (prerequisites, targets, rollouts) out of line the common path fits, and the
+// timings hold steady.
+
 /** The evaluation proper, on a valid compiled flag; prerequisites recurse (cycles were removed). */
 export function evaluateFlag(flag: CompiledFlag, context: Context, store: FlagStore): EvaluationDetail {
-  if (!flag.enabled) return flag.off;
+  if (flag.constant !== null) return flag.constant; // off, or the same for everyone
+  if (flag.prerequisites.length > 0) {
+    const failed = failedPrerequisite(flag, context, store);
+    if (failed !== null) return failed;
+  }
+  if (flag.targets !== null) {
+    const target = targetOf(flag.targets, context);
+    if (target !== undefined) return target;
+  }
+  const rules = flag.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] as (typeof rules)[number];
+    if (rule.matches(context, store.segments)) return serve(rule.serve, context);
+  }
+  return serve(flag.fallthrough, context);
+}
+
+/** The result of the first prerequisite that is off or serves another variation, or `null`. */
+function failedPrerequisite(flag: CompiledFlag, context: Context, store: FlagStore): EvaluationDetail | null {
   const prerequisites = flag.prerequisites;
   for (let i = 0; i < prerequisites.length; i++) {
     const prerequisite = prerequisites[i] as (typeof prerequisites)[number];
@@ -97,17 +151,28 @@ export function evaluateFlag(flag: CompiledFlag, context: Context, store: FlagSt
       return prerequisite.failed;
     }
   }
-  if (flag.targets !== null) {
-    const key = context.key;
-    if (typeof key === 'string') {
-      const target = flag.targets.get(key);
-      if (target !== undefined) return target;
-    }
+  return null;
+}
+
+function targetOf(
+  targets: ReadonlyMap<string, EvaluationDetail>,
+  context: Context,
+): EvaluationDetail | undefined {
+  const key = context.key;
+  return typeof key === 'string' ? targets.get(key) : undefined;
+}
+
+/** The result a rule or the fallthrough serves to a context: fixed, or by the context's bucket. */
+function serve(served: CompiledServe, context: Context): EvaluationDetail {
+  return served.fixed !== null ? served.fixed : serveRollout(served, context);
+}
+
+function serveRollout(served: CompiledServe, context: Context): EvaluationDetail {
+  const bucket = contextBucket(served.bucketing as Bucketing, context);
+  if (bucket < 0) return served.outside as EvaluationDetail;
+  const upper = served.upper;
+  for (let i = 0; i < upper.length; i++) {
+    if (bucket < (upper[i] as number)) return served.results[i] as EvaluationDetail;
   }
-  const rules = flag.rules;
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i] as (typeof rules)[number];
-    if (rule.matches(context, store.segment)) return rule.serve(context);
-  }
-  return flag.fallthrough(context);
+  return served.results[upper.length] as EvaluationDetail;
 }

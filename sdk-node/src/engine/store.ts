@@ -1,4 +1,3 @@
-import type { ContextMatcher, SegmentLookup } from './clauses.js';
 import {
   asMalformed,
   type CompiledFlag,
@@ -17,8 +16,14 @@ export interface FlagStore {
   readonly revision: number;
   readonly flags: ReadonlyMap<string, CompiledFlag>;
   readonly segments: ReadonlyMap<string, CompiledSegment>;
-  /** Finds a segment's matcher by key (bound to this snapshot). */
-  readonly segment: SegmentLookup;
+  /** The keys of `flags` in its order, beside `flagList`: "all flags" walks arrays, not Map entries. */
+  readonly flagKeys: readonly string[];
+  readonly flagList: readonly CompiledFlag[];
+  /**
+   * Every evaluable flag's key with a `null` value, in `flags` order: "all flags" copies it and fills
+   * the copy's existing properties, which is cheaper than adding a hundred properties one by one.
+   */
+  readonly valuesTemplate: Readonly<Record<string, null>>;
 }
 
 /** A stream `patch`: changed flags and segments; `null` means deleted (or archived). */
@@ -132,6 +137,23 @@ function seal(
   for (const [key, cycle] of cyclic) {
     flags.set(key, asMalformed(flags.get(key) as CompiledFlag, `prerequisite cycle: ${cycle.join(' → ')}`));
   }
-  const segment: SegmentLookup = (key) => segments.get(key)?.matches as ContextMatcher | undefined;
-  return { revision, flags, segments, segment };
+  const valuesTemplate: Record<string, null> = {};
+  for (const [key, flag] of flags) {
+    // defineProperty, so that a key such as "__proto__" is an own property like any other.
+    if (flag.config !== null)
+      Object.defineProperty(valuesTemplate, key, {
+        value: null,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+  }
+  return {
+    revision,
+    flags,
+    segments,
+    flagKeys: [...flags.keys()],
+    flagList: [...flags.values()],
+    valuesTemplate,
+  };
 }
