@@ -1,6 +1,9 @@
-import { BootstrapDataSource } from './data-source/bootstrap.js';
+import type { BackoffOptions } from './data-source/backoff.js';
+import type { Clock, Random } from './data-source/clock.js';
+import { checkOptions, createDataSource } from './data-source/create-data-source.js';
 import type { DataSink, DataSource } from './data-source/data-source.js';
 import { Emitter } from './emitter.js';
+import { evaluateAllValues } from './engine/evaluate.js';
 import {
   applyPatch,
   type Context,
@@ -16,6 +19,8 @@ import {
   type SdkPatch,
   type SdkPayload,
 } from './engine/index.js';
+import { EventProcessor } from './events/event-processor.js';
+import type { ExposureCounter } from './events/exposure-counter.js';
 
 /** Where the SDK writes what it wants a human to know. Never receives a secret. */
 export interface Logger {
@@ -35,6 +40,33 @@ export interface RingflagOptions {
   /** Replaces the built-in data source (tests, custom transports). */
   dataSource?: DataSource;
   logger?: Logger;
+  /** Stream changes from `GET /sdk/v1/stream` (the default); `false` polls `GET /sdk/v1/flags`. */
+  stream?: boolean;
+  /** Time between polls when `stream: false`, and while a failing stream falls back to polling. Default 30 s. */
+  pollIntervalMs?: number;
+  /**
+   * A file to keep the last payload in (written atomically, at most once a second). At start the
+   * client becomes ready from it if the server does not answer first, and keeps trying the server.
+   */
+  cacheFile?: string;
+  /**
+   * Report exposure counts (calls of `isEnabled`, `variation` and `variationDetail` that served a
+   * variation; `allFlags` is not an exposure) and `track` events to the server. Default `true`;
+   * never when offline.
+   */
+  sendEvents?: boolean;
+  /** Time between background sends of exposures and tracked events. Default 15 s. */
+  flushIntervalMs?: number;
+  /** Tracked events kept while the server is away; beyond it the oldest are dropped. Default 10 000. */
+  maxQueuedEvents?: number;
+  /** The stream reconnects after hearing nothing (no event, no heartbeat) for this long. Default 45 s. */
+  heartbeatTimeoutMs?: number;
+  /** Stream reconnect delays: exponential with full jitter, `{ initialMs: 1000, maxMs: 30000 }` by default. */
+  reconnectBackoff?: BackoffOptions;
+  /** The clock of the SDK's timers (tests); the default's timers never keep the process alive. */
+  clock?: Clock;
+  /** A source of numbers in [0, 1) for jitter (tests); `Math.random` by default. */
+  random?: Random;
 }
 
 /** The events of a {@link Ringflag} client. */
@@ -66,9 +98,10 @@ const consoleLogger: Logger = {
  * flag check is a function call, not a network round trip.
  *
  * @example
- * const flags = new Ringflag({ offline: true, bootstrap: './flags.json' });
- * await flags.ready();
+ * const flags = new Ringflag({ sdkKey: process.env.RINGFLAG_SDK_KEY, baseUrl: 'http://127.0.0.1:4280' });
+ * await flags.ready({ timeoutMs: 5000 });
  * if (flags.isEnabled('new-checkout', { key: 'user-1', groups: ['beta'] })) showNewCheckout();
+ * flags.on('change', ({ key }) => console.log(`${key} changed`));
  */
 export class Ringflag {
   private store: FlagStore = EMPTY_STORE;
@@ -77,6 +110,10 @@ export class Ringflag {
   private fatal: Error | null = null;
   private readonly events: Emitter<RingflagEvents>;
   private readonly source: DataSource;
+  /** Sends exposures and tracked events; `null` offline or with `sendEvents: false`. */
+  private readonly processor: EventProcessor | null;
+  /** The processor's counter, read on the evaluation hot path; `null` when not counting. */
+  private readonly exposures: ExposureCounter | null;
   private readonly logger: Logger;
   private readonly readyPromise: Promise<void>;
   private settleReady!: (error?: Error) => void;
@@ -89,7 +126,19 @@ export class Ringflag {
     });
     // An unobserved rejection must not crash the host; callers see it through ready().
     this.readyPromise.catch(() => {});
-    this.source = options.dataSource ?? defaultDataSource(options);
+    const online = checkOptions(options);
+    this.processor =
+      online && options.sendEvents !== false
+        ? new EventProcessor({
+            ...online,
+            flushIntervalMs: options.flushIntervalMs,
+            maxQueuedEvents: options.maxQueuedEvents,
+            clock: options.clock,
+            onError: (error, fatal) => this.report(error, fatal),
+          })
+        : null;
+    this.exposures = this.processor?.exposures ?? null;
+    this.source = options.dataSource ?? createDataSource(options, online);
     this.source.start(this.sink());
   }
 
@@ -101,11 +150,13 @@ export class Ringflag {
     const { timeoutMs } = options;
     if (timeoutMs === undefined || this.initialized) return this.readyPromise;
     return new Promise<void>((resolve, reject) => {
+      // Deliberately not unref()ed, unlike the SDK's background timers: the caller is waiting on
+      // it, and a script whose only pending work is `await flags.ready({ timeoutMs })` must get the
+      // timeout rather than exit mid-await (Node's "unsettled top-level await", exit code 13).
       const timer = setTimeout(
         () => reject(new Error(`Ringflag did not become ready within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      timer.unref?.();
       this.readyPromise.then(
         () => {
           clearTimeout(timer);
@@ -135,7 +186,9 @@ export class Ringflag {
    */
   isEnabled(flagKey: string, context: Context): boolean {
     if (!this.initialized) return false;
-    return evaluate(flagKey, context, this.store, false).value;
+    const detail = evaluate(flagKey, context, this.store, false);
+    this.exposures?.record(flagKey, detail.variant);
+    return detail.value;
   }
 
   /**
@@ -158,20 +211,14 @@ export class Ringflag {
   ): EvaluationDetail<Widen<T>> {
     const fallback = defaultValue as Widen<T>;
     if (!this.initialized) return errorDetail(fallback, 'CLIENT_NOT_READY');
-    return evaluate(flagKey, context, this.store, fallback as Widen<T> & JsonValue) as EvaluationDetail<
-      Widen<T>
-    >;
+    const detail = evaluate(flagKey, context, this.store, fallback as Widen<T> & JsonValue);
+    this.exposures?.record(flagKey, detail.variant);
+    return detail as EvaluationDetail<Widen<T>>;
   }
 
   /** Every flag's value for this context (malformed flags are left out). */
   allFlags(context: Context): Record<string, JsonValue> {
-    const out: Record<string, JsonValue> = {};
-    const details = evaluateAll(context, this.store);
-    for (const key in details) {
-      const detail = details[key] as EvaluationDetail<JsonValue | null>;
-      if (detail.reason.kind !== 'ERROR') out[key] = detail.value as JsonValue;
-    }
-    return out;
+    return evaluateAllValues(context, this.store);
   }
 
   /** Every flag's result for this context, with variation ids and reasons. */
@@ -188,11 +235,32 @@ export class Ringflag {
     this.events.off(event, handler);
   }
 
-  /** Stops the data source and releases every handle; the process can exit afterwards. */
+  /**
+   * Records that `context` did `event` (a checkout error, a purchase), for guarded rollouts: the
+   * server attributes it to the variation the context gets. Sent in the background; a no-op
+   * offline, with `sendEvents: false`, after `close()` or after the key was refused.
+   *
+   * @example
+   * flags.track('checkout-error', { key: 'user-1' });
+   */
+  track(event: string, context: Context): void {
+    if (this.closed) return;
+    this.processor?.track(event, context);
+  }
+
+  /** Sends the exposures and tracked events collected so far now, instead of at the next interval. */
+  async flush(): Promise<void> {
+    await this.processor?.flush();
+  }
+
+  /**
+   * Stops the data source, sends what is left (waiting up to 2 s) and releases every handle; the
+   * process can exit afterwards.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.source.close();
+    await Promise.all([this.source.close(), this.processor?.close()]);
     this.events.clear();
     if (!this.initialized)
       this.settleReady(this.fatal ?? new Error('Ringflag client was closed before it was ready'));
@@ -217,12 +285,21 @@ export class Ringflag {
         if (this.closed) return;
         if (fatal) {
           this.fatal = error;
+          // A refused key is refused everywhere: no further requests of any kind.
+          this.processor?.stop();
           if (!this.initialized) this.settleReady(error);
         }
-        this.logger.error(error.message);
-        this.events.emit('error', error);
+        this.report(error, fatal);
       },
     };
+  }
+
+  /** Logs a problem and emits it; transient ones (the SDK retries) are warnings. */
+  private report(error: Error, fatal: boolean): void {
+    if (this.closed) return;
+    if (fatal) this.logger.error(error.message);
+    else this.logger.warn(error.message);
+    this.events.emit('error', error);
   }
 
   private becomeReady(): void {
@@ -236,15 +313,4 @@ export class Ringflag {
     const revision = this.store.revision;
     for (const key of keys) this.events.emit('change', { key, revision });
   }
-}
-
-function defaultDataSource(options: RingflagOptions): DataSource {
-  if (options.offline) {
-    return options.bootstrap === undefined
-      ? new BootstrapDataSource({ revision: 0, flags: {}, segments: {} })
-      : new BootstrapDataSource(options.bootstrap);
-  }
-  throw new TypeError(
-    'Ringflag: pass { offline: true, bootstrap } or a dataSource; streaming from a server needs sdkKey and baseUrl',
-  );
 }

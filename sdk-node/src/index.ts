@@ -9,8 +9,14 @@
  */
 export type { Logger, RingflagEvents, RingflagOptions, Widen } from './client.js';
 export { Ringflag } from './client.js';
+export type { BackoffOptions } from './data-source/backoff.js';
 export { BootstrapDataSource } from './data-source/bootstrap.js';
+export type { Clock, Random, TimerHandle } from './data-source/clock.js';
 export type { DataSink, DataSource } from './data-source/data-source.js';
+export { FileCacheDataSource, type FileCacheOptions } from './data-source/file-cache.js';
+export { RingflagHttpError } from './data-source/http.js';
+export { PollingDataSource, type PollingOptions } from './data-source/polling.js';
+export { StreamingDataSource, type StreamingOptions } from './data-source/streaming.js';
 export type {
   Context,
   ErrorKind,
@@ -22,3 +28,4 @@ export type {
   SdkPayload,
   Segment,
 } from './engine/index.js';
+export type { EventsPayload, ExposureSummary, TrackedEvent } from './events/types.js';

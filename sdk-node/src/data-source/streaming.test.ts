@@ -1,0 +1,223 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StreamingDataSource, type StreamingOptions } from './streaming.js';
+import { ManualClock } from './test-support/manual-clock.js';
+import { RecordingSink } from './test-support/recording-sink.js';
+import { booleanFlag, SdkTestServer, waitUntil } from './test-support/sdk-test-server.js';
+
+let server: SdkTestServer;
+let source: StreamingDataSource | null = null;
+
+afterEach(async () => {
+  await source?.close();
+  source = null;
+  await server?.close();
+});
+
+async function connect(options: Partial<StreamingOptions> = {}): Promise<RecordingSink> {
+  const sink = new RecordingSink();
+  source = new StreamingDataSource({
+    sdkKey: 'rf_srv_test',
+    baseUrl: server.baseUrl,
+    random: () => 0,
+    ...options,
+  });
+  source.start(sink);
+  return sink;
+}
+
+describe('StreamingDataSource', () => {
+  it('delivers the put it receives on connect, sending the SDK key', async () => {
+    server = await SdkTestServer.start();
+    server.flags['new-checkout'] = booleanFlag('new-checkout', true);
+    const sink = await connect();
+    await waitUntil(() => sink.inits.length === 1);
+    expect(sink.inits[0]?.revision).toBe(1);
+    expect(Object.keys(sink.inits[0]?.flags ?? {})).toEqual(['new-checkout']);
+    const [request] = server.requestsTo('/sdk/v1/stream');
+    expect(request?.headers.authorization).toBe('rf_srv_test');
+    expect(request?.headers.accept).toBe('text/event-stream');
+    expect(request?.headers['last-event-id']).toBeUndefined();
+  });
+
+  it('delivers patches in order', async () => {
+    server = await SdkTestServer.start();
+    const sink = await connect();
+    await waitUntil(() => sink.inits.length === 1);
+    server.setFlag('a', booleanFlag('a', true));
+    server.setFlag('b', booleanFlag('b', false));
+    await waitUntil(() => sink.patches.length === 2);
+    expect(sink.patches.map((p) => [p.revision, Object.keys(p.flags ?? {})])).toEqual([
+      [2, ['a']],
+      [3, ['b']],
+    ]);
+  });
+
+  it('ignores a patch the data already contains', async () => {
+    server = await SdkTestServer.start();
+    const sink = await connect();
+    await waitUntil(() => sink.inits.length === 1);
+    server.setFlag('a', booleanFlag('a', true));
+    const stale = JSON.stringify({ revision: 2, flags: { a: null } });
+    server.broadcast(`id: 2\nevent: patch\ndata: ${stale}\n\n`);
+    server.setFlag('b', booleanFlag('b', true));
+    await waitUntil(() => sink.patches.length >= 2);
+    expect(sink.patches.map((p) => p.revision)).toEqual([2, 3]);
+  });
+
+  it('reconnects after a dropped connection with Last-Event-ID and receives only what it missed', async () => {
+    server = await SdkTestServer.start();
+    const sink = await connect();
+    await waitUntil(() => sink.inits.length === 1);
+    server.setFlag('a', booleanFlag('a', true));
+    await waitUntil(() => sink.patches.length === 1);
+    server.dropStreams();
+    server.setFlagQuietly('b', booleanFlag('b', true));
+    await server.waitForStreamRequests(2);
+    await waitUntil(() => sink.patches.length === 2);
+    expect(server.requestsTo('/sdk/v1/stream')[1]?.headers['last-event-id']).toBe('2');
+    expect(sink.patches[1]).toMatchObject({ revision: 3, flags: { b: { key: 'b' } } });
+    expect(sink.inits).toHaveLength(1);
+    expect(sink.errors.every((e) => !e.fatal)).toBe(true);
+  });
+
+  it('reconnects when it hears nothing, not even a heartbeat, for the heartbeat timeout', async () => {
+    server = await SdkTestServer.start();
+    const clock = new ManualClock();
+    const sink = await connect({ clock, heartbeatTimeoutMs: 45_000 });
+    await waitUntil(() => sink.inits.length === 1);
+    const live = source as StreamingDataSource;
+    const start = clock.now();
+    expect(live.lastHeardAt).toBe(start);
+
+    // A heartbeat comment keeps the connection: the watchdog counts from the last byte heard.
+    clock.advance(30_000);
+    server.sendHeartbeat();
+    await waitUntil(() => live.lastHeardAt === start + 30_000);
+    clock.advance(44_999);
+    expect(server.requestsTo('/sdk/v1/stream')).toHaveLength(1);
+
+    clock.advance(1);
+    expect(sink.errors.at(-1)?.error.message).toMatch(/went silent for 45000 ms/);
+    await server.waitForStreamRequests(2);
+    expect(server.requestsTo('/sdk/v1/stream')[1]?.headers['last-event-id']).toBe('1');
+    await waitUntil(() => server.openStreams === 1);
+  });
+
+  it('reconnects when the server accepts the stream but never sends anything', async () => {
+    server = await SdkTestServer.start();
+    server.silent = true;
+    const clock = new ManualClock();
+    const sink = await connect({ clock, heartbeatTimeoutMs: 1_000 });
+    await waitUntil(() => server.openStreams === 1);
+    clock.advance(1_000);
+    server.silent = false;
+    await waitUntil(() => sink.inits.length === 1);
+    expect(server.requestsTo('/sdk/v1/stream')).toHaveLength(2);
+  });
+
+  it('stops for good on 401: one fatal error, no timer left, no further request', async () => {
+    server = await SdkTestServer.start({ sdkKey: 'rf_srv_other' });
+    const clock = new ManualClock();
+    const sink = await connect({ clock });
+    await waitUntil(() => sink.errors.length > 0);
+    expect(sink.errors).toHaveLength(1);
+    expect(sink.errors[0]?.fatal).toBe(true);
+    expect(sink.errors[0]?.error.message).toMatch(/HTTP 401.*will not retry/);
+    expect(sink.errors[0]?.error.message).not.toContain('rf_srv_test');
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(600_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('backs off between failed attempts with the injected random', async () => {
+    server = await SdkTestServer.start();
+    server.streamStatus = 503;
+    const clock = new ManualClock();
+    const sink = await connect({ clock, random: () => 0.5, pollFallbackAfterFailures: 100 });
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 7; attempt++) {
+      await waitUntil(() => sink.errors.length === attempt);
+      delays.push(Number(/reconnecting in (\d+) ms/.exec(sink.errors.at(-1)?.error.message ?? '')?.[1]));
+      clock.advance(delays.at(-1) ?? 0);
+    }
+    expect(delays).toEqual([500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
+    expect(sink.errors[0]?.error.message).toMatch(/answered HTTP 503/);
+  });
+
+  it('starts the backoff over after a connection that stayed healthy', async () => {
+    server = await SdkTestServer.start();
+    const clock = new ManualClock();
+    const sink = await connect({
+      clock,
+      random: () => 0.5,
+      healthyAfterMs: 60_000,
+      heartbeatTimeoutMs: 600_000,
+    });
+    await waitUntil(() => sink.inits.length === 1);
+    server.streamStatus = 503;
+    server.dropStreams();
+    await waitUntil(() => sink.errors.length === 1);
+    clock.advance(500);
+    await waitUntil(() => sink.errors.length === 2);
+    expect(sink.errors[1]?.error.message).toMatch(/reconnecting in 1000 ms/);
+    server.streamStatus = null;
+    clock.advance(1_000);
+    await waitUntil(() => server.openStreams === 1);
+    clock.advance(60_000);
+    server.dropStreams();
+    await waitUntil(() => sink.errors.length === 3);
+    expect(sink.errors[2]?.error.message).toMatch(/reconnecting in 500 ms/);
+  });
+
+  it('falls back to polling with If-None-Match after repeated failures, and stops once the stream is back', async () => {
+    server = await SdkTestServer.start();
+    server.streamStatus = 503;
+    server.flags.a = booleanFlag('a', true);
+    const sink = await connect({
+      backoff: { initialMs: 20, maxMs: 40 },
+      pollFallbackAfterFailures: 2,
+      pollIntervalMs: 20,
+      random: () => 0.5,
+    });
+    await waitUntil(() => sink.inits.length === 1);
+    expect((source as StreamingDataSource).polling).toBe(true);
+    await waitUntil(() => server.requestsTo('/sdk/v1/flags').length >= 3);
+    const polls = server.requestsTo('/sdk/v1/flags');
+    expect(polls[0]?.headers['if-none-match']).toBeUndefined();
+    expect(polls[1]?.headers['if-none-match']).toBe('"1"');
+    expect(polls[0]?.headers.authorization).toBe('rf_srv_test');
+    expect(sink.inits).toHaveLength(1); // the 304s delivered nothing
+
+    server.setFlagQuietly('a', booleanFlag('a', false, 2));
+    await waitUntil(() => sink.inits.length === 2);
+    expect(sink.inits[1]?.revision).toBe(2);
+
+    server.streamStatus = null;
+    await waitUntil(() => server.openStreams === 1);
+    // Up to date through Last-Event-ID, the stream sends no put; its first heartbeat proves it.
+    expect(server.requestsTo('/sdk/v1/stream').at(-1)?.headers['last-event-id']).toBe('2');
+    server.sendHeartbeat();
+    await waitUntil(() => !(source as StreamingDataSource).polling);
+    const pollsWhenStreaming = server.requestsTo('/sdk/v1/flags').length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requestsTo('/sdk/v1/flags').length).toBe(pollsWhenStreaming);
+    server.setFlag('a', booleanFlag('a', true, 3));
+    await waitUntil(() => sink.patches.length === 1);
+    expect(sink.patches[0]?.revision).toBe(3);
+    expect(sink.inits).toHaveLength(2);
+  });
+
+  it('releases the connection on close', async () => {
+    server = await SdkTestServer.start();
+    const clock = new ManualClock();
+    const sink = await connect({ clock });
+    await waitUntil(() => sink.inits.length === 1);
+    await source?.close();
+    await waitUntil(() => server.openStreams === 0);
+    expect(clock.pendingTimers).toBe(0);
+    server.setFlag('a', booleanFlag('a', true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sink.patches).toHaveLength(0);
+  });
+});
