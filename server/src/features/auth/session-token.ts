@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 /** The claims of a session JWT. */
 export interface SessionClaims {
@@ -35,6 +36,27 @@ export async function signSessionToken(
 }
 
 /**
+ * Tokens already verified, per signing secret: a busy client's requests skip the HMAC check (an
+ * async WebCrypto job, a measurable share of an admin write) after the first. The key is the whole
+ * token string, so any altered token is a different key and is verified afresh; expiry is checked
+ * again on every hit, and whether the session is still active is asked of the database on every
+ * request regardless (logout and disabling a user take effect at once).
+ */
+const verifiedBySecret = new WeakMap<
+  Uint8Array,
+  LRUCache<string, { claims: SessionClaims; expiresAtMs: number }>
+>();
+
+function verifiedTokens(secret: Uint8Array) {
+  let cache = verifiedBySecret.get(secret);
+  if (!cache) {
+    cache = new LRUCache({ max: 10_000 });
+    verifiedBySecret.set(secret, cache);
+  }
+  return cache;
+}
+
+/**
  * Verifies a session JWT: HS256 only (so `alg: none` and other algorithms fail), signature, issuer and
  * expiry at `now`. Returns the claims, or null for any invalid token.
  */
@@ -43,6 +65,13 @@ export async function verifySessionToken(
   token: string,
   now: Date,
 ): Promise<SessionClaims | null> {
+  const cache = verifiedTokens(secret);
+  const hit = cache.get(token);
+  if (hit) {
+    if (now.getTime() < hit.expiresAtMs) return hit.claims;
+    cache.delete(token);
+    return null;
+  }
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
@@ -53,11 +82,14 @@ export async function verifySessionToken(
     if (
       typeof payload.sub !== 'string' ||
       typeof payload.sid !== 'string' ||
-      typeof payload.csrf !== 'string'
+      typeof payload.csrf !== 'string' ||
+      typeof payload.exp !== 'number'
     ) {
       return null;
     }
-    return { sub: payload.sub, sid: payload.sid, csrf: payload.csrf };
+    const claims = { sub: payload.sub, sid: payload.sid, csrf: payload.csrf };
+    cache.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+    return claims;
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
     throw error;

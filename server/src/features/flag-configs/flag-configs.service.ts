@@ -11,7 +11,7 @@ import {
 import type { Actor } from '../audit/audit-event.js';
 import { type EnvironmentRow, findEnvironment } from '../environments/environments.store.js';
 import { composeConfig, type FlagConfigRow, type FlagRow } from '../flags/flag-model.js';
-import { findConfig, findFlag, updateConfig } from '../flags/flags.store.js';
+import { findConfig, findFlag, setConfigEnabled, updateConfig } from '../flags/flags.store.js';
 import { referencesIn } from './references.js';
 
 /**
@@ -135,7 +135,7 @@ export function createFlagConfigService(deps: AppDeps): FlagConfigService {
         const { flag, env, config } = locate(w.tx, flagKey, envKey);
         const before = composeConfig(flag, config);
         if (config.enabled === enabled) return before;
-        const row = updateConfig(w.tx, flag.id, env.id, {
+        const row = setConfigEnabled(w.tx, flag.id, env.id, {
           enabled,
           version: config.version + 1,
           updatedAt: w.now,

@@ -80,6 +80,32 @@ export function updateConfig(
     .get();
 }
 
+/** Switches a config on or off with a new version: the kill switch's path, prepared once. */
+export function setConfigEnabled(
+  db: Queryable,
+  flagId: number,
+  environmentId: number,
+  values: { enabled: boolean; version: number; updatedAt: string },
+): FlagConfigRow {
+  return prepared(db, 'setConfigEnabled', () =>
+    db
+      .update(flagConfigs)
+      .set({
+        enabled: sql`${sql.placeholder('enabled')}`,
+        version: sql`${sql.placeholder('version')}`,
+        updatedAt: sql`${sql.placeholder('updatedAt')}`,
+      })
+      .where(
+        and(
+          eq(flagConfigs.flagId, sql.placeholder('flagId')),
+          eq(flagConfigs.environmentId, sql.placeholder('environmentId')),
+        ),
+      )
+      .returning()
+      .prepare(),
+  ).get({ ...values, enabled: values.enabled ? 1 : 0, flagId, environmentId }) as FlagConfigRow;
+}
+
 /** Every flag with its config in one environment; archived flags only when asked. */
 export function listFlagsWithConfigs(
   db: Queryable,

@@ -1,0 +1,142 @@
+/**
+ * Runs the real Ringflag server as a child process (so a test can kill it and start it again on the
+ * same port and database) and drives its admin API. Used by the end-to-end tests and the benchmarks.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../server/src/main.ts', import.meta.url));
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+
+export interface RingflagProcess {
+  readonly base: string;
+  readonly port: number;
+  readonly dbPath: string;
+  readonly pid: number;
+  /** Output of the server so far, for failure messages. */
+  output(): string;
+  /** SIGKILL: the process dies at once, as in a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (listen on 0, close, reuse). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the server on 127.0.0.1 with a SQLite file (a new temporary one unless given). */
+export async function startRingflagProcess(
+  options: { port?: number; dbPath?: string; env?: Record<string, string> } = {},
+) {
+  const port = options.port ?? (await freePort());
+  const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
+  let output = '';
+  const child: ChildProcess = fork(MAIN, [], {
+    execArgv: ['--conditions=source', '--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: {
+      ...process.env,
+      RINGFLAG_PORT: String(port),
+      RINGFLAG_HOST: '127.0.0.1',
+      RINGFLAG_DB: dbPath,
+      RINGFLAG_ADMIN_EMAIL: ADMIN_EMAIL,
+      RINGFLAG_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      RINGFLAG_DEMO: 'false',
+      RINGFLAG_LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited during start:\n${output}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {}
+    if (i > 300) throw new Error(`the server did not answer /healthz:\n${output}`);
+    await sleep(50);
+  }
+  const handle: RingflagProcess = {
+    base,
+    port,
+    dbPath,
+    pid: child.pid as number,
+    output: () => output,
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  return handle;
+}
+
+/** A thin client of the admin API, signed in with a bearer token. */
+export class AdminClient {
+  private constructor(
+    readonly base: string,
+    readonly token: string,
+  ) {}
+
+  static async login(base: string, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<AdminClient> {
+    const response = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!response.ok) throw new Error(`login: ${response.status} ${await response.text()}`);
+    const { token } = (await response.json()) as { token: string };
+    return new AdminClient(base, token);
+  }
+
+  /** Sends a request; throws with the problem document unless the status is the expected one. */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expected: number[] = [200, 201],
+  ): Promise<T> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!expected.includes(response.status)) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async createSdkKey(environment: string, type: 'server' | 'client'): Promise<string> {
+    const { key } = await this.request<{ key: string }>(
+      'POST',
+      `/api/v1/environments/${environment}/sdk-keys`,
+      { type },
+    );
+    return key;
+  }
+}
