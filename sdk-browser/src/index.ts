@@ -1,5 +1,27 @@
 /**
- * `@ringflag/sdk-browser` — the browser SDK (values only, never rules) arrives with the browser SDK
- * issue. Until then the package exists so the workspace layout is complete; it exports nothing else.
+ * `@ringflag/sdk-browser`: flag values for the browser, evaluated by the Ringflag server for the
+ * page's context (never the rules), streamed as they change and cached per context.
+ *
+ * @example
+ * import { createClient } from '@ringflag/sdk-browser';
+ * const client = createClient({ clientKey: 'rf_cli_…', baseUrl: 'https://flags.example.com', context: { key: 'user-1' } });
+ * await client.ready();
+ * client.isEnabled('new-checkout');
  */
-export const CLIENT_API_BASE_PATH = '/client/v1';
+export { createClient } from './client.js';
+export type {
+  CacheStorage,
+  ClientEvents,
+  ClientOptions,
+  Context,
+  ContextValue,
+  ErrorKind,
+  EvaluationDetail,
+  EventSourceConnection,
+  EventSourceLike,
+  FlagValues,
+  JsonValue,
+  Reason,
+  RingflagClient,
+  Widen,
+} from './types.js';

@@ -10,6 +10,9 @@ import { registerAuthRoutes } from './features/auth/auth.routes.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import { authenticate } from './features/auth/authenticate.js';
 import { LoginLimiter } from './features/auth/login-limiter.js';
+import { registerClientRoutes } from './features/client/client.routes.js';
+import { createClientSurface } from './features/client/client-surface.js';
+import { registerDemoRoutes } from './features/demo/demo.routes.js';
 import { registerEnvironmentRoutes } from './features/environments/environments.routes.js';
 import { createEnvironmentService } from './features/environments/environments.service.js';
 import { registerEvaluateRoutes } from './features/evaluate/evaluate.routes.js';
@@ -17,6 +20,8 @@ import { registerFlagConfigRoutes } from './features/flag-configs/flag-configs.r
 import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
 import { registerFlagRoutes } from './features/flags/flags.routes.js';
 import { createFlagService } from './features/flags/flags.service.js';
+import { registerOfrepRoutes } from './features/ofrep/ofrep.routes.js';
+import type { RateLimit } from './features/ofrep/rate-limiter.js';
 import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
 import { registerSdkKeyRoutes } from './features/sdk-keys/sdk-keys.routes.js';
 import { createSdkKeyService } from './features/sdk-keys/sdk-keys.service.js';
@@ -33,6 +38,8 @@ import { registerOpsRoutes } from './ops/ops.routes.js';
 export interface AppOptions {
   /** Failed logins allowed per email or client within 15 minutes (default 10). */
   loginMaxFailures?: number;
+  /** Requests per SDK key on /ofrep/v1 (default 1,000/s, bursts of 2,000). */
+  ofrepRateLimit?: RateLimit;
 }
 
 /**
@@ -100,7 +107,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   registerEvaluateRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerSdkRoutes(app, deps);
+  const clientSurface = createClientSurface(deps);
+  registerClientRoutes(app, deps, clientSurface);
+  registerOfrepRoutes(app, deps, clientSurface, { rateLimit: options.ofrepRateLimit });
   registerOpsRoutes(app, deps);
+  registerDemoRoutes(app, deps);
 
   app.doc('/api/v1/openapi.json', {
     openapi: '3.0.0',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from './app-env.js';
 import { SYSTEM_ACTOR } from './features/audit/audit-event.js';
+import { createDemoClientKey } from './features/demo/demo-key.js';
 import { createEnvironmentService } from './features/environments/environments.service.js';
 import { listEnvironments } from './features/environments/environments.store.js';
 import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
@@ -101,4 +102,5 @@ function seedDemo(deps: AppDeps): void {
     });
   }
   configs.toggle(SYSTEM_ACTOR, 'demo-banner', 'development', true);
+  createDemoClientKey(deps);
 }

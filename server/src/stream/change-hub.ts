@@ -62,6 +62,7 @@ export class ChangeHub {
   private readonly heartbeatMs: number;
   private readonly logger: Logger;
   private total = 0;
+  private readonly publishListeners = new Set<(environment: string, patch: SdkPatch) => void>();
 
   constructor(options: ChangeHubOptions) {
     this.logger = options.logger;
@@ -89,6 +90,22 @@ export class ChangeHub {
     channel.recent.push({ revision: patch.revision, frame });
     if (channel.recent.length > this.historySize) channel.recent.shift();
     for (const connection of channel.connections) this.send(connection, frame);
+    for (const listener of this.publishListeners) {
+      try {
+        listener(environment, patch);
+      } catch (error) {
+        this.logger.error('a publish listener failed', { environment, error: String(error) });
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` after every published patch (the browser streams re-evaluate their contexts
+   * then). Returns a function that removes it.
+   */
+  onPublish(listener: (environment: string, patch: SdkPatch) => void): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
   }
 
   /**

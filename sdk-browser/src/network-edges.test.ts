@@ -1,0 +1,256 @@
+// @vitest-environment happy-dom
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createClient } from './client.js';
+import { FakeEventSource, on } from './test-support/fake-event-source.js';
+import type { ClientOptions } from './types.js';
+
+const BASE = 'https://flags.example.com';
+const KEY = 'rf_cli_test';
+const EVALUATE = `${BASE}/client/v1/evaluate`;
+const EVENTS = `${BASE}/client/v1/events`;
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  server.resetHandlers();
+  vi.restoreAllMocks();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  FakeEventSource.reset();
+  localStorage.clear();
+});
+
+const clients: { close(): void }[] = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
+function client(options: Partial<ClientOptions> = {}) {
+  const c = createClient({
+    clientKey: KEY,
+    baseUrl: BASE,
+    context: { key: 'user-1' },
+    stream: false,
+    pollIntervalMs: 10,
+    sendEvents: false,
+    ...options,
+  });
+  clients.push(c);
+  return c;
+}
+
+/** Answers evaluate requests from a list of responses (the last one repeats), recording the requests. */
+function evaluateAnswers(...answers: (() => Response)[]) {
+  const requests: { authorization: string | null; ifNoneMatch: string | null; body: unknown }[] = [];
+  server.use(
+    http.post(EVALUATE, async ({ request }) => {
+      requests.push({
+        authorization: request.headers.get('authorization'),
+        ifNoneMatch: request.headers.get('if-none-match'),
+        body: await request.json(),
+      });
+      const answer = answers[Math.min(requests.length - 1, answers.length - 1)];
+      return answer ? answer() : HttpResponse.error();
+    }),
+  );
+  return requests;
+}
+
+const values =
+  (revision: number, flags: object, etag = `"${revision}"`) =>
+  () =>
+    HttpResponse.json({ revision, flags }, { headers: { etag } });
+
+describe('polling', () => {
+  it('posts the context with the key, then revalidates with If-None-Match', async () => {
+    const requests = evaluateAnswers(
+      values(1, { banner: on() }),
+      () => new HttpResponse(null, { status: 304 }),
+    );
+    const c = client();
+    await c.ready();
+    expect(c.isEnabled('banner')).toBe(true);
+    await vi.waitFor(() => expect(requests.length).toBeGreaterThanOrEqual(3));
+    expect(requests[0]).toEqual({
+      authorization: KEY,
+      ifNoneMatch: null,
+      body: { context: { key: 'user-1' } },
+    });
+    expect(requests[1]?.ifNoneMatch).toBe('"1"');
+    expect(c.isEnabled('banner')).toBe(true);
+  });
+
+  it('follows changes between polls', async () => {
+    evaluateAnswers(values(1, { banner: on() }), values(2, { banner: on('off') }));
+    const c = client();
+    const changed = new Promise<string[]>((resolve) => c.on('change', ({ keys }) => resolve(keys)));
+    await c.ready();
+    expect(await changed).toEqual(['banner']);
+    await vi.waitFor(() => expect(c.isEnabled('banner')).toBe(false));
+  });
+
+  it('stops for good on a refused key: ready rejects, one error, no more requests', async () => {
+    const requests = evaluateAnswers(() => new HttpResponse(null, { status: 401 }));
+    const c = client();
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+    await expect(c.ready()).rejects.toThrow(/401/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(requests.length).toBe(1);
+    expect(errors.length).toBe(1);
+  });
+
+  it('is ready with cached values when the server cannot be reached, and keeps trying', async () => {
+    evaluateAnswers(values(1, { banner: on() }));
+    const first = client();
+    await first.ready();
+    first.close();
+
+    const requests = evaluateAnswers(() => HttpResponse.error());
+    const c = client();
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+    await c.ready();
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(c.isEnabled('banner')).toBe(true);
+    await vi.waitFor(() => expect(requests.length).toBeGreaterThanOrEqual(2));
+  });
+
+  it('ignores an answer for a context it has left', async () => {
+    let release: (() => void) | undefined;
+    server.use(
+      http.post(EVALUATE, async ({ request }) => {
+        const { context } = (await request.json()) as { context: { key: string } };
+        if (context.key === 'user-1') await new Promise<void>((resolve) => (release = resolve));
+        return HttpResponse.json({
+          revision: 1,
+          flags: { who: { value: context.key, variant: context.key, reason: { kind: 'FALLTHROUGH' } } },
+        });
+      }),
+    );
+    const c = client({ pollIntervalMs: 60_000 });
+    await vi.waitFor(() => expect(release).toBeDefined());
+    await c.identify({ key: 'user-2' });
+    release?.();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(c.variation('who', '')).toBe('user-2');
+  });
+});
+
+describe('stream failures', () => {
+  it('polls once per failure and reconnects after a jittered delay', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const requests = evaluateAnswers(values(7, { banner: on() }));
+    const c = client({ stream: true, EventSource: FakeEventSource });
+    FakeEventSource.last.fail();
+    await c.ready();
+    expect(c.isEnabled('banner')).toBe(true);
+    expect(requests.length).toBe(1);
+    expect(FakeEventSource.instances[0]?.closed).toBe(true);
+    await vi.waitFor(() => expect(FakeEventSource.instances.length).toBe(2));
+    // A put older than what the poll brought is still the stream's truth after a reconnect: equal or newer wins.
+    FakeEventSource.last.emit('put', { revision: 8, flags: { banner: on('off') } });
+    expect(c.isEnabled('banner')).toBe(false);
+  });
+
+  it('keeps newer stream values over a poll that answers late', async () => {
+    let release: (() => void) | undefined;
+    server.use(
+      http.post(EVALUATE, async () => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return HttpResponse.json({ revision: 1, flags: { banner: on('off') } });
+      }),
+    );
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const c = client({ stream: true, EventSource: FakeEventSource });
+    FakeEventSource.last.fail();
+    await vi.waitFor(() => expect(FakeEventSource.instances.length).toBe(2));
+    FakeEventSource.last.emit('put', { revision: 2, flags: { banner: on() } });
+    await vi.waitFor(() => expect(release).toBeDefined());
+    release?.();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(c.isEnabled('banner')).toBe(true);
+  });
+
+  it('delays reconnects more after repeated failures, within 30 s', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      vi.spyOn(Math, 'random').mockReturnValue(0.999);
+      evaluateAnswers(() => HttpResponse.error());
+      vi.spyOn(console, 'warn').mockImplementation(() => {});
+      client({ stream: true, EventSource: FakeEventSource });
+      const delays: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        FakeEventSource.last.fail();
+        const before = FakeEventSource.instances.length;
+        let waited = 0;
+        while (FakeEventSource.instances.length === before) {
+          vi.advanceTimersByTime(100);
+          waited += 100;
+        }
+        delays.push(waited);
+      }
+      expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('events', () => {
+  it('sends exposure counts per flag and variant with tracked events', async () => {
+    const bodies: unknown[] = [];
+    const headers: (string | null)[] = [];
+    server.use(
+      http.post(EVENTS, async ({ request }) => {
+        headers.push(request.headers.get('authorization'));
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    evaluateAnswers(
+      values(1, { banner: on(), color: { value: 'blue', variant: 'blue', reason: { kind: 'OFF' } } }),
+    );
+    const c = client({ sendEvents: true, flushIntervalMs: 20, pollIntervalMs: 60_000 });
+    await c.ready();
+    c.isEnabled('banner');
+    c.isEnabled('banner');
+    c.variation('color', 'x');
+    c.variation('missing', 'x');
+    c.allFlags();
+    c.track('checkout-error');
+    await vi.waitFor(() => expect(bodies.length).toBe(1));
+    const minute = Math.floor(Date.now() / 60_000);
+    const body = bodies[0] as { exposures: { minute: number }[]; events: { minute: number }[] };
+    expect(Math.abs((body.exposures[0]?.minute ?? 0) - minute)).toBeLessThanOrEqual(1);
+    expect(body).toEqual({
+      exposures: [
+        { flag: 'banner', variant: 'on', count: 2, minute: body.exposures[0]?.minute },
+        { flag: 'color', variant: 'blue', count: 1, minute: body.exposures[0]?.minute },
+      ],
+      events: [{ event: 'checkout-error', context: { key: 'user-1' }, minute: body.events[0]?.minute }],
+    });
+    expect(headers).toEqual([KEY]);
+  });
+
+  it('sends what is pending at once when the page is hidden', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(EVENTS, async ({ request }) => {
+        bodies.push(await request.json());
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    evaluateAnswers(values(1, {}));
+    const c = client({ sendEvents: true, flushIntervalMs: 60_000, pollIntervalMs: 60_000 });
+    await c.ready();
+    c.track('purchase');
+    window.dispatchEvent(new Event('pagehide'));
+    await vi.waitFor(() =>
+      expect(bodies).toEqual([{ exposures: [], events: [expect.objectContaining({ event: 'purchase' })] }]),
+    );
+  });
+});

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
+import { type Context, contextSchema, issuesToErrors } from '@ringflag/sdk-node/engine';
+import { LRUCache } from 'lru-cache';
+import { ValidationError } from '../../errors/index.js';
+import { canonicalJson } from '../audit/canonical-json.js';
+
+/**
+ * Limits of what a browser may send. A context is checked with the engine's `contextSchema` (at most
+ * 100 attributes, strings up to 1,024 characters, arrays up to 100 elements); on top of that the
+ * whole request is small, since a context is an identity and a few attributes, not a document.
+ */
+export const CLIENT_LIMITS = {
+  /** Largest body of `POST /client/v1/evaluate` and `POST /ofrep/v1/…`, in bytes. */
+  evaluateBodyBytes: 32 * 1024,
+  /** Largest `context` query parameter of `GET /client/v1/stream` (base64url), in characters. */
+  streamContextChars: 16 * 1024,
+} as const;
+
+/**
+ * A stable hash of a context: the same attributes in any order hash the same. Keys the evaluation
+ * cache, groups streams that share a context, and is part of the `ETag`.
+ *
+ * @example
+ * contextHash({ key: 'user-1', plan: 'pro' }) === contextHash({ plan: 'pro', key: 'user-1' }); // true
+ */
+export function contextHash(context: Context): string {
+  return createHash('sha256').update(canonicalJson(context)).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Checks a context against the engine's schema; throws a {@link ValidationError} naming the fields
+ * (`context.key`, `context.groups`) otherwise.
+ */
+export function parseContext(value: unknown, path = 'context'): Context {
+  const result = contextSchema.safeParse(value);
+  if (!result.success) {
+    throw new ValidationError(
+      'The context does not pass validation',
+      issuesToErrors(result.error.issues, [path]),
+    );
+  }
+  return result.data as Context;
+}
+
+/**
+ * Reads the `context` query parameter of a stream: base64url of the context's JSON. A missing
+ * parameter is the empty (anonymous) context.
+ *
+ * @example
+ * decodeStreamContext(Buffer.from('{"key":"user-1"}').toString('base64url')); // { key: 'user-1' }
+ */
+export function decodeStreamContext(encoded: string | undefined): Context {
+  if (encoded === undefined || encoded === '') return {};
+  if (encoded.length > CLIENT_LIMITS.streamContextChars) {
+    throw new ValidationError(`The context is over ${CLIENT_LIMITS.streamContextChars} characters`, [
+      { path: 'query.context', message: 'too long' },
+    ]);
+  }
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(encoded)) {
+    throw new ValidationError('The context must be base64url of a JSON object', [
+      { path: 'query.context', message: 'not base64url' },
+    ]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    throw new ValidationError('The context must be base64url of a JSON object', [
+      { path: 'query.context', message: 'not JSON' },
+    ]);
+  }
+  return parseContext(parsed, 'query.context');
+}
+
+/** The body of `POST /client/v1/evaluate`: who is asking (the empty context when left out). */
+export const clientEvaluateSchema = z.object({ context: contextSchema.default({}) }).strict();
+
+/** A checked evaluate body: its context and the context's hash. */
+export interface ParsedContext {
+  readonly context: Context;
+  readonly hash: string;
+}
+
+/**
+ * Parses and checks `POST /client/v1/evaluate` bodies, remembering the last 10,000 valid ones by their
+ * exact text: a browser polls with the same body again and again, and parsing, validating and hashing
+ * it cost more than answering from the evaluation cache. Throws {@link ValidationError} (never cached).
+ *
+ * @example
+ * const bodies = new EvaluateBodies();
+ * const { context, hash } = bodies.parse('{"context":{"key":"user-1"}}');
+ */
+export class EvaluateBodies {
+  private readonly parsed = new LRUCache<string, ParsedContext>({ max: 10_000 });
+
+  parse(text: string): ParsedContext {
+    const cached = this.parsed.get(text);
+    if (cached) return cached;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ValidationError('The body is not valid JSON');
+    }
+    const result = clientEvaluateSchema.safeParse(body);
+    if (!result.success) {
+      throw new ValidationError('The request does not pass validation', issuesToErrors(result.error.issues));
+    }
+    const context = result.data.context as Context;
+    const entry = { context, hash: contextHash(context) };
+    this.parsed.set(text, entry);
+    return entry;
+  }
+}

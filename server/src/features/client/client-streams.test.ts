@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import type { Context } from '@ringflag/sdk-node/engine';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { findEnvironment } from '../environments/environments.store.js';
+import { contextHash } from './client-context.js';
+import { ClientStreams, diffResults } from './client-streams.js';
+import { EvaluationCache } from './evaluation-cache.js';
+
+/** A stand-in for a Node response: records what is written, emits 'close' when destroyed. */
+class FakeResponse extends EventEmitter {
+  chunks: Buffer[] = [];
+  destroyed = false;
+  writableLength = 0;
+  write(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+  events(): { event: string; id: number; data: { revision: number; flags: Record<string, unknown> } }[] {
+    return Buffer.concat(this.chunks)
+      .toString()
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event:'))
+      .map((frame) => {
+        const [event, id, data] = frame.split('\n');
+        return {
+          event: (event ?? '').slice(7),
+          id: Number((id ?? '').slice(4)),
+          data: JSON.parse((data ?? '').slice(6)),
+        };
+      });
+  }
+}
+
+const ENV = 'development';
+const on = { value: true, variant: 'on', reason: { kind: 'FALLTHROUGH' } } as const;
+const off = { value: false, variant: 'off', reason: { kind: 'OFF' } } as const;
+
+describe('diffResults', () => {
+  it('lists changed flags, null for flags that are gone, and null when nothing changed', () => {
+    expect(diffResults({ a: on, b: off }, { a: on, b: on })).toEqual({ b: on });
+    expect(diffResults({ a: on, constructor: off }, { a: on })).toEqual({ constructor: null });
+    expect(diffResults({ a: on }, { a: { ...on } })).toBeNull();
+    expect(
+      diffResults({ a: { ...on, reason: { kind: 'RULE_MATCH', ruleId: 'x', ruleIndex: 0 } } }, { a: on }),
+    ).toEqual({
+      a: on,
+    });
+    expect(
+      diffResults(
+        { j: { value: { a: 1 }, variant: 'v', reason: { kind: 'FALLTHROUGH' } } },
+        {
+          j: { value: { a: 2 }, variant: 'v', reason: { kind: 'FALLTHROUGH' } },
+        },
+      ),
+    ).not.toBeNull();
+  });
+});
+
+describe('ClientStreams', () => {
+  let t: TestApp;
+  let streams: ClientStreams;
+  const evaluations = new EvaluationCache();
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await t.request(method, path, { token: t.adminToken, body });
+    expect(res.status, res.text).toBeLessThan(300);
+  };
+  const open = (context: Context, keyId = 1) => {
+    const env = findEnvironment(t.deps.db, ENV);
+    if (!env) throw new Error('no env');
+    const store = t.deps.payloads.get(t.deps.db, env).store();
+    const hash = contextHash(context);
+    const response = new FakeResponse();
+    streams.attach(response, ENV, keyId, context, hash, evaluations.get(ENV, 'client', store, context, hash));
+    return response;
+  };
+  /** Lets the fan-out (scheduled with setImmediate after the write) run. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  beforeEach(async () => {
+    t = await createTestApp();
+    streams = new ClientStreams(t.deps);
+    await admin('POST', '/api/v1/flags', { key: 'banner', kind: 'boolean', clientSide: true });
+    await admin('POST', '/api/v1/flags', { key: 'beta', kind: 'boolean', clientSide: true });
+    await admin('POST', '/api/v1/flags', { key: 'server-only', kind: 'boolean' });
+    await admin('PUT', `/api/v1/flags/beta/environments/${ENV}`, {
+      enabled: true,
+      offVariation: 'off',
+      targets: [{ variation: 'on', keys: ['user-1'] }],
+      fallthrough: { variation: 'off' },
+    });
+  });
+  afterEach(() => {
+    streams.close();
+    t.close();
+  });
+
+  it('sends each context a patch with only the flags that changed for it', async () => {
+    const user1 = open({ key: 'user-1' });
+    const user2 = open({ key: 'user-2' });
+    expect(user1.events()[0]?.event).toBe('put');
+    expect(Object.keys(user1.events()[0]?.data.flags ?? {}).sort()).toEqual(['banner', 'beta']);
+    const putRevision = user1.events()[0]?.id ?? 0;
+
+    // Taking user-1 out of the targets changes beta for user-1 only.
+    await admin('PUT', `/api/v1/flags/beta/environments/${ENV}`, {
+      enabled: true,
+      offVariation: 'off',
+      fallthrough: { variation: 'off' },
+    });
+    await settle();
+    expect(user1.events().slice(1)).toEqual([
+      {
+        event: 'patch',
+        id: putRevision + 1,
+        data: {
+          revision: putRevision + 1,
+          flags: { beta: { value: false, variant: 'off', reason: { kind: 'FALLTHROUGH' } } },
+        },
+      },
+    ]);
+    expect(user2.events()).toHaveLength(1);
+
+    // A change to a flag browsers cannot see sends nothing.
+    await admin('POST', `/api/v1/flags/server-only/environments/${ENV}/toggle`, { enabled: true });
+    await settle();
+    expect(user1.events()).toHaveLength(2);
+    expect(user2.events()).toHaveLength(1);
+
+    // A flag that stops being clientSide is null.
+    await admin('PATCH', '/api/v1/flags/banner', { clientSide: false });
+    await settle();
+    expect(user2.events()[1]?.data.flags).toEqual({ banner: null });
+  });
+
+  it('evaluates streams that share a context once per revision and writes them the same bytes', async () => {
+    const a = open({ key: 'user-1', plan: 'pro' });
+    const b = open({ plan: 'pro', key: 'user-1' });
+    expect(streams.contextCount(ENV)).toBe(1);
+    expect(streams.connectionCount(ENV)).toBe(2);
+    await admin('POST', `/api/v1/flags/banner/environments/${ENV}/toggle`, { enabled: true });
+    await settle();
+    expect(a.chunks[1]).toBeDefined();
+    expect(a.chunks[1]).toBe(b.chunks[1]);
+    a.destroy();
+    expect(streams.connectionCount(ENV)).toBe(1);
+    b.destroy();
+    expect(streams.contextCount(ENV)).toBe(0);
+  });
+
+  it('closes the streams of a revoked key', async () => {
+    const response = open({ key: 'user-1' }, 42);
+    t.deps.hub.disconnectKey(42);
+    expect(response.destroyed).toBe(true);
+    expect(streams.connectionCount(ENV)).toBe(0);
+  });
+});

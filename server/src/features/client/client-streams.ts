@@ -1,0 +1,259 @@
+import type { Context, EvaluationDetail, JsonValue } from '@ringflag/sdk-node/engine';
+import type { Db } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
+import type { ChangeHub, StreamConnection, StreamSink } from '../../stream/change-hub.js';
+import { sseFrame } from '../../stream/sse-frame.js';
+import { findEnvironment } from '../environments/environments.store.js';
+import type { PayloadCache } from '../sdk/payload-cache.js';
+import { type CachedEvaluation, evaluateScoped } from './evaluation-cache.js';
+
+type Results = Readonly<Record<string, EvaluationDetail<JsonValue | null>>>;
+
+/** The streams of one environment that share one context: evaluated once per revision. */
+interface ContextGroup {
+  readonly hash: string;
+  readonly context: Context;
+  revision: number;
+  results: Results;
+  /** The `put` frame at `revision`, built when a stream joins. */
+  put: Buffer | undefined;
+  readonly connections: Set<StreamConnection>;
+}
+
+/** What {@link ClientStreams} needs from the application. */
+export interface ClientStreamsDeps {
+  db: Db;
+  hub: ChangeHub;
+  payloads: PayloadCache;
+  logger: Logger;
+}
+
+/** Options of {@link ClientStreams}. */
+export interface ClientStreamsOptions {
+  /** A stream whose unsent output passes this many bytes is closed (it reconnects and gets a `put`). */
+  maxBufferedBytes?: number;
+  /** A fan-out yields the event loop after this long, so other requests are not held up. */
+  sliceMs?: number;
+}
+
+/** The hub channel of an environment's browser streams (heartbeats, key revocation, shutdown). */
+export const clientChannel = (environment: string) => `client:${environment}`;
+
+/**
+ * The browser streams (`GET /client/v1/stream`): a `put` with the evaluated values of the stream's
+ * context, then, on each revision of the environment, a `patch` with only the flags whose value,
+ * variant or reason changed for that context (`null`: no longer visible). Streams with the same
+ * context form a group that is evaluated once per revision and gets one serialised frame, so the cost
+ * of a change is one evaluation per distinct context plus one write per stream.
+ *
+ * The streams also sit in the change hub under their own channel (`client:<env>`), which is never
+ * published to: the hub gives them its staggered heartbeats, closes them when their key is revoked and
+ * ends them at shutdown, without ever sending them the rules.
+ *
+ * @example
+ * const streams = new ClientStreams(deps);
+ * streams.open(response, env, keyId, context, contextHash(context), initial, corsHeaders);
+ */
+export class ClientStreams {
+  private readonly groups = new Map<string, Map<string, ContextGroup>>();
+  /** Environments whose fan-out is scheduled or running; `true` when another revision came meanwhile. */
+  private readonly fanOuts = new Map<string, boolean>();
+  private readonly maxBufferedBytes: number;
+  private readonly sliceMs: number;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly deps: ClientStreamsDeps,
+    options: ClientStreamsOptions = {},
+  ) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.sliceMs = options.sliceMs ?? 25;
+    this.unsubscribe = deps.hub.onPublish((environment) => this.schedule(environment));
+  }
+
+  /** Open streams, in total or per environment. */
+  connectionCount(environment?: string): number {
+    if (environment !== undefined) return this.deps.hub.connectionCount(clientChannel(environment));
+    let total = 0;
+    for (const key of this.groups.keys()) total += this.deps.hub.connectionCount(clientChannel(key));
+    return total;
+  }
+
+  /** Distinct contexts with open streams in an environment. */
+  contextCount(environment: string): number {
+    return this.groups.get(environment)?.size ?? 0;
+  }
+
+  /**
+   * Writes the `put` to a stream whose headers are already sent and keeps it until it closes.
+   * `initial` is the context's evaluation at the environment's current revision; a stream joining a
+   * group gets the group's values instead, so that every member is at the same revision.
+   */
+  attach(
+    sink: StreamSink & { once(event: 'close', listener: () => void): unknown },
+    environment: string,
+    keyId: number,
+    context: Context,
+    hash: string,
+    initial: CachedEvaluation,
+  ): void {
+    let byHash = this.groups.get(environment);
+    if (!byHash) {
+      byHash = new Map();
+      this.groups.set(environment, byHash);
+    }
+    let group = byHash.get(hash);
+    if (!group) {
+      group = {
+        hash,
+        context,
+        revision: initial.revision,
+        results: initial.results,
+        put: Buffer.from(sseFrame('put', initial.revision, initial.json)),
+        connections: new Set(),
+      };
+      byHash.set(hash, group);
+    }
+    group.put ??= Buffer.from(
+      sseFrame('put', group.revision, JSON.stringify({ revision: group.revision, flags: group.results })),
+    );
+    sink.write(group.put);
+    const connection: StreamConnection = { environment: clientChannel(environment), keyId, sink };
+    group.connections.add(connection);
+    this.deps.hub.subscribe(connection);
+    const joined = group;
+    const groups = byHash;
+    sink.once('close', () => {
+      this.deps.hub.unsubscribe(connection);
+      joined.connections.delete(connection);
+      if (joined.connections.size === 0 && groups.get(hash) === joined) groups.delete(hash);
+    });
+  }
+
+  /** Stops listening to the hub (streams themselves end with the hub). */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  /** Re-evaluates an environment's contexts after the response to the write has gone out. */
+  private schedule(environment: string): void {
+    if (!this.groups.get(environment)?.size) return;
+    if (this.fanOuts.has(environment)) {
+      this.fanOuts.set(environment, true);
+      return;
+    }
+    this.fanOuts.set(environment, false);
+    setImmediate(() => this.fanOut(environment));
+  }
+
+  private fanOut(environment: string): void {
+    this.fanOuts.set(environment, false);
+    const env = findEnvironment(this.deps.db, environment);
+    const byHash = this.groups.get(environment);
+    if (!env || !byHash) {
+      this.fanOuts.delete(environment);
+      return;
+    }
+    const store = this.deps.payloads.get(this.deps.db, env).store();
+    const pending = [...byHash.values()];
+    let index = 0;
+    const slice = () => {
+      const started = performance.now();
+      try {
+        while (index < pending.length) {
+          const group = pending[index++] as ContextGroup;
+          if (group.revision < store.revision && group.connections.size > 0) this.update(group, store);
+          if ((index & 63) === 0 && performance.now() - started > this.sliceMs) {
+            setImmediate(slice);
+            return;
+          }
+        }
+      } catch (error) {
+        this.deps.logger.error('browser stream fan-out failed', { environment, error: String(error) });
+      }
+      // A revision that landed meanwhile gets its own pass.
+      if (this.fanOuts.get(environment)) setImmediate(() => this.fanOut(environment));
+      else this.fanOuts.delete(environment);
+    };
+    slice();
+  }
+
+  private update(group: ContextGroup, store: Parameters<typeof evaluateScoped>[1]): void {
+    const next = evaluateScoped('client', store, group.context);
+    const changes = diffResults(group.results, next);
+    group.results = next;
+    group.revision = store.revision;
+    group.put = undefined;
+    if (changes === null) return;
+    const frame = Buffer.from(
+      sseFrame('patch', store.revision, JSON.stringify({ revision: store.revision, flags: changes })),
+    );
+    for (const connection of group.connections) this.send(connection, frame);
+  }
+
+  private send(connection: StreamConnection, frame: Buffer): void {
+    const sink = connection.sink;
+    if (sink.destroyed) return;
+    try {
+      sink.write(frame);
+      if (sink.writableLength > this.maxBufferedBytes) {
+        this.deps.logger.warn('closing a browser stream that does not keep up', {
+          environment: connection.environment,
+        });
+        sink.destroy();
+      }
+    } catch (error) {
+      this.deps.logger.warn('browser stream write failed', { error: String(error) });
+      sink.destroy();
+    }
+  }
+}
+
+/**
+ * The flags whose value, variant or reason differ between two evaluations of one context: the new
+ * result, or `null` for a flag that is gone. `null` when nothing changed.
+ *
+ * @example
+ * diffResults({ a: on, b: off }, { a: on, b: on }); // { b: on }
+ */
+export function diffResults(
+  before: Results,
+  after: Results,
+): Record<string, EvaluationDetail<JsonValue | null> | null> | null {
+  let changes: Record<string, EvaluationDetail<JsonValue | null> | null> | null = null;
+  for (const key of Object.keys(after)) {
+    const next = after[key] as EvaluationDetail<JsonValue | null>;
+    // Own properties only: "constructor" is a valid flag key.
+    const previous = Object.hasOwn(before, key) ? before[key] : undefined;
+    if (previous === undefined || !sameDetail(previous, next)) {
+      changes ??= {};
+      changes[key] = next;
+    }
+  }
+  for (const key of Object.keys(before)) {
+    if (!Object.hasOwn(after, key)) {
+      changes ??= {};
+      changes[key] = null;
+    }
+  }
+  return changes;
+}
+
+function sameDetail(a: EvaluationDetail<JsonValue | null>, b: EvaluationDetail<JsonValue | null>): boolean {
+  if (a === b) return true;
+  if (a.variant !== b.variant) return false;
+  const ra = a.reason as Record<string, unknown>;
+  const rb = b.reason as Record<string, unknown>;
+  if (
+    ra.kind !== rb.kind ||
+    ra.ruleId !== rb.ruleId ||
+    ra.ruleIndex !== rb.ruleIndex ||
+    ra.inRollout !== rb.inRollout ||
+    ra.prerequisiteKey !== rb.prerequisiteKey ||
+    ra.errorKind !== rb.errorKind
+  ) {
+    return false;
+  }
+  if (a.value === b.value) return true;
+  return typeof a.value === 'object' && JSON.stringify(a.value) === JSON.stringify(b.value);
+}

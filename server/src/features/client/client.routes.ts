@@ -1,0 +1,163 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppDeps, AppEnv } from '../../app-env.js';
+import { NotFoundError, PayloadTooLargeError } from '../../errors/index.js';
+import { jsonBody, responses } from '../../http/openapi-app.js';
+import { problemResponse } from '../../http/problem.js';
+import { SSE_HEADERS } from '../../stream/open-stream.js';
+import { sdkKeyOf } from '../sdk/sdk-auth.js';
+import { recordSdkEvents, sdkEventsSchema } from '../sdk/sdk-events.js';
+import { limitBodySize } from './body-size.js';
+import { requireClientKey } from './client-auth.js';
+import {
+  CLIENT_LIMITS,
+  clientEvaluateSchema,
+  contextHash,
+  decodeStreamContext,
+  EvaluateBodies,
+} from './client-context.js';
+import { ClientStreams } from './client-streams.js';
+import type { ClientSurface } from './client-surface.js';
+import { browserCors, corsHeaders } from './cors.js';
+import { etagMatches, evaluationEtag } from './etag.js';
+
+const CLIENT_SECURITY: Record<string, string[]>[] = [{ clientKey: [] }];
+const base = { tags: ['browser SDK'], security: CLIENT_SECURITY };
+
+/**
+ * Registers the browser surface (DESIGN §6–7): `POST /client/v1/evaluate`, `GET /client/v1/stream`,
+ * `POST /client/v1/events`, with CORS from the environments' allowed origins. A client key sees its
+ * environment's `clientSide` flags, evaluated on the server, as `{ value, variant, reason }` — never
+ * the rules.
+ *
+ * @example
+ * registerClientRoutes(app, deps, createClientSurface(deps));
+ */
+export function registerClientRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  surface: ClientSurface,
+): ClientStreams {
+  const { evaluations, environments } = surface;
+  const streams = new ClientStreams(deps);
+  const bodies = new EvaluateBodies();
+  app.openAPIRegistry.registerComponent('securitySchemes', 'clientKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'A client key rf_cli_… (a "Bearer " prefix is accepted; the stream also takes ?key=)',
+  });
+  app.use('/client/*', browserCors(deps));
+  const limit = (maxSize: number) =>
+    limitBodySize(maxSize, () =>
+      problemResponse(new PayloadTooLargeError(`The body is over ${maxSize} bytes`).toJSON()),
+    );
+  // A context is small; event batches may be larger.
+  app.use('/client/v1/evaluate', limit(CLIENT_LIMITS.evaluateBodyBytes));
+  app.use('/client/v1/events', limit(deps.bodyLimitBytes));
+
+  const environmentOf = (id: number) => {
+    const env = environments.byId(id);
+    if (!env) throw new NotFoundError('The environment of this key no longer exists');
+    return env;
+  };
+
+  // Documented here, handled below without Hono's validator: the body is parsed once per distinct
+  // text (EvaluateBodies), which is what makes a polled evaluation cheap.
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      ...base,
+      method: 'post',
+      path: '/client/v1/evaluate',
+      summary:
+        "The environment's clientSide flags evaluated for a context: { revision, flags: { key: { value, variant, reason } } } " +
+        '(ETag = "<revision>-<context hash>"; 304 on If-None-Match)',
+      request: { body: jsonBody(clientEvaluateSchema) },
+      responses: responses({
+        200: 'Values',
+        304: 'Unchanged',
+        400: 'Invalid context',
+        401: 'Bad key',
+        403: 'Not a client key',
+        413: 'Body too large',
+      }),
+    }),
+  );
+  app.post('/client/v1/evaluate', requireClientKey(deps), async (c) => {
+    const env = environmentOf(sdkKeyOf(c).environmentId);
+    const { context, hash } = bodies.parse(await c.req.text());
+    const etag = evaluationEtag(env.revision, hash);
+    if (etagMatches(c.req.header('if-none-match'), etag)) {
+      return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
+    }
+    const store = deps.payloads.get(deps.db, env).store();
+    const evaluation = evaluations.get(env.key, 'client', store, context, hash);
+    return c.body(evaluation.json, 200, {
+      ETag: evaluationEtag(evaluation.revision, hash),
+      'content-type': 'application/json',
+      'cache-control': 'no-cache',
+    });
+  });
+
+  const stream = createRoute({
+    ...base,
+    method: 'get',
+    path: '/client/v1/stream',
+    summary:
+      'Server-sent events for one context: `put` { revision, flags: { key: { value, variant, reason } } } on connect, ' +
+      'then `patch` { revision, flags: { key: result | null } } with only the flags that changed for this context; ' +
+      '`id` = revision; comment heartbeats; a reconnect gets a fresh `put`',
+    middleware: [requireClientKey(deps, { allowQuery: true, fresh: true })],
+    request: {
+      query: z.object({
+        key: z.string().max(256).optional(),
+        context: z.string().optional(),
+      }),
+    },
+    responses: responses({
+      200: 'text/event-stream',
+      400: 'Invalid context',
+      401: 'Bad key',
+      403: 'Not a client key',
+    }),
+  });
+  app.openapi(stream, (c) => {
+    const key = sdkKeyOf(c);
+    const context = decodeStreamContext(c.req.valid('query').context);
+    const hash = contextHash(context);
+    const env = environmentOf(key.environmentId);
+    const store = deps.payloads.get(deps.db, env).store();
+    const initial = evaluations.get(env.key, 'client', store, context, hash);
+    const headers = { ...SSE_HEADERS, ...corsHeaders(deps.db, c.req.header('origin'), env.id) };
+    const outgoing = c.env?.outgoing;
+    if (!outgoing) {
+      // Under app.request() (tests) there is no socket to keep: answer with the `put` alone.
+      return new Response(`event: put\nid: ${initial.revision}\ndata: ${initial.json}\n\n`, {
+        status: 200,
+        headers,
+      });
+    }
+    outgoing.writeHead(200, headers);
+    outgoing.socket?.setNoDelay(true);
+    outgoing.socket?.setKeepAlive(true, 30_000);
+    streams.attach(outgoing, env.key, key.id, context, hash, initial);
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  const events = createRoute({
+    ...base,
+    method: 'post',
+    path: '/client/v1/events',
+    summary: 'Exposure counts per flag, variant and minute, and tracked events, from browsers',
+    middleware: [requireClientKey(deps)],
+    request: { body: jsonBody(sdkEventsSchema) },
+    responses: responses({ 202: '{ exposures, events } accepted counts', 400: 'Invalid' }),
+  });
+  app.openapi(events, (c) => {
+    const body = c.req.valid('json');
+    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, deps.clock());
+    return c.json({ exposures: body.exposures.length, events: body.events.length }, 202);
+  });
+
+  return streams;
+}

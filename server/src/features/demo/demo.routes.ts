@@ -1,0 +1,46 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppDeps, AppEnv } from '../../app-env.js';
+import { AppError, NotFoundError } from '../../errors/index.js';
+import { demoBundle } from './demo-bundle.js';
+import { findDemoClientKey } from './demo-key.js';
+import { demoPage } from './demo-page.js';
+
+/**
+ * Registers the live demo: `GET /demo` (a page whose dark-launched banner follows the `demo-banner`
+ * flag in development, through the browser SDK) and `GET /demo/ringflag.js` (the SDK it loads). Both
+ * answer 404 unless the database was seeded in demo mode and the demo's client key is not revoked.
+ *
+ * @example
+ * registerDemoRoutes(app, deps);
+ */
+export function registerDemoRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+  const demoKey = () => {
+    const key = findDemoClientKey(deps);
+    if (!key) {
+      throw new NotFoundError(
+        'The demo is off: it is seeded on a new database when RINGFLAG_DEMO=true, and turns off when its client key is revoked',
+      );
+    }
+    return key;
+  };
+
+  app.get('/demo', (c) => {
+    const html = demoPage({ clientKey: demoKey() });
+    return c.html(html, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get('/demo/ringflag.js', async (c) => {
+    demoKey();
+    let code: string;
+    try {
+      code = await demoBundle();
+    } catch (error) {
+      deps.logger.error('building the demo bundle failed', { error: String(error) });
+      throw new AppError(503, 'Demo unavailable', 'The browser SDK bundle could not be built');
+    }
+    return c.body(code, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'no-cache',
+    });
+  });
+}

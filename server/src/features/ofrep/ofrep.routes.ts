@@ -1,0 +1,202 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { type EvaluationDetail, evaluate, type FlagStore, type JsonValue } from '@ringflag/sdk-node/engine';
+import type { Context as HonoContext, MiddlewareHandler } from 'hono';
+import type { AppDeps, AppEnv } from '../../app-env.js';
+import { limitBodySize } from '../client/body-size.js';
+import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
+import type { ClientSurface } from '../client/client-surface.js';
+import { browserCors } from '../client/cors.js';
+import { etagMatches, evaluationEtag } from '../client/etag.js';
+import type { FlagScope } from '../client/evaluation-cache.js';
+import { lookupSdkKey } from '../client/sdk-key-lookup.js';
+import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
+import { parseOfrepRequest } from './ofrep-request.js';
+import { type OfrepFailure, type OfrepSuccess, toOfrep } from './ofrep-result.js';
+import { DEFAULT_OFREP_RATE_LIMIT, type RateLimit, RateLimiter } from './rate-limiter.js';
+
+/** Options of {@link registerOfrepRoutes}. */
+export interface OfrepOptions {
+  /** Requests per SDK key (default 1,000/s sustained, bursts of 2,000); beyond it 429 with `Retry-After`. */
+  rateLimit?: RateLimit;
+}
+
+const SINGLE_PATH = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)$/;
+
+/**
+ * Registers OFREP v1 (open-feature/protocol `service/openapi.yaml`), so the official OpenFeature OFREP
+ * providers work unchanged:
+ * - `POST /ofrep/v1/evaluate/flags/{key}` → `{ key, value, reason, variant, metadata }`; 400
+ *   `{ key, errorCode, errorDetails }`; 404 `{ key, errorCode: 'FLAG_NOT_FOUND' }`;
+ * - `POST /ofrep/v1/evaluate/flags` → `{ flags: [...] }` with `ETag`, 304 on `If-None-Match`;
+ * - `GET /ofrep/v1/configuration` (the optional extension);
+ * - 401/403 without a body, 429 with `Retry-After` (seconds).
+ *
+ * A client key (`rf_cli_…`, browsers) sees its environment's clientSide flags, a server key
+ * (`rf_srv_…`) all of them; the key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+ *
+ * @example
+ * registerOfrepRoutes(app, deps, surface, { rateLimit: { requestsPerSecond: 100, burst: 200 } });
+ */
+export function registerOfrepRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  surface: ClientSurface,
+  options: OfrepOptions = {},
+): void {
+  const { evaluations, environments } = surface;
+  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_OFREP_RATE_LIMIT, () =>
+    deps.clock().getTime(),
+  );
+
+  app.use('/ofrep/*', browserCors(deps));
+  app.use(
+    '/ofrep/*',
+    limitBodySize(CLIENT_LIMITS.evaluateBodyBytes, (c) => {
+      const key = SINGLE_PATH.exec(c.req.path)?.[1];
+      const failure = {
+        ...(key === undefined ? {} : { key }),
+        errorCode: 'INVALID_CONTEXT',
+        errorDetails: `The request body is over ${CLIENT_LIMITS.evaluateBodyBytes} bytes`,
+      };
+      return c.json(failure, 400);
+    }),
+  );
+  app.use('/ofrep/*', authenticateOfrep(deps, limiter));
+
+  /** The environment, its store and what the key may see, for an authenticated request. */
+  const scopeOf = (c: HonoContext<AppEnv>) => {
+    const identity = c.get('sdkKey');
+    const env = identity && environments.byId(identity.environmentId);
+    if (!identity || !env) return null;
+    const scope: FlagScope = identity.type === 'client' ? 'client' : 'server';
+    return { env, scope, store: deps.payloads.get(deps.db, env).store() };
+  };
+
+  app.post('/ofrep/v1/evaluate/flags/:key', async (c) => {
+    const key = c.req.param('key');
+    const target = scopeOf(c);
+    if (!target) return c.body(null, 401);
+    const request = parseOfrepRequest(await c.req.text());
+    if (!request.ok) {
+      return c.json({ key, errorCode: request.errorCode, errorDetails: request.errorDetails }, 400);
+    }
+    const flag = target.store.flags.get(key);
+    if (!flag || (target.scope === 'client' && !flag.clientSide)) {
+      const notFound: OfrepFailure = {
+        key,
+        errorCode: 'FLAG_NOT_FOUND',
+        errorDetails: `No flag "${key}" for this key`,
+      };
+      return c.json(notFound, 404);
+    }
+    const result = toOfrep(key, flag, evaluate(key, request.context, target.store, null));
+    return c.json(result, 'errorCode' in result ? 400 : 200);
+  });
+
+  app.post('/ofrep/v1/evaluate/flags', async (c) => {
+    const target = scopeOf(c);
+    if (!target) return c.body(null, 401);
+    const request = parseOfrepRequest(await c.req.text());
+    if (!request.ok) return c.json({ errorCode: request.errorCode, errorDetails: request.errorDetails }, 400);
+    const hash = contextHash(request.context);
+    // Client and server keys see different flags, so their tags differ.
+    const tag = (revision: number) =>
+      evaluationEtag(revision, target.scope === 'client' ? hash : `${hash}-all`);
+    const etag = tag(target.env.revision);
+    if (etagMatches(c.req.header('if-none-match'), etag)) {
+      return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
+    }
+    const evaluation = evaluations.get(target.env.key, target.scope, target.store, request.context, hash);
+    return c.json({ flags: bulkResults(target.store, evaluation.results) }, 200, {
+      ETag: tag(evaluation.revision),
+      'cache-control': 'no-cache',
+    });
+  });
+
+  app.get('/ofrep/v1/configuration', (c) => {
+    if (!scopeOf(c)) return c.body(null, 401);
+    return c.json(
+      {
+        name: 'Ringflag',
+        capabilities: {
+          cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 1000 } },
+          flagEvaluation: { supportedTypes: ['boolean', 'string', 'int', 'float', 'object'] },
+        },
+      },
+      200,
+    );
+  });
+
+  documentOfrep(app);
+}
+
+function bulkResults(
+  store: FlagStore,
+  results: Readonly<Record<string, EvaluationDetail<JsonValue | null>>>,
+): (OfrepSuccess | OfrepFailure)[] {
+  const flags: (OfrepSuccess | OfrepFailure)[] = [];
+  for (const [key, detail] of Object.entries(results)) {
+    const flag = store.flags.get(key);
+    if (flag) flags.push(toOfrep(key, flag, detail));
+  }
+  return flags;
+}
+
+/**
+ * Reads the key from `Authorization: Bearer <key>` (or a bare key) or `X-API-Key`, and applies the
+ * per-key rate limit. OFREP wants 401/403/429 without a body.
+ */
+function authenticateOfrep(deps: AppDeps, limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+  return async function checkOfrepKey(c, next) {
+    if (c.req.method === 'OPTIONS') return next();
+    const key = sdkKeyFromHeader(c.req.header('authorization')) ?? c.req.header('x-api-key')?.trim();
+    const identity = key ? lookupSdkKey(deps.db, key) : undefined;
+    if (!identity) return c.body(null, 401);
+    c.set('sdkKey', identity);
+    const wait = limiter.take(identity.id);
+    if (wait > 0) return c.body(null, 429, { 'Retry-After': String(wait) });
+    await next();
+  };
+}
+
+function documentOfrep(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ofrepApiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'A client key rf_cli_… (clientSide flags) or a server key rf_srv_… (all flags)',
+  });
+  const security: Record<string, string[]>[] = [{ ofrepApiKey: [] }, { sdkKey: [] }];
+  const errors = {
+    401: { description: 'No or unknown key (no body)' },
+    403: { description: 'Forbidden (no body)' },
+    429: { description: 'Rate limited; Retry-After in seconds (no body)' },
+  };
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/ofrep/v1/evaluate/flags/{key}',
+    tags: ['OpenFeature (OFREP)'],
+    security,
+    request: { params: z.object({ key: z.string() }) },
+    summary: 'OFREP single flag evaluation: { key, value, reason, variant, metadata }',
+    responses: {
+      200: { description: 'The evaluation' },
+      400: { description: '{ key, errorCode: PARSE_ERROR | INVALID_CONTEXT | GENERAL, errorDetails }' },
+      404: { description: '{ key, errorCode: FLAG_NOT_FOUND }' },
+      ...errors,
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/ofrep/v1/evaluate/flags',
+    tags: ['OpenFeature (OFREP)'],
+    security,
+    summary: 'OFREP bulk evaluation: { flags: [...] } with ETag; 304 on If-None-Match',
+    responses: {
+      200: { description: 'Every flag the key may see' },
+      304: { description: 'Unchanged' },
+      400: { description: '{ errorCode, errorDetails }' },
+      ...errors,
+    },
+  });
+}
