@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    include: ['{server,sdk-node,sdk-browser,admin-ui,test}/**/*.test.ts'],
+    include: ['{server,sdk-node,sdk-browser,admin-ui,test}/**/*.test.ts', 'admin-ui/**/*.test.tsx'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
   },

@@ -20,6 +20,7 @@ import { registerFlagConfigRoutes } from './features/flag-configs/flag-configs.r
 import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
 import { registerFlagRoutes } from './features/flags/flags.routes.js';
 import { createFlagService } from './features/flags/flags.service.js';
+import { registerInsightsRoutes } from './features/insights/insights.routes.js';
 import { registerOfrepRoutes } from './features/ofrep/ofrep.routes.js';
 import type { RateLimit } from './features/ofrep/rate-limiter.js';
 import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
@@ -27,6 +28,7 @@ import { registerSdkKeyRoutes } from './features/sdk-keys/sdk-keys.routes.js';
 import { createSdkKeyService } from './features/sdk-keys/sdk-keys.service.js';
 import { registerSegmentRoutes } from './features/segments/segments.routes.js';
 import { createSegmentService } from './features/segments/segments.service.js';
+import { registerUiRoutes } from './features/ui/ui.routes.js';
 import { registerUserRoutes } from './features/users/users.routes.js';
 import { createUserService } from './features/users/users.service.js';
 import { DOCS_PAGE } from './http/docs-page.js';
@@ -38,6 +40,8 @@ import { registerOpsRoutes } from './ops/ops.routes.js';
 export interface AppOptions {
   /** Failed logins allowed per email or client within 15 minutes (default 10). */
   loginMaxFailures?: number;
+  /** The built admin UI served at `/` (default: admin-ui/dist of this checkout). */
+  uiDir?: string;
   /** Requests per SDK key on /ofrep/v1 (default 1,000/s, bursts of 2,000). */
   ofrepRateLimit?: RateLimit;
 }
@@ -106,6 +110,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   registerSdkKeyRoutes(app, createSdkKeyService(deps));
   registerEvaluateRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerInsightsRoutes(app, deps);
   registerSdkRoutes(app, deps);
   const clientSurface = createClientSurface(deps);
   registerClientRoutes(app, deps, clientSurface);
@@ -123,5 +128,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
     },
   });
   app.get('/api/docs', (c) => c.html(DOCS_PAGE));
+  // Last: the UI answers only its own paths and lets everything else fall through.
+  registerUiRoutes(app, { dir: options.uiDir });
   return app;
 }

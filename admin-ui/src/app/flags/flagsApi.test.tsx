@@ -1,0 +1,169 @@
+// @vitest-environment happy-dom
+import { act, renderHook, waitFor } from '@testing-library/react';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { APIError } from '../../api';
+import { testProviders } from '../../test-support';
+import type { FlagConfig } from '../../types';
+import { useConfig, useFlagStates, useFlags, useSaveConfig, useToggle } from './flagsApi';
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const config: FlagConfig = {
+  key: 'new-checkout',
+  version: 3,
+  kind: 'boolean',
+  variations: [
+    { id: 'off', value: false },
+    { id: 'on', value: true },
+  ],
+  enabled: false,
+  offVariation: 'off',
+  prerequisites: [],
+  targets: [],
+  rules: [],
+  fallthrough: { variation: 'on' },
+  clientSide: false,
+};
+const flag = (key: string) => ({ key, name: key, tags: [], kind: 'boolean', archived: false });
+
+describe('flags API slice', () => {
+  it('loads every page of flags', async () => {
+    server.use(
+      http.get('*/api/v1/flags', ({ request }) => {
+        const cursor = new URL(request.url).searchParams.get('cursor');
+        return cursor === null
+          ? HttpResponse.json({ items: [flag('a'), flag('b')], nextCursor: 'c1' })
+          : HttpResponse.json({ items: [flag('c')], nextCursor: null });
+      }),
+    );
+    const { Wrapper } = testProviders();
+    const { result } = renderHook(() => useFlags(), { wrapper: Wrapper });
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(result.current.data?.map((f) => f.key)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('indexes flag states by key', async () => {
+    server.use(
+      http.get('*/api/v1/insights/flags', () =>
+        HttpResponse.json({
+          items: [
+            { key: 'a', environments: { production: { config, updatedAt: 'x', lastEvaluatedAt: null } } },
+          ],
+        }),
+      ),
+    );
+    const { Wrapper } = testProviders();
+    const { result } = renderHook(() => useFlagStates(), { wrapper: Wrapper });
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(result.current.data?.get('a')?.environments.production?.config.version).toBe(3);
+  });
+
+  it('saves targeting at the version it started from and caches the new config', async () => {
+    let body: unknown;
+    server.use(
+      http.get('*/api/v1/flags/new-checkout/environments/staging', () => HttpResponse.json(config)),
+      http.put('*/api/v1/flags/new-checkout/environments/staging', async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json({ ...config, version: 4, rules: (body as FlagConfig).rules });
+      }),
+    );
+    const { Wrapper, queryClient } = testProviders();
+    const { result } = renderHook(
+      () => ({ config: useConfig('new-checkout', 'staging'), save: useSaveConfig('new-checkout') }),
+      {
+        wrapper: Wrapper,
+      },
+    );
+    await waitFor(() => expect(result.current.config.data?.version).toBe(3));
+    const rules = [
+      {
+        id: 'beta',
+        clauses: [{ attribute: 'groups', op: 'in' as const, values: ['beta'] }],
+        serve: { variation: 'on' },
+      },
+    ];
+    await act(() =>
+      result.current.save.mutateAsync({
+        env: 'staging',
+        version: 3,
+        enabled: false,
+        targeting: {
+          offVariation: 'off',
+          prerequisites: [],
+          targets: [],
+          rules,
+          fallthrough: { variation: 'on' },
+        },
+      }),
+    );
+    expect(body).toEqual({
+      version: 3,
+      enabled: false,
+      offVariation: 'off',
+      prerequisites: [],
+      targets: [],
+      rules,
+      fallthrough: { variation: 'on' },
+    });
+    expect(queryClient.getQueryData<FlagConfig>(['config', 'new-checkout', 'staging'])?.version).toBe(4);
+  });
+
+  it("surfaces the server's field errors from a rejected save", async () => {
+    server.use(
+      http.put('*/api/v1/flags/new-checkout/environments/staging', () =>
+        HttpResponse.json(
+          {
+            type: 'about:blank',
+            title: 'Validation failed',
+            status: 400,
+            detail: 'The config is invalid',
+            errors: [{ path: 'rules[0].clauses[0].values[0]', message: 'nested repetition' }],
+          },
+          { status: 400 },
+        ),
+      ),
+    );
+    const { Wrapper } = testProviders();
+    const { result } = renderHook(() => useSaveConfig('new-checkout'), { wrapper: Wrapper });
+    await act(async () => {
+      await result.current
+        .mutateAsync({
+          env: 'staging',
+          version: 3,
+          enabled: false,
+          targeting: {
+            offVariation: 'off',
+            prerequisites: [],
+            targets: [],
+            rules: [],
+            fallthrough: { variation: 'on' },
+          },
+        })
+        .catch(() => {});
+    });
+    await waitFor(() => expect(result.current.error).toBeInstanceOf(APIError));
+    expect((result.current.error as APIError).errors[0]?.path).toBe('rules[0].clauses[0].values[0]');
+  });
+
+  it('toggles with a comment and replaces the cached config', async () => {
+    let body: unknown;
+    server.use(
+      http.post('*/api/v1/flags/new-checkout/environments/production/toggle', async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json({ ...config, enabled: false, version: 9 });
+      }),
+    );
+    const { Wrapper, queryClient } = testProviders();
+    const { result } = renderHook(() => useToggle('new-checkout'), { wrapper: Wrapper });
+    await act(() =>
+      result.current.mutateAsync({ env: 'production', enabled: false, comment: 'incident 42' }),
+    );
+    expect(body).toEqual({ enabled: false, comment: 'incident 42' });
+    expect(queryClient.getQueryData<FlagConfig>(['config', 'new-checkout', 'production'])?.version).toBe(9);
+  });
+});

@@ -1,0 +1,169 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api';
+import type {
+  EvaluationResult,
+  ExposureSeries,
+  Flag,
+  FlagConfig,
+  FlagStates,
+  NewFlag,
+  Page,
+  Targeting,
+} from '../../types';
+
+const enc = encodeURIComponent;
+const configPath = (key: string, env: string) => `/flags/${enc(key)}/environments/${enc(env)}`;
+
+/** Every flag (all pages), archived ones included; the list page filters. */
+export function useFlags() {
+  return useQuery({
+    queryKey: ['flags'],
+    queryFn: async () => {
+      const all: Flag[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.get<Page<Flag>>('/flags', { limit: 500, cursor });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
+  });
+}
+
+/** Each flag's config, last change and last evaluation per environment. */
+export function useFlagStates() {
+  return useQuery({
+    queryKey: ['insights', 'flags'],
+    queryFn: async () => {
+      const { items } = await api.get<{ items: FlagStates[] }>('/insights/flags');
+      return new Map(items.map((item) => [item.key, item]));
+    },
+  });
+}
+
+export function useFlag(key: string) {
+  return useQuery({
+    queryKey: ['flag', key],
+    queryFn: () =>
+      api.get<Flag & { environments: Record<string, { enabled: boolean; version: number }> }>(
+        `/flags/${enc(key)}`,
+      ),
+  });
+}
+
+export function useCreateFlag() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: NewFlag) => api.post<Flag>('/flags', input),
+    onSuccess: () =>
+      queryClient.invalidateQueries({ queryKey: ['flags'] }).then(() => invalidateStates(queryClient)),
+  });
+}
+
+/** Changes a flag's global part (name, tags, variations…), or archives it. */
+export function useUpdateFlag(key: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (
+      input: { archived?: boolean } & Partial<Pick<Flag, 'name' | 'description' | 'tags' | 'temporary'>>,
+    ) => {
+      if (input.archived !== undefined)
+        return api.post<Flag>(`/flags/${enc(key)}/${input.archived ? 'archive' : 'unarchive'}`);
+      return api.patch<Flag>(`/flags/${enc(key)}`, input);
+    },
+    onSuccess: async (flag) => {
+      queryClient.setQueryData(['flag', key], (old: object | undefined) => ({ ...old, ...flag }));
+      await queryClient.invalidateQueries({ queryKey: ['flags'] });
+    },
+  });
+}
+
+/** One flag's config in one environment. */
+export function useConfig(key: string, env: string) {
+  return useQuery({
+    queryKey: ['config', key, env],
+    queryFn: () => api.get<FlagConfig>(configPath(key, env)),
+    enabled: env !== '',
+  });
+}
+
+/** Every environment's config of one flag (compare, promote). */
+export function useConfigs(key: string, envs: readonly string[]) {
+  return useQuery({
+    queryKey: ['configs', key, envs],
+    queryFn: async () => {
+      const configs = await Promise.all(envs.map((env) => api.get<FlagConfig>(configPath(key, env))));
+      return new Map(envs.map((env, i) => [env, configs[i] as FlagConfig]));
+    },
+    enabled: envs.length > 0,
+  });
+}
+
+function invalidateStates(queryClient: ReturnType<typeof useQueryClient>) {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: ['insights'] }),
+    queryClient.invalidateQueries({ queryKey: ['audit'] }),
+    queryClient.invalidateQueries({ queryKey: ['configs'] }),
+  ]);
+}
+
+/** Replaces the targeting of a config at `version` (412 when someone changed it meanwhile). */
+export function useSaveConfig(key: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { env: string; version: number; enabled: boolean; targeting: Targeting }) =>
+      api.put<FlagConfig>(configPath(key, input.env), {
+        version: input.version,
+        enabled: input.enabled,
+        ...input.targeting,
+      }),
+    onSuccess: async (config, input) => {
+      queryClient.setQueryData(['config', key, input.env], config);
+      await invalidateStates(queryClient);
+    },
+  });
+}
+
+/** The kill switch: turns a flag on or off in one environment, at once. */
+export function useToggle(key: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { env: string; enabled: boolean; comment?: string }) =>
+      api.post<FlagConfig>(`${configPath(key, input.env)}/toggle`, {
+        enabled: input.enabled,
+        ...(input.comment ? { comment: input.comment } : {}),
+      }),
+    onSuccess: async (config, input) => {
+      queryClient.setQueryData(['config', key, input.env], config);
+      await invalidateStates(queryClient);
+    },
+  });
+}
+
+/** What a context gets from this flag in one environment, by the SDK engine on the server. */
+export function useEvaluate(key: string) {
+  return useMutation({
+    mutationFn: async (input: { env: string; context: Record<string, unknown> }) => {
+      const { results, revision } = await api.post<{
+        revision: number;
+        results: Record<string, EvaluationResult>;
+      }>(`/environments/${enc(input.env)}/evaluate`, { context: input.context, flags: [key] });
+      return { revision, result: results[key] };
+    },
+  });
+}
+
+/** Evaluations per variant and minute over the last `hours`. */
+export function useExposures(key: string, env: string, hours: number) {
+  return useQuery({
+    queryKey: ['exposures', key, env, hours],
+    queryFn: () =>
+      api.get<ExposureSeries>(`/flags/${enc(key)}/exposures`, {
+        environment: env,
+        since: new Date(Date.now() - hours * 3_600_000).toISOString(),
+      }),
+    enabled: env !== '',
+    refetchInterval: 30_000,
+  });
+}

@@ -1,0 +1,29 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api';
+import type { Role, User } from '../../types';
+
+export function useUsers(enabled = true) {
+  return useQuery({
+    queryKey: ['users'],
+    queryFn: async () => (await api.get<{ items: User[] }>('/users')).items,
+    enabled,
+  });
+}
+
+export function useCreateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { email: string; name?: string; password: string; role: Role }) =>
+      api.post<User>('/users', input),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
+  });
+}
+
+export function useUpdateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...changes }: { id: number; role?: Role; disabled?: boolean; name?: string }) =>
+      api.patch<User>(`/users/${id}`, changes),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
+  });
+}

@@ -1,0 +1,123 @@
+import type { CSSProperties } from 'react';
+import { Link } from 'react-router';
+import { diffJson, preview } from '../../lib/diff';
+import { envColor } from '../../lib/env-colors';
+import { formatDateTime, relativeTime } from '../../lib/time';
+import type { AuditEvent } from '../../types';
+
+const ACTIONS: Record<string, string> = {
+  'flag.create': 'Created the flag',
+  'flag.update': 'Changed the flag',
+  'flag.archive': 'Archived the flag',
+  'flag.unarchive': 'Restored the flag',
+  'flag.config.update': 'Changed targeting',
+  'flag.config.enable': 'Turned on',
+  'flag.config.disable': 'Turned off',
+  'segment.create': 'Created the segment',
+  'segment.update': 'Changed the segment',
+  'segment.delete': 'Deleted the segment',
+  'environment.create': 'Created the environment',
+  'environment.update': 'Changed the environment',
+  'user.create': 'Created the user',
+  'user.update': 'Changed the user',
+  'user.password_reset': 'Reset a password',
+  'sdk_key.create': 'Created an SDK key',
+  'sdk_key.revoke': 'Revoked an SDK key',
+  'api_token.create': 'Created an API token',
+  'api_token.revoke': 'Revoked an API token',
+  'auth.login': 'Signed in',
+  'auth.logout': 'Signed out',
+  'auth.login_failed': 'Failed sign-in',
+};
+
+/** Every action the server records, for the audit filter. */
+export const KNOWN_ACTIONS = Object.keys(ACTIONS);
+
+/** "Turned on", "Changed targeting"… or the action itself when unknown. */
+export function actionLabel(action: string): string {
+  return ACTIONS[action] ?? action;
+}
+
+/** Fields that change with every write and say nothing. */
+const NOISE = /^(version|updatedAt|createdAt)$/;
+
+/** One audit event: what, where, who, when, why, and a before/after diff. */
+export function AuditEventItem({
+  event,
+  envIndex,
+  showResource = true,
+}: {
+  event: AuditEvent;
+  envIndex: (key: string) => number;
+  showResource?: boolean;
+}) {
+  const changes = diffJson(event.before, event.after).filter((change) => !NOISE.test(change.path));
+  const env = event.resource.environment;
+  return (
+    <li className="audit-event" data-action={event.action}>
+      <div className="audit-line">
+        <span className={`audit-action action-${event.action.split('.').pop()}`}>
+          {actionLabel(event.action)}
+        </span>
+        {showResource && (
+          <span className="audit-resource">
+            {event.resource.type === 'flag' ? (
+              <Link to={`/flags/${encodeURIComponent(event.resource.key)}${env ? `/${env}` : ''}`}>
+                {event.resource.key}
+              </Link>
+            ) : event.resource.type === 'segment' ? (
+              <Link to={`/segments/${encodeURIComponent(event.resource.key)}`}>{event.resource.key}</Link>
+            ) : (
+              <span className="mono">
+                {event.resource.type} {event.resource.key}
+              </span>
+            )}
+          </span>
+        )}
+        {env && (
+          <span className="env-badge" style={{ '--env': envColor(env, envIndex(env)) } as CSSProperties}>
+            <span className="env-dot" aria-hidden="true" />
+            {env}
+          </span>
+        )}
+        <span className="audit-actor">
+          by <strong>{event.actor.name}</strong>
+          {event.actor.type !== 'user' && <span className="muted"> ({event.actor.type})</span>}
+        </span>
+        <time className="audit-time" dateTime={event.at} title={formatDateTime(event.at)}>
+          {relativeTime(event.at, new Date())}
+        </time>
+      </div>
+      {event.comment && <p className="audit-comment">“{event.comment}”</p>}
+      {changes.length > 0 && (
+        <details className="audit-diff" open={changes.length <= 4}>
+          <summary>
+            {changes.length} change{changes.length === 1 ? '' : 's'}
+          </summary>
+          <table className="diff-table">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Before</th>
+                <th scope="col">After</th>
+              </tr>
+            </thead>
+            <tbody>
+              {changes.map((change) => (
+                <tr key={`${change.path}:${change.kind}`} className={`diff-${change.kind}`}>
+                  <td className="mono">{change.path || '(all)'}</td>
+                  <td className="diff-before mono">
+                    {change.kind === 'added' ? '' : preview(change.before)}
+                  </td>
+                  <td className="diff-after mono">
+                    {change.kind === 'removed' ? '' : preview(change.after)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,131 @@
+import type { CSSProperties } from 'react';
+import { useState } from 'react';
+import { useDelivery } from '../../app/environments/environmentsApi';
+import { useToggle } from '../../app/flags/flagsApi';
+import { envColor, isProductionLike } from '../../lib/env-colors';
+import { formatDateTime, relativeTime } from '../../lib/time';
+import type { Environment, Flag, FlagConfig } from '../../types';
+import { ConfirmDialog } from '../common/Dialog';
+import { ErrorBanner } from '../common/Feedback';
+import { useToast } from '../common/Toasts';
+import { StatusPill } from './StatusPill';
+
+/**
+ * The kill switch of one flag in one environment: a real switch (role `switch`, named after the
+ * environment), one click, a confirmation in production, and when the SDKs got the change.
+ */
+export function KillSwitch({
+  flag,
+  config,
+  env,
+  envIndex,
+  canEdit,
+  onToggled,
+}: {
+  flag: Flag;
+  config: FlagConfig;
+  env: Environment;
+  envIndex: number;
+  canEdit: boolean;
+  onToggled?: (before: FlagConfig, after: FlagConfig) => void;
+}) {
+  const toggle = useToggle(flag.key);
+  const toast = useToast();
+  const [confirming, setConfirming] = useState(false);
+  const [comment, setComment] = useState('');
+  const next = !config.enabled;
+  const run = () =>
+    toggle.mutate(
+      { env: env.key, enabled: next, comment: comment.trim() || undefined },
+      {
+        onSuccess: (after) => {
+          setConfirming(false);
+          setComment('');
+          toast('success', `${flag.name} is now ${after.enabled ? 'on' : 'off'} in ${env.name}`);
+          onToggled?.(config, after);
+        },
+        onError: (error) =>
+          toast('error', `Could not turn ${next ? 'on' : 'off'} in ${env.name}: ${error.message}`),
+      },
+    );
+  return (
+    <div className="kill-switch" style={{ '--env': envColor(env.key, envIndex) } as CSSProperties}>
+      <button
+        type="button"
+        role="switch"
+        aria-checked={config.enabled}
+        aria-label={`Flag on in ${env.name}`}
+        className="switch"
+        disabled={!canEdit || toggle.isPending}
+        title={canEdit ? undefined : 'Needs the editor role'}
+        onClick={() => (isProductionLike(env) ? setConfirming(true) : run())}
+      >
+        <span className="switch-thumb" aria-hidden="true" />
+      </button>
+      <div className="kill-switch-text">
+        <span className="kill-switch-state">
+          {config.enabled ? 'On' : 'Off'} in <strong>{env.name}</strong>
+        </span>
+        <StatusPill config={config} />
+      </div>
+      <DeliveryStatus envKey={env.key} />
+      <ErrorBanner error={toggle.error} />
+      <ConfirmDialog
+        open={confirming}
+        title={`Turn ${flag.name} ${next ? 'on' : 'off'} in ${env.name}?`}
+        confirmLabel={next ? `Turn on in ${env.name}` : `Turn off in ${env.name}`}
+        danger={!next}
+        busy={toggle.isPending}
+        onConfirm={run}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          {next
+            ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second.`
+            : `Every SDK connected to ${env.name} serves the off variation within a second.`}
+        </p>
+        <div className="field">
+          <label htmlFor="toggle-comment">Reason (kept in the audit log)</label>
+          <input
+            id="toggle-comment"
+            value={comment}
+            placeholder="e.g. incident #4711: checkout errors"
+            onChange={(event) => setComment(event.target.value)}
+          />
+        </div>
+        <ErrorBanner error={toggle.error} />
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+/** Revision, open SDK streams and when the last change went out to them. */
+export function DeliveryStatus({ envKey }: { envKey: string }) {
+  const delivery = useDelivery();
+  const state = delivery.data?.find((item) => item.environment === envKey);
+  if (delivery.isError) return <span className="delivery muted">Delivery status unavailable</span>;
+  if (!state) return <span className="delivery muted">Checking SDK delivery…</span>;
+  const sent = state.lastPublish;
+  return (
+    <div className="delivery" data-testid="delivery-status">
+      <span className={`delivery-dot ${state.streams > 0 ? 'live' : ''}`} aria-hidden="true" />
+      <span>
+        {state.streams} SDK stream{state.streams === 1 ? '' : 's'} connected · revision {state.revision}
+        {sent && sent.revision === state.revision ? (
+          <>
+            {' '}
+            · delivered{' '}
+            <time dateTime={sent.at} title={formatDateTime(sent.at)}>
+              {relativeTime(sent.at, new Date())}
+            </time>{' '}
+            to {sent.streams} stream{sent.streams === 1 ? '' : 's'}
+          </>
+        ) : sent ? (
+          ' · sending…'
+        ) : (
+          ' · no change sent since the server started'
+        )}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,276 @@
+import { useState } from 'react';
+import { APIError } from '../../api';
+import { useCreateFlag } from '../../app/flags/flagsApi';
+import { splitList } from '../../lib/context-form';
+import { FieldErrors } from '../../lib/field-errors';
+import type { Flag, FlagKind, JsonValue, Variation } from '../../types';
+import { Dialog } from '../common/Dialog';
+import { ErrorBanner } from '../common/Feedback';
+import { Field } from '../common/Field';
+
+interface VariationRow {
+  id: string;
+  value: string;
+}
+
+const DEFAULT_ROWS: Record<Exclude<FlagKind, 'boolean'>, VariationRow[]> = {
+  string: [
+    { id: 'blue', value: 'blue' },
+    { id: 'green', value: 'green' },
+  ],
+  number: [
+    { id: 'low', value: '10' },
+    { id: 'high', value: '100' },
+  ],
+  json: [
+    { id: 'control', value: '{"layout": "classic"}' },
+    { id: 'treatment', value: '{"layout": "compact"}' },
+  ],
+};
+
+/** Turns the variation rows into variations of `kind`; errors are keyed like the server's. */
+export function parseVariations(
+  kind: FlagKind,
+  rows: readonly VariationRow[],
+): { variations: Variation[]; errors: { path: string; message: string }[] } {
+  const errors: { path: string; message: string }[] = [];
+  const variations = rows.map((row, i): Variation => {
+    let value: JsonValue = row.value;
+    if (kind === 'number') {
+      value = Number(row.value);
+      if (row.value.trim() === '' || !Number.isFinite(value))
+        errors.push({ path: `variations[${i}].value`, message: 'must be a number' });
+    } else if (kind === 'json') {
+      try {
+        value = JSON.parse(row.value) as JsonValue;
+      } catch {
+        errors.push({ path: `variations[${i}].value`, message: 'must be valid JSON' });
+      }
+    }
+    return { id: row.id.trim(), value };
+  });
+  return { variations, errors };
+}
+
+/** Creates a flag: key, name, kind and variations, tags, temporary, client-side. Off everywhere at first. */
+export function NewFlagDialog({
+  open,
+  onClose,
+  onCreated,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (flag: Flag) => void;
+}) {
+  const create = useCreateFlag();
+  const [key, setKey] = useState('');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [kind, setKind] = useState<FlagKind>('boolean');
+  const [rows, setRows] = useState<VariationRow[]>([]);
+  const [tags, setTags] = useState('');
+  const [temporary, setTemporary] = useState(true);
+  const [clientSide, setClientSide] = useState(false);
+  const [localErrors, setLocalErrors] = useState<{ path: string; message: string }[]>([]);
+  const serverErrors = create.error instanceof APIError ? create.error.errors : [];
+  const errors = new FieldErrors([...localErrors, ...serverErrors]);
+
+  const close = () => {
+    create.reset();
+    setLocalErrors([]);
+    onClose();
+  };
+
+  const submit = () => {
+    const parsed = kind === 'boolean' ? { variations: undefined, errors: [] } : parseVariations(kind, rows);
+    setLocalErrors(parsed.errors);
+    if (parsed.errors.length > 0) return;
+    create.mutate(
+      {
+        key: key.trim(),
+        ...(name.trim() ? { name: name.trim() } : {}),
+        ...(description.trim() ? { description: description.trim() } : {}),
+        kind,
+        ...(parsed.variations ? { variations: parsed.variations } : {}),
+        tags: splitList(tags),
+        temporary,
+        clientSide,
+      },
+      {
+        onSuccess: (flag) => {
+          setKey('');
+          setName('');
+          setDescription('');
+          setTags('');
+          create.reset();
+          onCreated(flag);
+        },
+      },
+    );
+  };
+
+  return (
+    <Dialog open={open} title="Create a flag" onClose={close} wide>
+      <form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <div className="form-grid">
+          <Field label="Key" errors={errors.at('key')} hint="Used in code: a-z, 0-9, dot, dash, underscore.">
+            {(p) => (
+              <input
+                {...p}
+                className="mono"
+                value={key}
+                required
+                autoFocus
+                placeholder="new-checkout"
+                onChange={(event) => setKey(event.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Name" errors={errors.at('name')}>
+            {(p) => (
+              <input
+                {...p}
+                value={name}
+                placeholder="New checkout"
+                onChange={(event) => setName(event.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <Field label="Description" errors={errors.at('description')}>
+          {(p) => (
+            <textarea
+              {...p}
+              rows={2}
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+            />
+          )}
+        </Field>
+        <div className="form-grid">
+          <Field label="Kind" errors={errors.at('kind')}>
+            {(p) => (
+              <select
+                {...p}
+                value={kind}
+                onChange={(event) => {
+                  const next = event.target.value as FlagKind;
+                  setKind(next);
+                  setRows(next === 'boolean' ? [] : DEFAULT_ROWS[next]);
+                }}
+              >
+                <option value="boolean">Boolean (on / off)</option>
+                <option value="string">String (e.g. blue / green)</option>
+                <option value="number">Number</option>
+                <option value="json">JSON</option>
+              </select>
+            )}
+          </Field>
+          <Field label="Tags" errors={errors.at('tags')} hint="Comma-separated.">
+            {(p) => (
+              <input
+                {...p}
+                value={tags}
+                placeholder="checkout, team-payments"
+                onChange={(event) => setTags(event.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        {kind !== 'boolean' && (
+          <fieldset className="variations-editor">
+            <legend>Variations</legend>
+            {rows.map((row, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional form lines.
+              <div className="form-grid" key={i}>
+                <Field label={`Variation ${i + 1} id`} errors={errors.at(`variations[${i}].id`)}>
+                  {(p) => (
+                    <input
+                      {...p}
+                      className="mono"
+                      value={row.id}
+                      onChange={(event) =>
+                        setRows(rows.map((r, j) => (j === i ? { ...r, id: event.target.value } : r)))
+                      }
+                    />
+                  )}
+                </Field>
+                <Field label={`Variation ${i + 1} value`} errors={errors.at(`variations[${i}].value`)}>
+                  {(p) => (
+                    <input
+                      {...p}
+                      className="mono"
+                      value={row.value}
+                      onChange={(event) =>
+                        setRows(rows.map((r, j) => (j === i ? { ...r, value: event.target.value } : r)))
+                      }
+                    />
+                  )}
+                </Field>
+              </div>
+            ))}
+            <div className="row-actions">
+              <button
+                type="button"
+                className="button button-small"
+                onClick={() => setRows([...rows, { id: '', value: '' }])}
+              >
+                + Add variation
+              </button>
+              {rows.length > 1 && (
+                <button
+                  type="button"
+                  className="button button-small button-ghost"
+                  onClick={() => setRows(rows.slice(0, -1))}
+                >
+                  Remove last
+                </button>
+              )}
+            </div>
+            {errors.all.some((e) => e.path === 'variations') && (
+              <p className="field-errors">
+                {errors.all
+                  .filter((e) => e.path === 'variations')
+                  .map((e) => e.message)
+                  .join('; ')}
+              </p>
+            )}
+          </fieldset>
+        )}
+        <div className="checks">
+          <label>
+            <input
+              type="checkbox"
+              checked={temporary}
+              onChange={(event) => setTemporary(event.target.checked)}
+            />
+            Temporary (a release flag to remove later; flagged when stale)
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={clientSide}
+              onChange={(event) => setClientSide(event.target.checked)}
+            />
+            Visible to browser SDKs (client-side)
+          </label>
+        </div>
+        {create.error && serverErrors.length === 0 && <ErrorBanner error={create.error} />}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={create.isPending}>
+            {create.isPending ? 'Creating…' : 'Create flag'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

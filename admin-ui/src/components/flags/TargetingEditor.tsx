@@ -1,0 +1,250 @@
+import { useId, useState } from 'react';
+import { APIError } from '../../api';
+import { useSaveConfig } from '../../app/flags/flagsApi';
+import { describePrerequisite } from '../../lib/describe';
+import { diffJson, preview } from '../../lib/diff';
+import { isProductionLike } from '../../lib/env-colors';
+import { FieldErrors } from '../../lib/field-errors';
+import { valueText, variationLabel } from '../../lib/variation-colors';
+import type { Environment, Flag, FlagConfig, Targeting } from '../../types';
+import { ConfirmDialog } from '../common/Dialog';
+import { ErrorBanner } from '../common/Feedback';
+import { describedBy, FieldMessages } from '../common/Field';
+import { useToast } from '../common/Toasts';
+import { FieldErrorsContext } from '../targeting/errors-context';
+import { RulesEditor } from '../targeting/RulesEditor';
+import { ServeEditor } from '../targeting/ServeEditor';
+import { TargetsEditor } from '../targeting/TargetsEditor';
+import { isBlueGreen, TrafficSplit } from './TrafficSplit';
+
+/** The part of a config this editor changes. */
+export function targetingOf(config: FlagConfig): Targeting {
+  return {
+    offVariation: config.offVariation,
+    prerequisites: config.prerequisites,
+    targets: config.targets,
+    rules: config.rules,
+    fallthrough: config.fallthrough,
+  };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Edits one environment's targeting as a draft: individual targets, rules, the default rule and the
+ * off variation, saved in one PUT at the version it started from. Server errors land next to their
+ * inputs by path. A toggle of the kill switch meanwhile does not lose the draft.
+ */
+export function TargetingEditor({
+  flag,
+  config,
+  env,
+  canEdit,
+  segments,
+}: {
+  flag: Flag;
+  config: FlagConfig;
+  env: Environment;
+  canEdit: boolean;
+  segments: readonly { key: string; name: string }[];
+}) {
+  const id = useId();
+  const save = useSaveConfig(flag.key);
+  const toast = useToast();
+  const [draft, setDraft] = useState(() => ({ base: config, targeting: targetingOf(config) }));
+  const [reviewing, setReviewing] = useState(false);
+  if (config.version !== draft.base.version) {
+    const dirtyNow = !same(draft.targeting, targetingOf(draft.base));
+    if (!dirtyNow) setDraft({ base: config, targeting: targetingOf(config) });
+    // Only the on/off state moved (the kill switch): keep the edits on the new version.
+    else if (same(targetingOf(draft.base), targetingOf(config)))
+      setDraft({ base: config, targeting: draft.targeting });
+  }
+  const dirty = !same(draft.targeting, targetingOf(draft.base));
+  const conflict = draft.base.version !== config.version;
+  const errors = save.error instanceof APIError ? new FieldErrors(save.error.errors) : FieldErrors.none;
+  const set = (patch: Partial<Targeting>) =>
+    setDraft((d) => ({ ...d, targeting: { ...d.targeting, ...patch } }));
+  const t = draft.targeting;
+  const offErrors = errors.at('offVariation');
+  const changes = diffJson(targetingOf(draft.base), t);
+
+  const doSave = () =>
+    save.mutate(
+      { env: env.key, version: draft.base.version, enabled: config.enabled, targeting: t },
+      {
+        onSuccess: (saved) => {
+          setReviewing(false);
+          setDraft({ base: saved, targeting: targetingOf(saved) });
+          toast('success', `Saved targeting in ${env.name}`);
+        },
+        onError: () => setReviewing(false),
+      },
+    );
+  const discard = () => {
+    save.reset();
+    setDraft({ base: config, targeting: targetingOf(config) });
+  };
+
+  return (
+    <FieldErrorsContext.Provider value={errors}>
+      {isBlueGreen(flag) && (
+        <TrafficSplit
+          flag={flag}
+          config={config}
+          env={env}
+          canEdit={canEdit}
+          blocked={dirty ? 'Save or discard the changes below before shifting traffic.' : undefined}
+        />
+      )}
+      <form
+        className="targeting"
+        aria-label={`Targeting in ${env.name}`}
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (isProductionLike(env)) setReviewing(true);
+          else doSave();
+        }}
+      >
+        <fieldset disabled={!canEdit} className="plain">
+          <legend className="visually-hidden">Targeting in {env.name}</legend>
+          {save.error && (
+            <ErrorBanner
+              error={save.error}
+              title={
+                save.error instanceof APIError && save.error.status === 412
+                  ? 'Someone changed this config meanwhile'
+                  : undefined
+              }
+            />
+          )}
+          {conflict && (
+            <p className="banner banner-warning">
+              This config changed (now version {config.version}) while you were editing version{' '}
+              {draft.base.version}.{' '}
+              <button type="button" className="link-button" onClick={discard}>
+                Discard my changes and reload
+              </button>
+            </p>
+          )}
+
+          <section className="card" aria-labelledby={`${id}-targets`}>
+            <header className="card-header">
+              <div>
+                <h3 id={`${id}-targets`}>Individual targets</h3>
+                <p className="muted">Context keys listed here get their variation before any rule.</p>
+              </div>
+            </header>
+            <TargetsEditor
+              targets={t.targets}
+              variations={flag.variations}
+              onChange={(targets) => set({ targets })}
+            />
+          </section>
+
+          <section className="card" aria-labelledby={`${id}-rules`}>
+            <header className="card-header">
+              <div>
+                <h3 id={`${id}-rules`}>Rules</h3>
+                <p className="muted">Checked in order; the first rule whose conditions all match serves.</p>
+              </div>
+            </header>
+            <RulesEditor
+              rules={t.rules}
+              variations={flag.variations}
+              offVariation={t.offVariation}
+              segments={segments}
+              onChange={(rules) => set({ rules })}
+            />
+          </section>
+
+          <section className="card" aria-labelledby={`${id}-default`} data-testid="default-rule">
+            <header className="card-header">
+              <div>
+                <h3 id={`${id}-default`}>Default rule</h3>
+                <p className="muted">Everyone else, while the flag is on.</p>
+              </div>
+            </header>
+            <ServeEditor
+              serve={t.fallthrough}
+              variations={flag.variations}
+              path="fallthrough"
+              label="Serve"
+              onChange={(fallthrough) => set({ fallthrough })}
+            />
+          </section>
+
+          <section className="card card-row" aria-labelledby={`${id}-off`}>
+            <div>
+              <h3 id={`${id}-off`}>When off</h3>
+              <p className="muted">
+                What everyone gets while the kill switch is off or a prerequisite fails.
+              </p>
+            </div>
+            <div className="field field-inline">
+              <label htmlFor={`${id}-off-variation`}>Serve</label>
+              <select
+                id={`${id}-off-variation`}
+                value={t.offVariation}
+                onChange={(event) => set({ offVariation: event.target.value })}
+                {...describedBy(`${id}-off-errors`, offErrors)}
+              >
+                {flag.variations.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {variationLabel(flag.variations, v.id)} ({valueText(v.value)})
+                  </option>
+                ))}
+              </select>
+              <FieldMessages id={`${id}-off-errors`} errors={offErrors} />
+            </div>
+          </section>
+
+          {t.prerequisites.length > 0 && (
+            <section className="card" aria-labelledby={`${id}-prereq`}>
+              <h3 id={`${id}-prereq`}>Prerequisites</h3>
+              <ul className="compact-list">
+                {t.prerequisites.map((p) => (
+                  <li key={p.flag}>{describePrerequisite(p)}</li>
+                ))}
+              </ul>
+              <FieldMessages id={`${id}-prereq-errors`} errors={errors.at('prerequisites', 'prerequisite')} />
+            </section>
+          )}
+        </fieldset>
+
+        {canEdit && dirty && (
+          <section className="save-bar" aria-label="Unsaved changes">
+            <span>
+              Unsaved changes to <strong>{env.name}</strong> ({changes.length} field
+              {changes.length === 1 ? '' : 's'})
+            </span>
+            <button type="button" className="button button-ghost" onClick={discard}>
+              Discard
+            </button>
+            <button type="submit" className="button button-primary" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save changes'}
+            </button>
+          </section>
+        )}
+      </form>
+      <ConfirmDialog
+        open={reviewing}
+        title={`Save these changes to ${env.name}?`}
+        confirmLabel={`Save to ${env.name}`}
+        busy={save.isPending}
+        onConfirm={doSave}
+        onCancel={() => setReviewing(false)}
+      >
+        <p>SDKs connected to {env.name} apply them within a second.</p>
+        <ul className="compact-list mono">
+          {changes.map((change) => (
+            <li key={change.path}>
+              {change.path}: {change.kind === 'added' ? '' : `${preview(change.before, 60)} → `}
+              {change.kind === 'removed' ? 'removed' : preview(change.after, 60)}
+            </li>
+          ))}
+        </ul>
+      </ConfirmDialog>
+    </FieldErrorsContext.Provider>
+  );
+}

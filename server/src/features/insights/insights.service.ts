@@ -1,0 +1,150 @@
+import type { FlagConfig } from '@ringflag/sdk-node/engine';
+import type { AppDeps } from '../../app-env.js';
+import { NotFoundError } from '../../errors/index.js';
+import { findEnvironment, listEnvironments } from '../environments/environments.store.js';
+import { composeConfig } from '../flags/flag-model.js';
+import { findFlag, findSegment, listAllConfigs } from '../flags/flags.store.js';
+import { lastEvaluatedMinutes, listExposures } from './insights.store.js';
+import type { PublishLog, PublishRecord } from './publish-log.js';
+
+const MINUTE_MS = 60_000;
+
+/** How an environment's SDKs are doing: revision, open streams, last patch sent. */
+export interface EnvironmentDelivery {
+  environment: string;
+  revision: number;
+  streams: number;
+  /** Null until a change is published after the server started. */
+  lastPublish: PublishRecord | null;
+}
+
+/** A flag's state in one environment, for the flag list. */
+export interface FlagEnvironmentState {
+  config: FlagConfig;
+  /** When this environment's config last changed (ISO 8601). */
+  updatedAt: string;
+  /** The start of the latest minute an SDK reported evaluating it (ISO 8601), or null. */
+  lastEvaluatedAt: string | null;
+}
+
+/** Per-minute evaluation counts of one flag in one environment. */
+export interface ExposureSeries {
+  flag: string;
+  environment: string;
+  /** The range asked for, ISO 8601. */
+  since: string;
+  until: string;
+  /** Variation ids of the flag, then any other variant reported. */
+  variants: string[];
+  /** Minutes with counts, oldest first; minutes without any are left out. */
+  minutes: { minute: number; at: string; counts: Record<string, number> }[];
+  totals: Record<string, number>;
+}
+
+/** Where a segment is used: flag rules, per environment. */
+export interface SegmentUse {
+  flag: string;
+  environment: string;
+  rules: { index: number; id: string; name?: string }[];
+}
+
+const minuteIso = (minute: number) => new Date(minute * MINUTE_MS).toISOString();
+
+/**
+ * Read models the admin UI needs beyond the resources themselves.
+ *
+ * @example
+ * const insights = createInsightsService(deps, trackPublishes(deps.hub, deps.clock));
+ * insights.delivery(); // [{ environment: 'production', revision: 12, streams: 3, lastPublish: {…} }]
+ */
+export function createInsightsService(deps: AppDeps, lastPublish: PublishLog) {
+  return {
+    delivery(): EnvironmentDelivery[] {
+      return listEnvironments(deps.db).map((env) => ({
+        environment: env.key,
+        revision: env.revision,
+        streams: deps.hub.connectionCount(env.key),
+        lastPublish: lastPublish(env.key) ?? null,
+      }));
+    },
+
+    flagStates(): { key: string; environments: Record<string, FlagEnvironmentState> }[] {
+      const envs = new Map(listEnvironments(deps.db).map((env) => [env.id, env.key]));
+      const evaluated = lastEvaluatedMinutes(deps.db);
+      const byFlag = new Map<string, Record<string, FlagEnvironmentState>>();
+      for (const { flag, config } of listAllConfigs(deps.db)) {
+        const env = envs.get(config.environmentId);
+        if (env === undefined) continue;
+        const minute = evaluated.get(config.environmentId)?.get(flag.key);
+        const states = byFlag.get(flag.key) ?? {};
+        states[env] = {
+          config: composeConfig(flag, config),
+          updatedAt: config.updatedAt,
+          lastEvaluatedAt: minute === undefined ? null : minuteIso(minute),
+        };
+        byFlag.set(flag.key, states);
+      }
+      return [...byFlag.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, environments]) => ({ key, environments }));
+    },
+
+    exposures(flagKey: string, envKey: string, since: Date, until: Date): ExposureSeries {
+      const flag = findFlag(deps.db, flagKey);
+      if (!flag) throw new NotFoundError(`No flag "${flagKey}"`);
+      const env = findEnvironment(deps.db, envKey);
+      if (!env) throw new NotFoundError(`No environment "${envKey}"`);
+      const from = Math.floor(since.getTime() / MINUTE_MS);
+      const to = Math.floor(until.getTime() / MINUTE_MS);
+      const variants = (flag.variations as { id: string }[]).map((variation) => variation.id);
+      const minutes: ExposureSeries['minutes'] = [];
+      const totals: Record<string, number> = Object.fromEntries(variants.map((id) => [id, 0]));
+      for (const row of listExposures(deps.db, env.id, flag.key, from, to)) {
+        let bucket = minutes[minutes.length - 1];
+        if (bucket?.minute !== row.minute) {
+          bucket = { minute: row.minute, at: minuteIso(row.minute), counts: {} };
+          minutes.push(bucket);
+        }
+        bucket.counts[row.variant] = row.count;
+        if (!(row.variant in totals)) variants.push(row.variant);
+        totals[row.variant] = (totals[row.variant] ?? 0) + row.count;
+      }
+      return {
+        flag: flag.key,
+        environment: env.key,
+        since: minuteIso(from),
+        until: minuteIso(to),
+        variants,
+        minutes,
+        totals,
+      };
+    },
+
+    segmentUsage(segmentKey: string): SegmentUse[] {
+      if (!findSegment(deps.db, segmentKey)) throw new NotFoundError(`No segment "${segmentKey}"`);
+      const envs = new Map(listEnvironments(deps.db).map((env) => [env.id, env]));
+      const uses: (SegmentUse & { order: number })[] = [];
+      for (const { flag, config } of listAllConfigs(deps.db)) {
+        const env = envs.get(config.environmentId);
+        if (!env || flag.archived) continue;
+        const rules: SegmentUse['rules'] = [];
+        (config.rules as FlagConfig['rules']).forEach((rule, index) => {
+          const uses = rule.clauses.some(
+            (clause) => clause.op === 'inSegment' && clause.values.includes(segmentKey),
+          );
+          if (uses)
+            rules.push(
+              rule.name === undefined ? { index, id: rule.id } : { index, id: rule.id, name: rule.name },
+            );
+        });
+        if (rules.length > 0)
+          uses.push({ flag: flag.key, environment: env.key, rules, order: env.sortOrder });
+      }
+      return uses
+        .sort((a, b) => (a.flag === b.flag ? a.order - b.order : a.flag < b.flag ? -1 : 1))
+        .map(({ order: _order, ...use }) => use);
+    },
+  };
+}
+
+export type InsightsService = ReturnType<typeof createInsightsService>;

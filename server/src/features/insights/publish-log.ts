@@ -1,0 +1,40 @@
+import type { ChangeHub, SdkPatch } from '../../stream/change-hub.js';
+
+/** When an environment's latest patch went out to its SDK streams. */
+export interface PublishRecord {
+  revision: number;
+  /** ISO 8601. */
+  at: string;
+  /** Streams open in that environment when it was sent. */
+  streams: number;
+}
+
+/** Reads the last publish of an environment (undefined when none since the server started). */
+export type PublishLog = (environment: string) => PublishRecord | undefined;
+
+const logs = new WeakMap<ChangeHub, PublishLog>();
+
+/**
+ * Records, per environment, the revision and time of the last patch the change hub sent (through
+ * the hub's `onPublish`, which runs after the frame went to every stream). One log per hub: an app
+ * built twice on one hub shares it.
+ *
+ * @example
+ * const lastPublish = trackPublishes(deps.hub, deps.clock);
+ * lastPublish('production'); // { revision: 42, at: '2026-…', streams: 3 }
+ */
+export function trackPublishes(hub: ChangeHub, clock: () => Date): PublishLog {
+  const existing = logs.get(hub);
+  if (existing) return existing;
+  const records = new Map<string, PublishRecord>();
+  hub.onPublish((environment: string, patch: SdkPatch) => {
+    records.set(environment, {
+      revision: patch.revision,
+      at: clock().toISOString(),
+      streams: hub.connectionCount(environment),
+    });
+  });
+  const log: PublishLog = (environment) => records.get(environment);
+  logs.set(hub, log);
+  return log;
+}

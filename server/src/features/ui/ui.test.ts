@@ -1,0 +1,79 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../app.js';
+import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+
+describe('admin UI serving', () => {
+  let t: TestApp;
+  let dir: string;
+  beforeEach(async () => {
+    t = await createTestApp();
+    dir = mkdtempSync(join(tmpdir(), 'ringflag-ui-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Ringflag</title>');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'favicon.svg'), '<svg/>');
+    writeFileSync(join(dir, '..', 'ringflag-secret.txt'), 'TOP-SECRET-CONTENT');
+  });
+  afterEach(() => {
+    t.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(dir, '..', 'ringflag-secret.txt'), { force: true });
+  });
+
+  const get = (path: string, uiDir = dir) => createApp(t.deps, { uiDir }).request(path);
+
+  it('serves index.html for the root and every client-side route, never cached', async () => {
+    for (const path of [
+      '/',
+      '/flags',
+      '/flags/new-checkout/production',
+      '/audit',
+      '/segments/beta',
+      '/login',
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await res.text()).toContain('<title>Ringflag</title>');
+    }
+  });
+
+  it('serves hashed assets with a long immutable cache and root files', async () => {
+    const asset = await get('/assets/index-abc123.js');
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('text/javascript');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(await asset.text()).toBe('console.log(1)');
+    const icon = await get('/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  it('leaves API, SDK and unknown paths to their routes, and refuses to leave the folder', async () => {
+    const api = await get('/api/v1/nope');
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/assets/missing.js')).status).toBe(404);
+    expect((await get('/demo-not-ours')).status).toBe(404);
+    for (const path of [
+      '/assets/..%2f..%2fringflag-secret.txt',
+      '/assets/%2e%2e/%2e%2e/ringflag-secret.txt',
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).not.toContain('TOP-SECRET-CONTENT');
+    }
+  });
+
+  it('says how to build the UI when it is missing', async () => {
+    const res = await get('/flags', join(dir, 'nope'));
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('pnpm run build:ui');
+  });
+});
