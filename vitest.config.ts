@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Workspace packages export their TypeScript sources under the `source` condition, so tests run the
+// Workspace packages export their TypeScript sources under the `ringflag-source` condition (a name no
+// dependency uses: eventsource's own `source` export would hand us its raw .ts), so tests run the
 // code as written without a build step; published builds resolve to dist/ through `default`.
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  resolve: { conditions: ['ringflag-source'] },
+  ssr: { resolve: { conditions: ['ringflag-source'], externalConditions: ['ringflag-source'] } },
   test: {
     include: ['{server,sdk-node,sdk-browser,admin-ui,test}/**/*.test.ts', 'admin-ui/**/*.test.tsx'],
     exclude: ['**/node_modules/**', '**/dist/**'],

@@ -3,7 +3,6 @@ import type { Clock, Random } from './data-source/clock.js';
 import { checkOptions, createDataSource } from './data-source/create-data-source.js';
 import type { DataSink, DataSource } from './data-source/data-source.js';
 import { Emitter } from './emitter.js';
-import { evaluateAllValues } from './engine/evaluate.js';
 import {
   applyPatch,
   type Context,
@@ -14,6 +13,7 @@ import {
   errorDetail,
   evaluate,
   evaluateAll,
+  evaluateAllValues,
   type FlagStore,
   type JsonValue,
   type SdkPatch,

@@ -17,14 +17,18 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs the fixture under tsx with the `source` condition; kills it if it has not exited in time. */
+/** Runs the fixture under tsx with the `ringflag-source` condition; kills it if it has not exited in time. */
 function runFixture(args: string[], env: Record<string, string> = {}, limitMs = 8_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture, ...args], {
-      cwd: join(here, '..'),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=ringflag-source', '--import', 'tsx', fixture, ...args],
+      {
+        cwd: join(here, '..'),
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {

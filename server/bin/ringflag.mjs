@@ -15,7 +15,7 @@ try {
 }
 const result = spawnSync(
   process.execPath,
-  ['--conditions=source', '--import', tsx, cli, ...process.argv.slice(2)],
+  ['--conditions=ringflag-source', '--import', tsx, cli, ...process.argv.slice(2)],
   {
     stdio: 'inherit',
   },

@@ -1,6 +1,6 @@
 /**
  * The composition root: configuration → database (migrated, seeded) → app → listen. Run it with
- * `tsx --conditions=source server/src/main.ts` or `ringflag serve`.
+ * `tsx --conditions=ringflag-source server/src/main.ts` or `ringflag serve`.
  */
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';

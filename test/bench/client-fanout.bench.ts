@@ -61,7 +61,7 @@ async function measure(streams: number): Promise<Result> {
     const rssBefore = rssKb(server.pid);
     const url = `${server.base}/client/v1/stream?key=${encodeURIComponent(server.clientKey)}&context={context}`;
     const clients = fork(join(here, 'sse-clients.ts'), [url, String(streams), ''], {
-      execArgv: ['--conditions=source', '--import', 'tsx'],
+      execArgv: ['--conditions=ringflag-source', '--import', 'tsx'],
       stdio: 'inherit',
     });
     try {

@@ -20,7 +20,7 @@ const SIZES = (process.env.BENCH_STREAMS ?? '1000,10000').split(',').map(Number)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WRITE_SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 5);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const tsx = ['--conditions=source', '--import', 'tsx'];
+const tsx = ['--conditions=ringflag-source', '--import', 'tsx'];
 const now = () => performance.timeOrigin + performance.now();
 
 interface Result {

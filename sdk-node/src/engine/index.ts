@@ -11,7 +11,7 @@
 export { bucketOf } from './bucket.js';
 export type { CompiledFlag, CompiledSegment } from './compile.js';
 export { compileFlag, compileSegment } from './compile.js';
-export { evaluate, evaluateAll, evaluateFlag, kindOf } from './evaluate.js';
+export { evaluate, evaluateAll, evaluateAllValues, evaluateFlag, kindOf } from './evaluate.js';
 export { LIMITS, TOTAL_WEIGHT } from './limits.js';
 export { murmur3 } from './murmur3.js';
 export { prerequisiteCycle } from './prerequisites.js';
