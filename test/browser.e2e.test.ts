@@ -6,8 +6,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.js';
 import { AdminClient, type RingflagProcess, startRingflagProcess } from './support/ringflag-process.js';
 
 const OUTPUT = new URL('../test-output/', import.meta.url);
@@ -90,19 +91,7 @@ beforeAll(async () => {
   pages = await servePages(await bundle.text());
   pagesOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
   await admin.request('PATCH', '/api/v1/environments/development', { corsOrigins: [pagesOrigin] });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -15,13 +15,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminClient, startRingflagProcess } from '../support/ringflag-process.js';
+import { message, now, percentile, rssKb, sleep } from './measure.js';
 
 const SIZES = (process.env.BENCH_STREAMS ?? '1000,10000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WRITE_SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 5);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsx = ['--conditions=ringflag-source', '--import', 'tsx'];
-const now = () => performance.timeOrigin + performance.now();
 
 interface Result {
   target: string;
@@ -31,34 +31,6 @@ interface Result {
   max: number;
   dropped: number;
   rssPerStreamKb: number;
-}
-
-function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-function message<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no '${type}' from child within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onMessage = (m: { type: string }) => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(m as T);
-    };
-    child.on('message', onMessage);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 /** Opens N streams against `streamUrl`, triggers ROUNDS changes, returns the latency figures. */

@@ -2,26 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, evaluateAll } from './evaluate.js';
 import { TOTAL_WEIGHT } from './limits.js';
-import type { Clause, FlagConfigInput, JsonValue } from './schema.js';
+import { type Clause, clauseOpSchema, type FlagConfigInput, type JsonValue } from './schema.js';
 import { createStore } from './store.js';
 
-const OPS = [
-  'in',
-  'contains',
-  'startsWith',
-  'endsWith',
-  'matches',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'before',
-  'after',
-  'semverEq',
-  'semverLt',
-  'semverGt',
-  'inSegment',
-] as const;
+const OPS = clauseOpSchema.options;
 const ATTRIBUTES = ['key', 'groups', 'email', 'age', 'country', 'version', 'signup', '__proto__', 'toString'];
 
 const primitive = fc.oneof(
