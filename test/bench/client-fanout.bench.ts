@@ -7,8 +7,7 @@
  *
  *   pnpm bench:client-fanout   (BENCH_CLIENT_STREAMS=1000,10000 BENCH_ROUNDS=5)
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startClientBenchServer } from './client-setup.js';

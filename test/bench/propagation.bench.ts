@@ -9,8 +9,8 @@
  *
  *   pnpm bench:propagation   (BENCH_STREAMS=1000,10000 BENCH_ROUNDS=5 BENCH_WRITE_SECONDS=5)
  */
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
