@@ -1,21 +1,18 @@
 #!/usr/bin/env node
 /**
- * The `ringflag` command line: `serve`, `migrate`, `user add`, `user reset-password`, `keys create`.
- * Every command reads RINGFLAG_DB (default ./data/ringflag.db) like the server does.
+ * The `ringflag` command line. Local commands (`serve`, `migrate`, `user add`, `user reset-password`,
+ * `keys create`) read RINGFLAG_DB (default ./data/ringflag.db) like the server does; remote commands
+ * (`flags`, `release`, `changes`, `promote`, `export`, `plan`, `apply`; see cli/) talk to a running
+ * server with an API token. Modules load on demand, so a remote command does not open the database
+ * stack.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
-import { migrateDatabase } from './db/migrate.js';
-import { SYSTEM_ACTOR } from './features/audit/audit-event.js';
+import { REMOTE_GROUPS } from './cli/groups.js';
 import { ROLES, type Role } from './features/auth/roles.js';
-import { createSdkKeyService } from './features/sdk-keys/sdk-keys.service.js';
-import { createUserService } from './features/users/users.service.js';
-import { main } from './main.js';
-import { prepare } from './server.js';
 
-const USAGE = `Usage: ringflag <command>
+const LOCAL_USAGE = `Usage: ringflag <command>
 
+Local commands (on the database in RINGFLAG_DB):
   serve                                      start the server (RINGFLAG_* environment variables)
   migrate                                    apply database migrations and exit
   user add --email E --password P [--role R] [--name N]    roles: ${ROLES.join(', ')} (default viewer)
@@ -23,12 +20,18 @@ const USAGE = `Usage: ringflag <command>
   keys create --env E --type server|client   print a new SDK key (shown once)
 `;
 
+async function usage(): Promise<string> {
+  const { remoteUsage } = await import('./cli/index.js');
+  return `${LOCAL_USAGE}\n${remoteUsage()}\nEvery command takes --help. More in docs/cli.md.\n`;
+}
+
 function fail(message: string): never {
-  process.stderr.write(`ringflag: ${message}\n\n${USAGE}`);
+  process.stderr.write(`ringflag: ${message}\n\n${LOCAL_USAGE}`);
   process.exit(2);
 }
 
-function config() {
+async function config() {
+  const { ConfigError, loadConfig } = await import('./config.js');
   try {
     return loadConfig(process.env);
   } catch (error) {
@@ -38,6 +41,11 @@ function config() {
 }
 
 async function run(argv: string[]): Promise<void> {
+  if (argv[0] !== undefined && REMOTE_GROUPS.has(argv[0])) {
+    const { runRemote } = await import('./cli/index.js');
+    process.exitCode = await runRemote(argv);
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -53,18 +61,22 @@ async function run(argv: string[]): Promise<void> {
   });
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(await usage());
     return;
   }
-  if (command === 'serve') return main();
-  const settings = config();
+  if (command === 'serve') return (await import('./main.js')).main();
+  const settings = await config();
   if (command === 'migrate') {
+    const { openDatabase } = await import('./db/client.js');
+    const { migrateDatabase } = await import('./db/migrate.js');
     const database = openDatabase(settings.dbPath);
     migrateDatabase(database.db);
     database.close();
     process.stdout.write(`Migrated ${settings.dbPath}\n`);
     return;
   }
+  const { prepare } = await import('./server.js');
+  const { SYSTEM_ACTOR } = await import('./features/audit/audit-event.js');
   const { deps, database } = await prepare({
     dbPath: settings.dbPath,
     secret: settings.secret,
@@ -77,6 +89,7 @@ async function run(argv: string[]): Promise<void> {
         if (!values.email || !values.password) fail('user add needs --email and --password');
         const role = (values.role ?? 'viewer') as Role;
         if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+        const { createUserService } = await import('./features/users/users.service.js');
         const user = await createUserService(deps).create(SYSTEM_ACTOR, {
           email: values.email,
           password: values.password,
@@ -88,6 +101,7 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'user reset-password': {
         if (!values.email || !values.password) fail('user reset-password needs --email and --password');
+        const { createUserService } = await import('./features/users/users.service.js');
         const user = await createUserService(deps).resetPassword(SYSTEM_ACTOR, values.email, values.password);
         process.stdout.write(`Password of ${user.email} reset; their sessions are ended\n`);
         return;
@@ -96,6 +110,7 @@ async function run(argv: string[]): Promise<void> {
         if (!values.env) fail('keys create needs --env');
         const type = values.type ?? 'server';
         if (type !== 'server' && type !== 'client') fail('--type must be server or client');
+        const { createSdkKeyService } = await import('./features/sdk-keys/sdk-keys.service.js');
         const key = createSdkKeyService(deps).create(SYSTEM_ACTOR, values.env, type);
         process.stdout.write(`${key.key}\n`);
         return;
