@@ -449,7 +449,29 @@ async function seedShowcase(sdkKey: string): Promise<void> {
     const current = await api('GET', `/api/v1/flags/${key}/environments/${env}`);
     const version = (current.body as { version: number }).version;
     const res = await api('PUT', `/api/v1/flags/${key}/environments/${env}`, { version, ...body });
+    if (res.status === 202) {
+      // Production asks a second person (four eyes): an approver approves the admin's change.
+      const approved = await adminRequest(
+        server.url,
+        await approverToken(),
+        'POST',
+        `/api/v1/change-requests/${(res.body as { id: number }).id}/approve`,
+        { comment: 'Looks good' },
+      );
+      expect(approved.status).toBe(200);
+      return;
+    }
     expect(res.status).toBe(200);
+  };
+  let approver: string | undefined;
+  const approverToken = async () => {
+    if (approver === undefined) {
+      const email = 'approver@example.com';
+      const password = 'approver-password-1';
+      expect((await api('POST', '/api/v1/users', { email, password, role: 'approver' })).status).toBe(201);
+      approver = await loginAsAdmin(server.url, email, password);
+    }
+    return approver;
   };
   for (const env of ['development', 'staging']) {
     await api('POST', `/api/v1/flags/search-v2/environments/${env}/toggle`, { enabled: true });

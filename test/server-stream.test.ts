@@ -96,6 +96,10 @@ describe('SDK stream through the real server', () => {
     });
     expect(created.status).toBe(201);
     sdkKey = await createSdkKey(server.url, token, 'production', 'server');
+    // Writes here apply at once; approvals are tested in server/src/features/change-requests.
+    await adminRequest(server.url, token, 'PATCH', '/api/v1/environments/production', {
+      requireApproval: false,
+    });
   });
   afterAll(async () => {
     await server.close();

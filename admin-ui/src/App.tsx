@@ -5,6 +5,7 @@ import { APIError } from './api';
 import { Audit } from './app/audit/Audit';
 import { meKey, useMe } from './app/auth/authApi';
 import { SignIn } from './app/auth/SignIn';
+import { Changes } from './app/changes/Changes';
 import { FlagPage } from './app/flags/Flag';
 import { Flags } from './app/flags/Flags';
 import { ApiTokens } from './app/keys/ApiTokens';
@@ -66,6 +67,7 @@ const router = () =>
         { path: '/flags/:key/:env', element: <FlagPage /> },
         { path: '/segments', element: <Segments /> },
         { path: '/segments/:key', element: <SegmentPage /> },
+        { path: '/changes', element: <Changes /> },
         { path: '/audit', element: <Audit /> },
         { path: '/keys', element: <SdkKeys /> },
         { path: '/tokens', element: <ApiTokens /> },

@@ -170,6 +170,8 @@ export interface AuditEvent {
   after: unknown;
   comment?: string;
   changeRequestId?: string;
+  /** Set when the system acted for someone (the author of a scheduled change). */
+  onBehalfOf?: Actor;
   prevHash: string;
   hash: string;
 }
@@ -255,4 +257,35 @@ export interface SegmentUse {
   flag: string;
   environment: string;
   rules: { index: number; id: string; name?: string }[];
+}
+
+export type ChangeRequestState =
+  | 'pending'
+  | 'approved'
+  | 'scheduled'
+  | 'applied'
+  | 'rejected'
+  | 'withdrawn'
+  | 'conflict'
+  | 'cancelled';
+
+/** A proposed config change waiting for a second person's approval and/or its `applyAt` time. */
+export interface ChangeRequest {
+  id: number;
+  state: ChangeRequestState;
+  flag: string;
+  environment: string;
+  kind: 'config' | 'toggle';
+  /** The full config that would result. */
+  proposed: FlagConfig;
+  baseVersion: number;
+  author: Actor;
+  comment: string | null;
+  applyAt: string | null;
+  createdAt: string;
+  reviewer: Actor | null;
+  reviewComment: string | null;
+  reviewedAt: string | null;
+  appliedAt: string | null;
+  conflict: string | null;
 }

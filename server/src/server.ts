@@ -7,6 +7,9 @@ import type { AppDeps, AppEnv } from './app-env.js';
 import { type OpenDatabase, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { resolveSecret } from './db/secret.js';
+import { createChangeRequestService } from './features/change-requests/change-requests.service.js';
+import { type ChangeScheduler, createChangeScheduler } from './features/change-requests/change-scheduler.js';
+import { type ReleaseTicker, startReleaseTicker } from './features/releases/release-ticker.js';
 import { PayloadCache } from './features/sdk/payload-cache.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { Metrics } from './ops/metrics.js';
@@ -48,7 +51,11 @@ export interface RunningServer {
   port: number;
   app: OpenAPIHono<AppEnv>;
   deps: AppDeps;
-  /** Ends every stream, stops listening, closes the database. */
+  /** Applies scheduled changes when due; `scheduler.tick()` applies what is due now. */
+  scheduler: ChangeScheduler;
+  /** Advances release plans and checks their guards; `releases.releases.tick()` runs one pass now. */
+  releases: ReleaseTicker;
+  /** Ends every stream, stops the scheduler, stops listening, closes the database. */
   close(): Promise<void>;
 }
 
@@ -114,6 +121,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     deps.logger.error('server error', { error: String(error) });
   });
+  // After a restart this applies at once what fell due while the server was down.
+  const scheduler = createChangeScheduler({
+    changeRequests: createChangeRequestService(deps),
+    logger: deps.logger,
+  });
+  scheduler.start();
+  const releases = startReleaseTicker(deps);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -124,8 +138,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port: address.port,
     app,
     deps,
+    scheduler,
+    releases,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        scheduler.close();
+        releases.stop();
         deps.hub.close();
         server.close(() => {
           database.close();

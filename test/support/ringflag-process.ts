@@ -48,7 +48,7 @@ export async function startRingflagProcess(
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
   let output = '';
   const child: ChildProcess = fork(MAIN, [], {
-    execArgv: ['--conditions=source', '--import', 'tsx'],
+    execArgv: ['--conditions=ringflag-source', '--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,

@@ -144,6 +144,8 @@ export const auditEvents = sqliteTable(
     after: text('after'),
     comment: text('comment'),
     changeRequestId: text('change_request_id'),
+    /** The actor a system step acted for (the author of a scheduled change), as JSON. */
+    onBehalfOf: text('on_behalf_of'),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
@@ -182,4 +184,97 @@ export const eventCounts = sqliteTable(
     count: integer('count').notNull(),
   },
   (t) => [uniqueIndex('event_counts_uq').on(t.environmentId, t.event, t.minute)],
+);
+
+/** An actor as stored in JSON columns (the audit model's `Actor`). */
+type StoredActor = { type: 'user' | 'token' | 'system'; id: string; name: string };
+
+/**
+ * Change requests (four eyes) and scheduled changes: a proposed flag config waiting for approval
+ * and/or for its `applyAt` time. The scheduler applies due `scheduled` rows, also after a restart.
+ */
+export const changeRequests = sqliteTable(
+  'change_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    flagId: integer('flag_id')
+      .notNull()
+      .references(() => flags.id, { onDelete: 'cascade' }),
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['config', 'toggle'] }).notNull(),
+    state: text('state', {
+      enum: ['pending', 'approved', 'scheduled', 'applied', 'rejected', 'withdrawn', 'conflict', 'cancelled'],
+    }).notNull(),
+    /** The full config that would result (wire format). */
+    proposed: text('proposed', { mode: 'json' }).$type<unknown>().notNull(),
+    baseVersion: integer('base_version').notNull(),
+    author: text('author', { mode: 'json' }).$type<StoredActor>().notNull(),
+    /** The user behind the author (a token's creator), for the four-eyes rule; null when unknown. */
+    authorUserId: integer('author_user_id'),
+    comment: text('comment'),
+    applyAt: text('apply_at'),
+    reviewer: text('reviewer', { mode: 'json' }).$type<StoredActor>(),
+    reviewComment: text('review_comment'),
+    reviewedAt: text('reviewed_at'),
+    appliedAt: text('applied_at'),
+    conflict: text('conflict'),
+    ...timestamps,
+  },
+  (t) => [
+    index('change_requests_state_idx').on(t.state, t.applyAt),
+    index('change_requests_flag_idx').on(t.flagId, t.environmentId),
+  ],
+);
+
+/**
+ * Release plans (rings): a variation released stage by stage in one environment. Stages, guard,
+ * approvals and incident are JSON in the wire shape of the release API. At most one plan per flag and
+ * environment is active (running or paused); finished plans stay as history.
+ */
+export const releasePlans = sqliteTable(
+  'release_plans',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    flagId: integer('flag_id')
+      .notNull()
+      .references(() => flags.id, { onDelete: 'cascade' }),
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    variation: text('variation').notNull(),
+    state: text('state', { enum: ['running', 'paused', 'completed', 'rolled_back'] }).notNull(),
+    stages: text('stages', { mode: 'json' }).$type<unknown[]>().notNull(),
+    /** Index of the stage in effect; -1 while the first stage awaits its approval. */
+    currentStage: integer('current_stage').notNull(),
+    stageStartedAt: text('stage_started_at').notNull(),
+    /** When each stage took effect: `[{ stage, startedAt }]`. */
+    stageHistory: text('stage_history', { mode: 'json' }).$type<unknown[]>().notNull(),
+    guard: text('guard', { mode: 'json' }).$type<unknown>(),
+    approvals: text('approvals', { mode: 'json' }).$type<unknown[]>().notNull(),
+    incident: text('incident', { mode: 'json' }).$type<unknown>(),
+    createdBy: text('created_by', { mode: 'json' }).$type<unknown>().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    index('release_plans_flag_env_idx').on(t.flagId, t.environmentId),
+    index('release_plans_env_state_idx').on(t.environmentId, t.state),
+  ],
+);
+
+/** Tracked events attributed to the variant their context gets, per flag, event and minute (guards). */
+export const guardEventCounts = sqliteTable(
+  'guard_event_counts',
+  {
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    flagKey: text('flag_key').notNull(),
+    variant: text('variant').notNull(),
+    event: text('event').notNull(),
+    minute: integer('minute').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [uniqueIndex('guard_event_counts_uq').on(t.environmentId, t.flagKey, t.event, t.variant, t.minute)],
 );

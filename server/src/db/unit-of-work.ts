@@ -12,6 +12,10 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   comment?: string;
+  /** The change request this step belongs to (DESIGN §5). */
+  changeRequestId?: string;
+  /** Whom a system actor acted for (the author of a scheduled change). */
+  onBehalfOf?: Actor;
 }
 
 /** The handle a write's body receives: the transaction, and what to record and publish. */

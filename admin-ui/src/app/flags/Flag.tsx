@@ -1,5 +1,7 @@
 import type { CSSProperties } from 'react';
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
+import { OpenChangesBanner } from '../../components/changes/OpenChangesBanner';
+import { PendingBadge } from '../../components/changes/PendingBadge';
 import { EmptyState, ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { useToast } from '../../components/common/Toasts';
 import { CompareEnvironments } from '../../components/flags/CompareEnvironments';
@@ -10,9 +12,11 @@ import { TargetingEditor } from '../../components/flags/TargetingEditor';
 import { TestContext } from '../../components/flags/TestContext';
 import { useCurrentEnv } from '../../components/layout/current-env';
 import { EnvSwitcher } from '../../components/layout/EnvSwitcher';
+import { ReleasePlan } from '../../components/releases/ReleasePlan';
 import { envColor } from '../../lib/env-colors';
 import { valueText, variationColor, variationLabel } from '../../lib/variation-colors';
 import { useCan, useMe } from '../auth/authApi';
+import { OPEN_STATES, useChangeRequests } from '../changes/changesApi';
 import { useSegments } from '../segments/segmentsApi';
 import { useConfig, useFlag, useUpdateFlag } from './flagsApi';
 
@@ -20,6 +24,7 @@ const TABS = [
   { id: 'targeting', label: 'Targeting' },
   { id: 'exposures', label: 'Exposures' },
   { id: 'test', label: 'Test a context' },
+  { id: 'release', label: 'Release' },
   { id: 'compare', label: 'Compare environments' },
   { id: 'history', label: 'History' },
 ] as const;
@@ -38,6 +43,7 @@ export function FlagPage() {
   const canEdit = useCan('editor', env?.key);
   const canArchive = useCan('editor');
   const update = useUpdateFlag(key);
+  const openChanges = useChangeRequests({ flag: key, states: OPEN_STATES });
   const toast = useToast();
   const tab = TABS.find((t) => t.id === params.get('tab'))?.id ?? 'targeting';
 
@@ -65,6 +71,7 @@ export function FlagPage() {
           <h1>
             {f.name}
             {f.archived && <span className="badge badge-muted">archived</span>}
+            <PendingBadge requests={openChanges.data} />
           </h1>
           <div className="flag-meta">
             <code>{f.key}</code>
@@ -129,6 +136,7 @@ export function FlagPage() {
           <KillSwitch flag={f} config={config.data} env={env} envIndex={envIndex} canEdit={canEdit} />
         </section>
       )}
+      <OpenChangesBanner flag={f.key} environment={env.key} />
       {me && !canEdit && <ReadOnlyNote role={me.role} needs="editor" />}
 
       <nav className="tabs" aria-label="Flag sections">
@@ -156,6 +164,9 @@ export function FlagPage() {
       )}
       {tab === 'exposures' && <ExposureChart flag={f} env={env} />}
       {tab === 'test' && <TestContext flag={f} env={env} config={config.data} />}
+      {tab === 'release' && (
+        <ReleasePlan flag={f} env={env} config={config.data} segments={segments.data ?? []} />
+      )}
       {tab === 'compare' && <CompareEnvironments flag={f} environments={environments} />}
       {tab === 'history' && <FlagHistory flagKey={f.key} envIndex={indexOf} />}
     </div>

@@ -1,6 +1,7 @@
 import type { CSSProperties } from 'react';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { PendingBadge } from '../../components/changes/PendingBadge';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { NewFlagDialog } from '../../components/flags/NewFlagDialog';
 import { StatusPill } from '../../components/flags/StatusPill';
@@ -10,6 +11,7 @@ import { envColor } from '../../lib/env-colors';
 import { DEFAULT_STALE_DAYS, isStale } from '../../lib/stale';
 import { formatDateTime, latest, relativeTime } from '../../lib/time';
 import { useCan } from '../auth/authApi';
+import { openByFlag, useOpenChangeRequests } from '../changes/changesApi';
 import { useFlagStates, useFlags } from './flagsApi';
 
 const STALE_KEY = 'ringflag.staleDays';
@@ -18,6 +20,8 @@ const STALE_KEY = 'ringflag.staleDays';
 export function Flags() {
   const flags = useFlags();
   const states = useFlagStates();
+  const openChanges = useOpenChangeRequests();
+  const open = useMemo(() => openByFlag(openChanges.data ?? []), [openChanges.data]);
   const { environments, current } = useCurrentEnv();
   const canCreate = useCan('editor');
   const navigate = useNavigate();
@@ -203,6 +207,7 @@ export function Flags() {
                         <code>{flag.key}</code>
                         <span className="kind">{flag.kind}</span>
                         {flag.temporary ? null : <span className="badge badge-muted">permanent</span>}
+                        <PendingBadge requests={open.get(flag.key)} />
                         {stale && (
                           <span
                             className="badge badge-stale"

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, request } from '../../api';
 import type {
+  ChangeRequest,
   EvaluationResult,
   ExposureSeries,
   Flag,
@@ -108,36 +109,78 @@ function invalidateStates(queryClient: ReturnType<typeof useQueryClient>) {
   ]);
 }
 
-/** Replaces the targeting of a config at `version` (412 when someone changed it meanwhile). */
+/**
+ * What a config write did: applied at once (200), or — where the environment requires approval —
+ * created a change request that waits for someone else (202).
+ */
+export type WriteResult =
+  | { kind: 'applied'; config: FlagConfig }
+  | { kind: 'requested'; changeRequest: ChangeRequest };
+
+async function write(method: string, path: string, body: unknown): Promise<WriteResult> {
+  const response = await request<FlagConfig | ChangeRequest>(method, path, { body });
+  return response.status === 202
+    ? { kind: 'requested', changeRequest: response.body as ChangeRequest }
+    : { kind: 'applied', config: response.body as FlagConfig };
+}
+
+/** "Change request #12 created — waiting for approval", or when it is scheduled. */
+export function requestedMessage(changeRequest: ChangeRequest): string {
+  return changeRequest.state === 'scheduled'
+    ? `Change request #${changeRequest.id} scheduled for ${new Date(changeRequest.applyAt ?? '').toLocaleString()}`
+    : `Change request #${changeRequest.id} created — waiting for approval`;
+}
+
+async function afterWrite(
+  queryClient: ReturnType<typeof useQueryClient>,
+  result: WriteResult,
+  key: string,
+  env: string,
+) {
+  if (result.kind === 'applied') queryClient.setQueryData(['config', key, env], result.config);
+  await Promise.all([
+    invalidateStates(queryClient),
+    queryClient.invalidateQueries({ queryKey: ['change-requests'] }),
+  ]);
+}
+
+/**
+ * Replaces the targeting of a config at `version` (412 when someone changed it meanwhile). Where
+ * approval is required the result is a change request, and the config stays as it was.
+ */
 export function useSaveConfig(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: { env: string; version: number; enabled: boolean; targeting: Targeting }) =>
-      api.put<FlagConfig>(configPath(key, input.env), {
+    mutationFn: (input: {
+      env: string;
+      version: number;
+      enabled: boolean;
+      targeting: Targeting;
+      comment?: string;
+    }) =>
+      write('PUT', configPath(key, input.env), {
         version: input.version,
         enabled: input.enabled,
         ...input.targeting,
+        ...(input.comment ? { comment: input.comment } : {}),
       }),
-    onSuccess: async (config, input) => {
-      queryClient.setQueryData(['config', key, input.env], config);
-      await invalidateStates(queryClient);
-    },
+    onSuccess: (result, input) => afterWrite(queryClient, result, key, input.env),
   });
 }
 
-/** The kill switch: turns a flag on or off in one environment, at once. */
+/**
+ * The kill switch: turns a flag on or off in one environment. Off is always at once; on may become a
+ * change request where approval is required.
+ */
 export function useToggle(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: { env: string; enabled: boolean; comment?: string }) =>
-      api.post<FlagConfig>(`${configPath(key, input.env)}/toggle`, {
+      write('POST', `${configPath(key, input.env)}/toggle`, {
         enabled: input.enabled,
         ...(input.comment ? { comment: input.comment } : {}),
       }),
-    onSuccess: async (config, input) => {
-      queryClient.setQueryData(['config', key, input.env], config);
-      await invalidateStates(queryClient);
-    },
+    onSuccess: (result, input) => afterWrite(queryClient, result, key, input.env),
   });
 }
 

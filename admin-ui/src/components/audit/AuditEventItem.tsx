@@ -13,6 +13,12 @@ const ACTIONS: Record<string, string> = {
   'flag.config.update': 'Changed targeting',
   'flag.config.enable': 'Turned on',
   'flag.config.disable': 'Turned off',
+  'change_request.create': 'Proposed a change',
+  'change_request.approve': 'Approved a change',
+  'change_request.reject': 'Rejected a change',
+  'change_request.withdraw': 'Withdrew a change',
+  'change_request.cancel': 'Cancelled a scheduled change',
+  'change_request.conflict': 'Change conflicted',
   'segment.create': 'Created the segment',
   'segment.update': 'Changed the segment',
   'segment.delete': 'Deleted the segment',
@@ -83,7 +89,13 @@ export function AuditEventItem({
         <span className="audit-actor">
           by <strong>{event.actor.name}</strong>
           {event.actor.type !== 'user' && <span className="muted"> ({event.actor.type})</span>}
+          {event.onBehalfOf && <span className="muted"> for {event.onBehalfOf.name}</span>}
         </span>
+        {event.changeRequestId && (
+          <Link className="audit-change-request" to={`/changes#change-${event.changeRequestId}`}>
+            change #{event.changeRequestId}
+          </Link>
+        )}
         <time className="audit-time" dateTime={event.at} title={formatDateTime(event.at)}>
           {relativeTime(event.at, new Date())}
         </time>

@@ -10,6 +10,7 @@ const PATHS = {
   up: 'M12 19V5M6 11l6-6l6 6',
   down: 'M12 5v14M6 13l6 6l6-6',
   close: 'M6 6l12 12M18 6L6 18',
+  changes: 'M9 12l2 2l4-4M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

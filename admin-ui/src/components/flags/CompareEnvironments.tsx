@@ -1,7 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { useId, useState } from 'react';
 import { useCan } from '../../app/auth/authApi';
-import { useConfigs, useSaveConfig } from '../../app/flags/flagsApi';
+import { requestedMessage, useConfigs, useSaveConfig } from '../../app/flags/flagsApi';
 import { describeRule, describeServe, describeTargets } from '../../lib/describe';
 import { envColor, isProductionLike } from '../../lib/env-colors';
 import { variationLabel } from '../../lib/variation-colors';
@@ -85,8 +85,13 @@ export function CompareEnvironments({ flag, environments }: { flag: Flag; enviro
         },
       },
       {
-        onSuccess: () => {
-          toast('success', `Copied ${promoting.from.name}'s targeting to ${promoting.to.name}`);
+        onSuccess: (result) => {
+          toast(
+            result.kind === 'requested' ? 'info' : 'success',
+            result.kind === 'requested'
+              ? requestedMessage(result.changeRequest)
+              : `Copied ${promoting.from.name}'s targeting to ${promoting.to.name}`,
+          );
           setPromoting(null);
           void configs.refetch();
         },

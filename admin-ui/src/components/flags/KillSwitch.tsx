@@ -1,7 +1,7 @@
 import type { CSSProperties } from 'react';
 import { useState } from 'react';
 import { useDelivery } from '../../app/environments/environmentsApi';
-import { useToggle } from '../../app/flags/flagsApi';
+import { requestedMessage, useToggle } from '../../app/flags/flagsApi';
 import { envColor, isProductionLike } from '../../lib/env-colors';
 import { formatDateTime, relativeTime } from '../../lib/time';
 import type { Environment, Flag, FlagConfig } from '../../types';
@@ -38,11 +38,15 @@ export function KillSwitch({
     toggle.mutate(
       { env: env.key, enabled: next, comment: comment.trim() || undefined },
       {
-        onSuccess: (after) => {
+        onSuccess: (result) => {
           setConfirming(false);
           setComment('');
-          toast('success', `${flag.name} is now ${after.enabled ? 'on' : 'off'} in ${env.name}`);
-          onToggled?.(config, after);
+          if (result.kind === 'requested') {
+            toast('info', requestedMessage(result.changeRequest));
+            return;
+          }
+          toast('success', `${flag.name} is now ${result.config.enabled ? 'on' : 'off'} in ${env.name}`);
+          onToggled?.(config, result.config);
         },
         onError: (error) =>
           toast('error', `Could not turn ${next ? 'on' : 'off'} in ${env.name}: ${error.message}`),
@@ -73,16 +77,24 @@ export function KillSwitch({
       <ConfirmDialog
         open={confirming}
         title={`Turn ${flag.name} ${next ? 'on' : 'off'} in ${env.name}?`}
-        confirmLabel={next ? `Turn on in ${env.name}` : `Turn off in ${env.name}`}
+        confirmLabel={
+          next && env.requireApproval
+            ? 'Request approval'
+            : next
+              ? `Turn on in ${env.name}`
+              : `Turn off in ${env.name}`
+        }
         danger={!next}
         busy={toggle.isPending}
         onConfirm={run}
         onCancel={() => setConfirming(false)}
       >
         <p>
-          {next
-            ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second.`
-            : `Every SDK connected to ${env.name} serves the off variation within a second.`}
+          {next && env.requireApproval
+            ? `${env.name} requires a second person's approval to turn a flag on: this creates a change request. (Turning off never waits.)`
+            : next
+              ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second.`
+              : `Every SDK connected to ${env.name} serves the off variation within a second.`}
         </p>
         <div className="field">
           <label htmlFor="toggle-comment">Reason (kept in the audit log)</label>

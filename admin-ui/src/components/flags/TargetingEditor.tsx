@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { APIError } from '../../api';
-import { useSaveConfig } from '../../app/flags/flagsApi';
+import { requestedMessage, useSaveConfig } from '../../app/flags/flagsApi';
 import { describePrerequisite } from '../../lib/describe';
 import { diffJson, preview } from '../../lib/diff';
 import { isProductionLike } from '../../lib/env-colors';
@@ -53,6 +53,7 @@ export function TargetingEditor({
   const toast = useToast();
   const [draft, setDraft] = useState(() => ({ base: config, targeting: targetingOf(config) }));
   const [reviewing, setReviewing] = useState(false);
+  const [comment, setComment] = useState('');
   if (config.version !== draft.base.version) {
     const dirtyNow = !same(draft.targeting, targetingOf(draft.base));
     if (!dirtyNow) setDraft({ base: config, targeting: targetingOf(config) });
@@ -71,11 +72,24 @@ export function TargetingEditor({
 
   const doSave = () =>
     save.mutate(
-      { env: env.key, version: draft.base.version, enabled: config.enabled, targeting: t },
       {
-        onSuccess: (saved) => {
+        env: env.key,
+        version: draft.base.version,
+        enabled: config.enabled,
+        targeting: t,
+        comment: comment.trim() || undefined,
+      },
+      {
+        onSuccess: (result) => {
           setReviewing(false);
-          setDraft({ base: saved, targeting: targetingOf(saved) });
+          setComment('');
+          if (result.kind === 'requested') {
+            // Nothing changed yet: the proposal now lives in the change request, not in this draft.
+            setDraft({ base: config, targeting: targetingOf(config) });
+            toast('info', requestedMessage(result.changeRequest));
+            return;
+          }
+          setDraft({ base: result.config, targeting: targetingOf(result.config) });
           toast('success', `Saved targeting in ${env.name}`);
         },
         onError: () => setReviewing(false),
@@ -222,20 +236,28 @@ export function TargetingEditor({
               Discard
             </button>
             <button type="submit" className="button button-primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save changes'}
+              {save.isPending ? 'Saving…' : env.requireApproval ? 'Request approval' : 'Save changes'}
             </button>
           </section>
         )}
       </form>
       <ConfirmDialog
         open={reviewing}
-        title={`Save these changes to ${env.name}?`}
-        confirmLabel={`Save to ${env.name}`}
+        title={
+          env.requireApproval
+            ? `Ask for approval of these changes to ${env.name}?`
+            : `Save these changes to ${env.name}?`
+        }
+        confirmLabel={env.requireApproval ? 'Request approval' : `Save to ${env.name}`}
         busy={save.isPending}
         onConfirm={doSave}
         onCancel={() => setReviewing(false)}
       >
-        <p>SDKs connected to {env.name} apply them within a second.</p>
+        <p>
+          {env.requireApproval
+            ? `${env.name} requires a second person's approval: this creates a change request, and nothing changes until an approver approves it.`
+            : `SDKs connected to ${env.name} apply them within a second.`}
+        </p>
         <ul className="compact-list mono">
           {changes.map((change) => (
             <li key={change.path}>
@@ -244,6 +266,20 @@ export function TargetingEditor({
             </li>
           ))}
         </ul>
+        <div className="field">
+          <label htmlFor={`${id}-comment`}>
+            {env.requireApproval
+              ? 'Why (shown to the reviewer and kept in the audit log)'
+              : 'Why (kept in the audit log)'}
+          </label>
+          <input
+            id={`${id}-comment`}
+            value={comment}
+            maxLength={1000}
+            placeholder="e.g. open the beta to EU customers"
+            onChange={(event) => setComment(event.target.value)}
+          />
+        </div>
       </ConfirmDialog>
     </FieldErrorsContext.Provider>
   );

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { useSaveConfig } from '../../app/flags/flagsApi';
+import { requestedMessage, useSaveConfig } from '../../app/flags/flagsApi';
 import { formatPercent, TOTAL_WEIGHT, weightOf } from '../../lib/rollout';
 import { variationColor, variationLabel } from '../../lib/variation-colors';
 import type { Environment, Flag, FlagConfig, Targeting } from '../../types';
@@ -68,11 +68,13 @@ export function TrafficSplit({
     save.mutate(
       { env: env.key, version: config.version, enabled: config.enabled, targeting },
       {
-        onSuccess: () =>
-          toast(
-            'success',
-            `${env.name}: ${formatPercent(TOTAL_WEIGHT - greenWeight)} to ${blue}, ${formatPercent(greenWeight)} to ${green}`,
-          ),
+        onSuccess: (result) =>
+          result.kind === 'requested'
+            ? toast('info', requestedMessage(result.changeRequest))
+            : toast(
+                'success',
+                `${env.name}: ${formatPercent(TOTAL_WEIGHT - greenWeight)} to ${blue}, ${formatPercent(greenWeight)} to ${green}`,
+              ),
       },
     );
   };

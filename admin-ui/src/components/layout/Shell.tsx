@@ -1,12 +1,14 @@
 import type { ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
 import { hasRole, useLogout, useMe } from '../../app/auth/authApi';
+import { useOpenChangeRequests } from '../../app/changes/changesApi';
 import { Icon, type IconName } from '../common/Icon';
 import { useToast } from '../common/Toasts';
 
 const NAV: { to: string; label: string; icon: IconName; admin?: boolean; editor?: boolean }[] = [
   { to: '/flags', label: 'Flags', icon: 'flag' },
   { to: '/segments', label: 'Segments', icon: 'segments' },
+  { to: '/changes', label: 'Changes', icon: 'changes' },
   { to: '/audit', label: 'Audit log', icon: 'audit' },
   { to: '/keys', label: 'SDK keys', icon: 'key', editor: true },
   { to: '/tokens', label: 'API tokens', icon: 'token', admin: true },
@@ -19,6 +21,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const logout = useLogout();
   const navigate = useNavigate();
   const toast = useToast();
+  const waiting = useOpenChangeRequests().data?.filter((r) => r.state === 'pending').length ?? 0;
   const items = NAV.filter(
     (item) => (!item.admin || hasRole(me?.role, 'admin')) && (!item.editor || hasRole(me?.role, 'editor')),
   );
@@ -41,6 +44,11 @@ export function Shell({ children }: { children: ReactNode }) {
                     <Icon name={item.icon} />
                   </span>
                   {item.label}
+                  {item.to === '/changes' && waiting > 0 && (
+                    <span className="nav-count" title={`${waiting} waiting for approval`}>
+                      {waiting}
+                    </span>
+                  )}
                 </NavLink>
               </li>
             ))}

@@ -49,7 +49,8 @@ export function registerApiTokenRoutes(app: OpenAPIHono<AppEnv>, tokens: ApiToke
   app.openapi(list, (c) => c.json({ items: tokens.list() }, 200));
   app.openapi(create, (c) => {
     const principal = principalOf(c);
-    const createdBy = principal.kind === 'user' ? principal.id : null;
+    // A token made by a token belongs to the user behind the first one (the four-eyes rule needs it).
+    const createdBy = principal.kind === 'user' ? principal.id : tokens.ownerOf(principal.id);
     return c.json(tokens.create(actorOf(principal), createdBy, c.req.valid('json')), 201);
   });
   app.openapi(revoke, (c) => c.json(tokens.revoke(actorOf(principalOf(c)), c.req.valid('param').id), 200));

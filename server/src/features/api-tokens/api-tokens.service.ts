@@ -42,11 +42,17 @@ export interface ApiTokenService {
     input: { name: string; role: Role; environments?: string[] },
   ): ApiTokenView & { token: string };
   revoke(actor: Actor, id: number): ApiTokenView;
+  /** The user who created a token (directly, or through a token of theirs); null when unknown. */
+  ownerOf(id: number): number | null;
 }
 
 export function createApiTokenService(deps: AppDeps): ApiTokenService {
   return {
     list: () => deps.db.select().from(apiTokens).orderBy(asc(apiTokens.id)).all().map(view),
+
+    ownerOf: (id) =>
+      deps.db.select({ createdBy: apiTokens.createdBy }).from(apiTokens).where(eq(apiTokens.id, id)).get()
+        ?.createdBy ?? null,
 
     create(actor, createdBy, input) {
       const token = generateSecret(SECRET_PREFIX.apiToken);

@@ -26,6 +26,8 @@ export interface AuditEvent {
   after: unknown;
   comment?: string;
   changeRequestId?: string;
+  /** Set when the system acted for someone: the author of a scheduled change. */
+  onBehalfOf?: Actor;
   prevHash: string;
   hash: string;
 }

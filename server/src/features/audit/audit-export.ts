@@ -15,6 +15,7 @@ export const CSV_COLUMNS = [
   'after',
   'comment',
   'change_request_id',
+  'on_behalf_of',
   'prev_hash',
   'hash',
 ] as const;
@@ -44,6 +45,7 @@ export function csvLine(event: AuditEvent): string {
     event.after === null ? '' : JSON.stringify(event.after),
     event.comment ?? '',
     event.changeRequestId ?? '',
+    event.onBehalfOf === undefined ? '' : JSON.stringify(event.onBehalfOf),
     event.prevHash,
     event.hash,
   ];

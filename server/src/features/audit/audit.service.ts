@@ -18,6 +18,7 @@ export interface NewAuditEvent {
   after: unknown;
   comment?: string;
   changeRequestId?: string;
+  onBehalfOf?: Actor;
 }
 
 /**
@@ -38,6 +39,8 @@ export function appendAuditEvent(tx: Queryable, input: NewAuditEvent): AuditEven
   };
   if (input.comment !== undefined) unhashed.comment = input.comment;
   if (input.changeRequestId !== undefined) unhashed.changeRequestId = input.changeRequestId;
+  // Optional members are left out when absent, so events written before they existed keep their hash.
+  if (input.onBehalfOf !== undefined) unhashed.onBehalfOf = input.onBehalfOf;
   // Round-trip through JSON so the hash covers exactly what is stored and read back.
   const event = JSON.parse(JSON.stringify(unhashed)) as Omit<AuditEvent, 'hash'>;
   const stored: AuditEvent = { ...event, hash: hashEvent(event) };

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { prepared } from '../../db/prepared.js';
 import { auditEvents } from '../../db/schema.js';
-import type { AuditEvent } from './audit-event.js';
+import type { Actor, AuditEvent } from './audit-event.js';
 
 type Row = typeof auditEvents.$inferSelect;
 
@@ -47,6 +47,7 @@ export function insertAuditEvent(db: Queryable, event: AuditEvent): void {
         after: sql.placeholder('after'),
         comment: sql.placeholder('comment'),
         changeRequestId: sql.placeholder('changeRequestId'),
+        onBehalfOf: sql.placeholder('onBehalfOf'),
         prevHash: sql.placeholder('prevHash'),
         hash: sql.placeholder('hash'),
       })
@@ -66,6 +67,7 @@ export function insertAuditEvent(db: Queryable, event: AuditEvent): void {
     after: event.after === null ? null : JSON.stringify(event.after),
     comment: event.comment ?? null,
     changeRequestId: event.changeRequestId ?? null,
+    onBehalfOf: event.onBehalfOf === undefined ? null : JSON.stringify(event.onBehalfOf),
     prevHash: event.prevHash,
     hash: event.hash,
   });
@@ -87,6 +89,7 @@ export function rowToEvent(row: Row): AuditEvent {
   if (row.resourceEnvironment !== null) event.resource.environment = row.resourceEnvironment;
   if (row.comment !== null) event.comment = row.comment;
   if (row.changeRequestId !== null) event.changeRequestId = row.changeRequestId;
+  if (row.onBehalfOf !== null) event.onBehalfOf = JSON.parse(row.onBehalfOf) as Actor;
   return event;
 }
 

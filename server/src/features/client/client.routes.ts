@@ -5,6 +5,7 @@ import { NotFoundError, PayloadTooLargeError } from '../../errors/index.js';
 import { jsonBody, responses } from '../../http/openapi-app.js';
 import { problemResponse } from '../../http/problem.js';
 import { SSE_HEADERS } from '../../stream/open-stream.js';
+import { observeGuards } from '../releases/guard-ingest.js';
 import { sdkKeyOf } from '../sdk/sdk-auth.js';
 import { recordSdkEvents, sdkEventsSchema } from '../sdk/sdk-events.js';
 import { limitBodySize } from './body-size.js';
@@ -155,7 +156,9 @@ export function registerClientRoutes(
   });
   app.openapi(events, (c) => {
     const body = c.req.valid('json');
-    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, deps.clock());
+    const now = deps.clock();
+    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, now);
+    observeGuards(deps, sdkKeyOf(c).environmentId, body, now);
     return c.json({ exposures: body.exposures.length, events: body.events.length }, 202);
   });
 

@@ -1,25 +1,26 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagConfigSchema, flagKeySchema } from '@ringflag/sdk-node/engine';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
+import type { Queryable } from '../../db/client.js';
 import { PreconditionFailedError } from '../../errors/index.js';
 import { etagOf, versionFromTag } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
-import { actorOf } from '../auth/principal.js';
+import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { requesterOf } from '../change-requests/requester.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import type { FlagConfigService } from './flag-configs.service.js';
+import type { FlagConfigService, WriteOutcome } from './flag-configs.service.js';
 
 /** The body of `PUT …/environments/{env}`: a DESIGN §2 config; flag-level fields may be left out. */
 export const configInputSchema = flagConfigSchema
   .partial({ key: true, version: true, kind: true, variations: true })
   // Not `.partial()`: that keeps the engine's `.default(false)`, so a config sent without clientSide
   // would claim `false` and be refused for every client-side flag.
-  .extend({ clientSide: z.boolean().optional() })
+  .extend({ clientSide: z.boolean().optional(), ...writeOptionsShape })
   .strict();
 
-export const toggleSchema = z
-  .object({ enabled: z.boolean(), comment: z.string().max(1000).optional() })
-  .strict();
+export const toggleSchema = z.object({ enabled: z.boolean(), ...writeOptionsShape }).strict();
 
 const params = z.object({ key: flagKeySchema, env: environmentKeySchema });
 const base = { tags: ['flag configs'], security: ADMIN_SECURITY };
@@ -38,22 +39,41 @@ const put = createRoute({
   method: 'put',
   path: '/api/v1/flags/{key}/environments/{env}',
   summary: 'Replace a flag config (If-Match: version; 412 when stale)',
+  description:
+    'Applies at once (200), or answers 202 with a change request where the environment requires approval or the body has applyAt.',
   middleware: [requireRole('editor', 'environment')],
   request: { params, body: jsonBody(configInputSchema) },
-  responses: responses({ 200: 'The new config', 400: 'Invalid', 404: 'Not found', 412: 'Stale version' }),
+  responses: responses({
+    200: 'The new config',
+    202: 'A change request (approval required, or scheduled by applyAt)',
+    400: 'Invalid',
+    404: 'Not found',
+    412: 'Stale version',
+  }),
 });
 const toggle = createRoute({
   ...base,
   method: 'post',
   path: '/api/v1/flags/{key}/environments/{env}/toggle',
   summary: 'Turn a flag on or off in one environment',
+  description:
+    'Turning off without applyAt is the kill switch: immediate for any editor. Turning on where approval is required, or any toggle with applyAt, answers 202 with a change request.',
   middleware: [requireRole('editor', 'environment')],
   request: { params, body: jsonBody(toggleSchema) },
-  responses: responses({ 200: 'The new config', 404: 'Not found' }),
+  responses: responses({
+    200: 'The new config',
+    202: 'A change request (approval required, or scheduled by applyAt)',
+    400: 'Invalid',
+    404: 'Not found',
+  }),
 });
 
 /** `/api/v1/flags/{key}/environments/{env}`: configs, with ETag / If-Match. */
-export function registerFlagConfigRoutes(app: OpenAPIHono<AppEnv>, configs: FlagConfigService): void {
+export function registerFlagConfigRoutes(
+  app: OpenAPIHono<AppEnv>,
+  configs: FlagConfigService,
+  db: Queryable,
+): void {
   app.openapi(get, (c) => {
     const { key, env } = c.req.valid('param');
     const config = configs.get(key, env);
@@ -62,19 +82,34 @@ export function registerFlagConfigRoutes(app: OpenAPIHono<AppEnv>, configs: Flag
   });
   app.openapi(put, (c) => {
     const { key, env } = c.req.valid('param');
-    const body = c.req.valid('json');
+    const { comment, applyAt, ...body } = c.req.valid('json');
     const ifMatch = versionFromTag(c.req.header('if-match'));
     if (Number.isNaN(ifMatch))
       throw new PreconditionFailedError('If-Match must be the ETag of the config, e.g. "7"');
-    const config = configs.put(actorOf(principalOf(c)), key, env, body, ifMatch ?? body.version);
-    c.header('ETag', etagOf(config.version));
-    return c.json(config, 200);
+    const outcome = configs.submitConfig(requesterOf(db, principalOf(c)), key, env, body, {
+      expectedVersion: ifMatch ?? body.version,
+      comment,
+      applyAt,
+    });
+    return respond(c, outcome);
   });
   app.openapi(toggle, (c) => {
     const { key, env } = c.req.valid('param');
-    const { enabled, comment } = c.req.valid('json');
-    const config = configs.toggle(actorOf(principalOf(c)), key, env, enabled, comment);
-    c.header('ETag', etagOf(config.version));
-    return c.json(config, 200);
+    const { enabled, comment, applyAt } = c.req.valid('json');
+    const outcome = configs.submitToggle(requesterOf(db, principalOf(c)), key, env, enabled, {
+      comment,
+      applyAt,
+    });
+    return respond(c, outcome);
   });
+}
+
+/** 200 with the config (and its ETag), or 202 with the change request (and its Location). */
+function respond(c: Context<AppEnv>, outcome: WriteOutcome): Response {
+  if (outcome.kind === 'requested') {
+    c.header('Location', `/api/v1/change-requests/${outcome.changeRequest.id}`);
+    return c.json(outcome.changeRequest, 202);
+  }
+  c.header('ETag', etagOf(outcome.config.version));
+  return c.json(outcome.config, 200);
 }

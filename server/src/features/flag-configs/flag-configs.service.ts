@@ -1,155 +1,182 @@
-import { type FlagConfig, validateFlagConfig } from '@ringflag/sdk-node/engine';
+import type { FlagConfig } from '@ringflag/sdk-node/engine';
 import type { AppDeps } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
-import { runWrite } from '../../db/unit-of-work.js';
-import {
-  type FieldError,
-  NotFoundError,
-  PreconditionFailedError,
-  ValidationError,
-} from '../../errors/index.js';
+import { runWrite, type Write } from '../../db/unit-of-work.js';
+import { PreconditionFailedError, ValidationError } from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
-import { type EnvironmentRow, findEnvironment } from '../environments/environments.store.js';
-import { composeConfig, type FlagConfigRow, type FlagRow } from '../flags/flag-model.js';
-import { findConfig, findFlag, setConfigEnabled, updateConfig } from '../flags/flags.store.js';
-import { referencesIn } from './references.js';
+import { canonicalJson } from '../audit/canonical-json.js';
+import type { ChangeRequest } from '../change-requests/change-request.js';
+import { openChangeRequest } from '../change-requests/open-change-request.js';
+import type { Requester } from '../change-requests/requester.js';
+import { composeConfig } from '../flags/flag-model.js';
+import { setConfigEnabled } from '../flags/flags.store.js';
+import { buildConfig, type ConfigInput, type Located, locateConfig, writeConfig } from './apply-config.js';
 
-/**
- * A config as written: the DESIGN §2 config, where the flag-level fields (key, kind, variations,
- * clientSide) and the version may be left out; when present they must match.
- */
-export interface ConfigInput {
-  key?: string;
-  version?: number;
-  kind?: string;
-  variations?: unknown[];
-  clientSide?: boolean;
-  enabled: boolean;
-  offVariation: string;
-  prerequisites?: unknown[];
-  targets?: unknown[];
-  rules?: unknown[];
-  fallthrough: unknown;
+export type { ConfigInput } from './apply-config.js';
+
+/** Options of a write through the API: why, and when it should take effect. */
+export interface WriteOptions {
+  comment?: string;
+  /** ISO 8601; must be in the future. The change becomes a (scheduled) change request. */
+  applyAt?: string;
 }
+
+/** What a write through the API did: applied at once, or left a change request (HTTP 202). */
+export type WriteOutcome =
+  | { kind: 'applied'; config: FlagConfig }
+  | { kind: 'requested'; changeRequest: ChangeRequest };
 
 /** Flag configs per environment: read, replace (optimistic concurrency), toggle. */
 export interface FlagConfigService {
   get(flagKey: string, env: string): FlagConfig;
-  /** Replaces a config; `expectedVersion` (from If-Match or the body) must be current. */
+  /**
+   * Replaces a config at once, whatever the environment requires (seeding and system writes);
+   * `expectedVersion` (from If-Match or the body) must be current.
+   */
   put(actor: Actor, flagKey: string, env: string, input: ConfigInput, expectedVersion?: number): FlagConfig;
-  /** Turns a flag on or off. Turning off is the kill switch: always immediate (DESIGN §4). */
+  /** Turns a flag on or off at once, whatever the environment requires. */
   toggle(actor: Actor, flagKey: string, env: string, enabled: boolean, comment?: string): FlagConfig;
+  /**
+   * A config write through the API (DESIGN §4): applied at once, or — where the environment requires
+   * approval, or with `applyAt` — a change request holding the validated proposal. A write whose only
+   * change is turning the flag off is the kill switch, and applies at once.
+   */
+  submitConfig(
+    requester: Requester,
+    flagKey: string,
+    env: string,
+    input: ConfigInput,
+    options?: WriteOptions & { expectedVersion?: number },
+  ): WriteOutcome;
+  /** A toggle through the API. Turning off without `applyAt` is the kill switch: always immediate. */
+  submitToggle(
+    requester: Requester,
+    flagKey: string,
+    env: string,
+    enabled: boolean,
+    options?: WriteOptions,
+  ): WriteOutcome;
 }
 
-interface Located {
-  flag: FlagRow;
-  env: EnvironmentRow;
-  config: FlagConfigRow;
+function checkVersion(located: Located, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && expectedVersion !== located.config.version) {
+    throw new PreconditionFailedError(
+      `The config is at version ${located.config.version}, not ${expectedVersion}; reload and reapply your change`,
+    );
+  }
 }
 
-function locate(db: Queryable, flagKey: string, envKey: string): Located {
-  const flag = findFlag(db, flagKey);
-  if (!flag) throw new NotFoundError(`No flag "${flagKey}"`);
-  const env = findEnvironment(db, envKey);
-  if (!env) throw new NotFoundError(`No environment "${envKey}"`);
-  const config = findConfig(db, flag.id, env.id);
-  if (!config) throw new NotFoundError(`Flag "${flagKey}" has no config in "${envKey}"`);
-  return { flag, env, config };
+function toggleNow(w: Write, located: Located, enabled: boolean, comment?: string): FlagConfig {
+  const { flag, env, config } = located;
+  const before = composeConfig(flag, config);
+  if (config.enabled === enabled) return before;
+  const row = setConfigEnabled(w.tx, flag.id, env.id, {
+    enabled,
+    version: config.version + 1,
+    updatedAt: w.now,
+  });
+  const after = composeConfig(flag, row);
+  w.audit({
+    action: enabled ? 'flag.config.enable' : 'flag.config.disable',
+    resource: { type: 'flag', key: flag.key, environment: env.key },
+    before,
+    after,
+    comment,
+  });
+  if (!flag.archived) w.changed(env.key, { flags: { [flag.key]: after } });
+  return after;
+}
+
+/** Whether `next` differs from the current config only by being switched off. */
+function onlyTurnsOff(located: Located, next: FlagConfig): boolean {
+  const current = composeConfig(located.flag, located.config);
+  if (!current.enabled || next.enabled) return false;
+  return canonicalJson({ ...current, enabled: false, version: next.version }) === canonicalJson(next);
 }
 
 export function createFlagConfigService(deps: AppDeps): FlagConfigService {
+  /** The normalised (UTC) `applyAt`, which must lie in the future. */
+  const futureTime = (applyAt: string | undefined): string | undefined => {
+    if (applyAt === undefined) return undefined;
+    const at = new Date(applyAt);
+    if (Number.isNaN(at.getTime())) {
+      throw new ValidationError('applyAt is not a time', [{ path: 'applyAt', message: 'must be ISO 8601' }]);
+    }
+    if (at.getTime() <= deps.clock().getTime()) {
+      throw new ValidationError('applyAt is in the past', [
+        { path: 'applyAt', message: 'must be in the future' },
+      ]);
+    }
+    return at.toISOString();
+  };
+
   return {
     get(flagKey, env) {
-      const { flag, config } = locate(deps.db, flagKey, env);
+      const { flag, config } = locateConfig(deps.db, flagKey, env);
       return composeConfig(flag, config);
     },
 
     put(actor, flagKey, envKey, input, expectedVersion) {
-      // Approval (DESIGN §4) is a later issue: environments store `requireApproval`, but writes apply
-      // directly until change requests exist.
       return runWrite(deps, actor, (w) => {
-        const { flag, env, config } = locate(w.tx, flagKey, envKey);
-        if (expectedVersion !== undefined && expectedVersion !== config.version) {
-          throw new PreconditionFailedError(
-            `The config is at version ${config.version}, not ${expectedVersion}; reload and reapply your change`,
-          );
-        }
-        const errors: FieldError[] = [];
-        if (input.key !== undefined && input.key !== flag.key)
-          errors.push({ path: 'key', message: `must be "${flag.key}"` });
-        if (input.kind !== undefined && input.kind !== flag.kind) {
-          errors.push({ path: 'kind', message: `is "${flag.kind}"; a flag's kind cannot change` });
-        }
-        if (
-          input.variations !== undefined &&
-          JSON.stringify(input.variations) !== JSON.stringify(flag.variations)
-        ) {
-          errors.push({
-            path: 'variations',
-            message: 'variations belong to the flag; change them with PATCH /api/v1/flags/{key}',
-          });
-        }
-        if (input.clientSide !== undefined && input.clientSide !== flag.clientSide) {
-          errors.push({
-            path: 'clientSide',
-            message: 'clientSide belongs to the flag; change it with PATCH /api/v1/flags/{key}',
-          });
-        }
-        if (errors.length > 0) throw new ValidationError('The config does not match its flag', errors);
-        const before = composeConfig(flag, config);
-        const candidate = {
-          ...input,
-          key: flag.key,
-          kind: flag.kind,
-          variations: flag.variations,
-          clientSide: flag.clientSide,
-          version: config.version + 1,
-        };
-        const result = validateFlagConfig(candidate, referencesIn(w.tx, env.id));
-        if (!result.ok) throw new ValidationError('The config is invalid', result.errors);
-        const value = result.value;
-        const row = updateConfig(w.tx, flag.id, env.id, {
-          version: value.version,
-          enabled: value.enabled,
-          offVariation: value.offVariation,
-          prerequisites: value.prerequisites,
-          targets: value.targets,
-          rules: value.rules,
-          fallthrough: value.fallthrough,
-          updatedAt: w.now,
-        });
-        const after = composeConfig(flag, row);
-        w.audit({
-          action: 'flag.config.update',
-          resource: { type: 'flag', key: flag.key, environment: env.key },
-          before,
-          after,
-        });
-        if (!flag.archived) w.changed(env.key, { flags: { [flag.key]: after } });
-        return after;
+        const located = locateConfig(w.tx, flagKey, envKey);
+        checkVersion(located, expectedVersion);
+        const next = buildConfig(w.tx, located, input);
+        return writeConfig(w, located, next, { action: 'flag.config.update' });
       });
     },
 
     toggle(actor, flagKey, envKey, enabled, comment) {
-      return runWrite(deps, actor, (w) => {
-        const { flag, env, config } = locate(w.tx, flagKey, envKey);
-        const before = composeConfig(flag, config);
-        if (config.enabled === enabled) return before;
-        const row = setConfigEnabled(w.tx, flag.id, env.id, {
-          enabled,
-          version: config.version + 1,
-          updatedAt: w.now,
+      return runWrite(deps, actor, (w) =>
+        toggleNow(w, locateConfig(w.tx, flagKey, envKey), enabled, comment),
+      );
+    },
+
+    submitConfig(requester, flagKey, envKey, input, options = {}) {
+      const applyAt = futureTime(options.applyAt);
+      return runWrite(deps, requester.actor, (w): WriteOutcome => {
+        const located = locateConfig(w.tx, flagKey, envKey);
+        checkVersion(located, options.expectedVersion);
+        const next = buildConfig(w.tx, located, input);
+        const killSwitch = applyAt === undefined && onlyTurnsOff(located, next);
+        if (killSwitch || (applyAt === undefined && !located.env.requireApproval)) {
+          const config = writeConfig(w, located, next, {
+            action: killSwitch ? 'flag.config.disable' : 'flag.config.update',
+            comment: options.comment,
+          });
+          return { kind: 'applied', config };
+        }
+        const changeRequest = openChangeRequest(w, {
+          located,
+          kind: 'config',
+          proposed: next,
+          requester,
+          comment: options.comment,
+          applyAt,
+          needsApproval: located.env.requireApproval,
         });
-        const after = composeConfig(flag, row);
-        w.audit({
-          action: enabled ? 'flag.config.enable' : 'flag.config.disable',
-          resource: { type: 'flag', key: flag.key, environment: env.key },
-          before,
-          after,
-          comment,
+        return { kind: 'requested', changeRequest };
+      });
+    },
+
+    submitToggle(requester, flagKey, envKey, enabled, options = {}) {
+      const applyAt = futureTime(options.applyAt);
+      return runWrite(deps, requester.actor, (w): WriteOutcome => {
+        const located = locateConfig(w.tx, flagKey, envKey);
+        // Turning off needs nobody's approval: mitigation must never wait (DESIGN §4).
+        const needsApproval = enabled && located.env.requireApproval;
+        if (applyAt === undefined && (!needsApproval || located.config.enabled === enabled)) {
+          return { kind: 'applied', config: toggleNow(w, located, enabled, options.comment) };
+        }
+        const current = composeConfig(located.flag, located.config);
+        const changeRequest = openChangeRequest(w, {
+          located,
+          kind: 'toggle',
+          proposed: { ...current, enabled, version: current.version + 1 },
+          requester,
+          comment: options.comment,
+          applyAt,
+          needsApproval,
         });
-        if (!flag.archived) w.changed(env.key, { flags: { [flag.key]: after } });
-        return after;
+        return { kind: 'requested', changeRequest };
       });
     },
   };

@@ -3,7 +3,9 @@ import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 
 type Problem = { status: number; errors: { path: string; message: string }[] };
 
-const PATH = '/api/v1/flags/new-checkout/environments/production';
+// Staging applies writes at once; production's approvals are tested in change-requests.test.ts.
+const PATH = '/api/v1/flags/new-checkout/environments/staging';
+const PRODUCTION = '/api/v1/flags/new-checkout/environments/production';
 const staffRule = {
   id: 'staff',
   clauses: [{ attribute: 'groups', op: 'in', values: ['staff'] }],
@@ -73,7 +75,7 @@ describe('flag configs', () => {
     await put({ enabled: true, offVariation: 'off', rules: [staffRule], fallthrough: { variation: 'off' } });
     const res = await t.request<{ results: Record<string, { value: unknown; reason: { kind: string } }> }>(
       'POST',
-      '/api/v1/environments/production/evaluate',
+      '/api/v1/environments/staging/evaluate',
       {
         token: t.adminToken,
         body: { context: { key: 'u1', groups: ['staff'] }, flags: ['new-checkout', 'nope'] },
@@ -126,7 +128,7 @@ describe('flag configs', () => {
       fallthrough: { variation: 'on' },
     });
     expect(withPrereq.status).toBe(200);
-    const cycle = await t.request<Problem>('PUT', '/api/v1/flags/other/environments/production', {
+    const cycle = await t.request<Problem>('PUT', '/api/v1/flags/other/environments/staging', {
       token: t.adminToken,
       body: {
         enabled: true,
@@ -153,16 +155,29 @@ describe('flag configs', () => {
   });
 
   it('toggles, and turning off is immediate even where approval is required', async () => {
-    const on = await t.request<{ enabled: boolean; version: number }>('POST', `${PATH}/toggle`, {
+    const staging = await t.request<{ enabled: boolean; version: number }>('POST', `${PATH}/toggle`, {
       token: t.adminToken,
       body: { enabled: true },
     });
-    expect(on.status).toBe(200);
-    expect(on.body).toMatchObject({ enabled: true, version: 2 });
-    const off = await t.request<{ enabled: boolean }>('POST', `${PATH}/toggle`, {
+    expect(staging.status).toBe(200);
+    expect(staging.body).toMatchObject({ enabled: true, version: 2 });
+    // Turning on in production is a change request; another person approves it.
+    const requested = await t.request<{ id: number; state: string }>('POST', `${PRODUCTION}/toggle`, {
+      token: t.adminToken,
+      body: { enabled: true },
+    });
+    expect(requested.status).toBe(202);
+    expect(requested.body.state).toBe('pending');
+    const approved = await t.request('POST', `/api/v1/change-requests/${requested.body.id}/approve`, {
+      token: await t.tokenFor('approver'),
+      body: { comment: 'ok' },
+    });
+    expect(approved.status).toBe(200);
+    const off = await t.request<{ enabled: boolean }>('POST', `${PRODUCTION}/toggle`, {
       token: await t.tokenFor('editor'),
       body: { enabled: false, comment: 'incident 42' },
     });
+    expect(off.status).toBe(200);
     expect(off.body.enabled).toBe(false);
     const audit = await t.request<{ items: { action: string; comment?: string }[] }>(
       'GET',

@@ -90,7 +90,7 @@ describe('flags', () => {
     for (const key of ['base', 'child']) {
       await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key, kind: 'boolean' } });
     }
-    const put = await t.request('PUT', '/api/v1/flags/child/environments/production', {
+    const put = await t.request('PUT', '/api/v1/flags/child/environments/development', {
       token: t.adminToken,
       body: {
         enabled: true,
@@ -103,7 +103,7 @@ describe('flags', () => {
     expect((await t.request('POST', '/api/v1/flags/base/archive', { token: t.adminToken })).status).toBe(409);
     const archived = await t.request<Flag>('POST', '/api/v1/flags/child/archive', { token: t.adminToken });
     expect(archived.body.archived).toBe(true);
-    const key = await t.request<{ key: string }>('POST', '/api/v1/environments/production/sdk-keys', {
+    const key = await t.request<{ key: string }>('POST', '/api/v1/environments/development/sdk-keys', {
       token: t.adminToken,
       body: { type: 'server' },
     });

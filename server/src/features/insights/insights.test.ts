@@ -10,6 +10,11 @@ describe('insights', () => {
   let serverKey: string;
   beforeEach(async () => {
     t = await createTestApp({ clock: () => NOW });
+    // Writes here apply at once; production's approvals are tested in change-requests.test.ts.
+    await t.request('PATCH', '/api/v1/environments/production', {
+      token: t.adminToken,
+      body: { requireApproval: false },
+    });
     const key = await t.request<{ key: string }>('POST', '/api/v1/environments/production/sdk-keys', {
       token: t.adminToken,
       body: { type: 'server' },

@@ -7,6 +7,7 @@ import { jsonBody, responses } from '../../http/openapi-app.js';
 import { openStream, SSE_HEADERS } from '../../stream/open-stream.js';
 import { sseFrame } from '../../stream/sse-frame.js';
 import { findEnvironmentById } from '../environments/environments.store.js';
+import { observeGuards } from '../releases/guard-ingest.js';
 import { requireSdkKey, sdkKeyOf } from './sdk-auth.js';
 import { recordSdkEvents, sdkEventsSchema } from './sdk-events.js';
 
@@ -85,7 +86,9 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
   });
   app.openapi(events, (c) => {
     const body = c.req.valid('json');
-    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, deps.clock());
+    const now = deps.clock();
+    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, now);
+    observeGuards(deps, sdkKeyOf(c).environmentId, body, now);
     return c.json({ exposures: body.exposures.length, events: body.events.length }, 202);
   });
 }

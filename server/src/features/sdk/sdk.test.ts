@@ -7,6 +7,11 @@ describe('server SDK surface', () => {
   let keyId: number;
   beforeEach(async () => {
     t = await createTestApp();
+    // Writes here apply at once; production's approvals are tested in change-requests.test.ts.
+    await t.request('PATCH', '/api/v1/environments/production', {
+      token: t.adminToken,
+      body: { requireApproval: false },
+    });
     const key = await t.request<{ id: number; key: string }>(
       'POST',
       '/api/v1/environments/production/sdk-keys',

@@ -9,7 +9,7 @@ import type { AppEnv } from '../../app-env.js';
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../../admin-ui/dist/', import.meta.url));
 
 /** Client-side routes of the single-page app: each (and everything under it) answers with index.html. */
-const SPA_ROUTES = ['login', 'flags', 'segments', 'audit', 'keys', 'tokens', 'users'] as const;
+const SPA_ROUTES = ['login', 'flags', 'segments', 'changes', 'audit', 'keys', 'tokens', 'users'] as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

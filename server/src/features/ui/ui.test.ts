@@ -31,6 +31,7 @@ describe('admin UI serving', () => {
       '/flags',
       '/flags/new-checkout/production',
       '/audit',
+      '/changes',
       '/segments/beta',
       '/login',
     ]) {

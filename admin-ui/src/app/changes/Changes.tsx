@@ -1,0 +1,114 @@
+import { useEffect } from 'react';
+import { Link, useLocation } from 'react-router';
+import { ChangeRequestCard } from '../../components/changes/ChangeRequestCard';
+import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
+import { useCurrentEnv } from '../../components/layout/current-env';
+import { formatDateTime } from '../../lib/time';
+import type { ChangeRequest } from '../../types';
+import { useMe } from '../auth/authApi';
+import { useChangeRequests } from './changesApi';
+
+const CLOSED_SHOWN = 20;
+
+/** The pending-changes inbox: requests waiting for approval, scheduled changes, and recent outcomes. */
+export function Changes() {
+  const all = useChangeRequests();
+  const me = useMe().data;
+  const { environments, indexOf } = useCurrentEnv();
+  const location = useLocation();
+  const envOf = (key: string) => environments.find((e) => e.key === key) ?? { key, name: key };
+
+  // `/changes#change-12` (from a flag page) scrolls to that request once the list is there.
+  useEffect(() => {
+    if (!all.data || location.hash === '') return;
+    document.getElementById(location.hash.slice(1))?.scrollIntoView({ block: 'start' });
+  }, [all.data, location.hash]);
+
+  if (all.isPending) return <Loading label="Loading changes…" />;
+  const items = all.data ?? [];
+  const pending = items.filter((r) => r.state === 'pending');
+  const scheduled = items.filter((r) => r.state === 'scheduled');
+  const closed = items.filter((r) => r.state !== 'pending' && r.state !== 'scheduled').slice(0, CLOSED_SHOWN);
+  const card = (request: ChangeRequest) => (
+    <ChangeRequestCard
+      key={request.id}
+      request={request}
+      me={me}
+      env={envOf(request.environment)}
+      envIndex={indexOf(request.environment)}
+    />
+  );
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Changes</h1>
+          <p className="muted">
+            Changes to environments that require approval wait here for a second person; scheduled changes
+            apply at their time.
+          </p>
+        </div>
+      </header>
+      <ErrorBanner error={all.error} />
+
+      <section aria-labelledby="pending-title" className="changes-section">
+        <h2 id="pending-title">Waiting for approval ({pending.length})</h2>
+        {pending.length === 0 ? (
+          <EmptyState title="Nothing waiting for approval" />
+        ) : (
+          <ul className="change-list">{pending.map(card)}</ul>
+        )}
+      </section>
+
+      <section aria-labelledby="scheduled-title" className="changes-section">
+        <h2 id="scheduled-title">Scheduled ({scheduled.length})</h2>
+        {scheduled.length === 0 ? (
+          <p className="muted">No scheduled changes.</p>
+        ) : (
+          <ul className="change-list">{scheduled.map(card)}</ul>
+        )}
+      </section>
+
+      {closed.length > 0 && (
+        <section aria-labelledby="closed-title" className="changes-section">
+          <h2 id="closed-title">Recently closed</h2>
+          <table className="closed-changes">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Flag</th>
+                <th scope="col">Environment</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">By</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {closed.map((r) => (
+                <tr key={r.id} data-state={r.state}>
+                  <td>{r.id}</td>
+                  <td>
+                    <Link to={`/flags/${encodeURIComponent(r.flag)}/${r.environment}`} className="mono">
+                      {r.flag}
+                    </Link>
+                  </td>
+                  <td>{envOf(r.environment).name}</td>
+                  <td title={r.conflict ?? r.reviewComment ?? undefined}>
+                    {r.state}
+                    {r.conflict && <span className="muted"> — {r.conflict}</span>}
+                  </td>
+                  <td>
+                    {r.author.name}
+                    {r.reviewer && <span className="muted"> → {r.reviewer.name}</span>}
+                  </td>
+                  <td>{formatDateTime(r.appliedAt ?? r.reviewedAt ?? r.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,228 @@
+// @vitest-environment happy-dom
+import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { APIError } from '../../api';
+import { ChangeRequestCard } from '../../components/changes/ChangeRequestCard';
+import { testProviders } from '../../test-support';
+import type { ChangeRequest, FlagConfig, Me } from '../../types';
+import { useToggle } from '../flags/flagsApi';
+import { isAuthor, OPEN_STATES, openByFlag, useChangeRequests, useReview } from './changesApi';
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  cleanup();
+  server.resetHandlers();
+});
+afterAll(() => server.close());
+
+const config: FlagConfig = {
+  key: 'new-checkout',
+  version: 3,
+  kind: 'boolean',
+  variations: [
+    { id: 'off', value: false },
+    { id: 'on', value: true },
+  ],
+  enabled: false,
+  offVariation: 'off',
+  prerequisites: [],
+  targets: [],
+  rules: [],
+  fallthrough: { variation: 'off' },
+  clientSide: false,
+};
+
+const request = (id: number, patch: Partial<ChangeRequest> = {}): ChangeRequest => ({
+  id,
+  state: 'pending',
+  flag: 'new-checkout',
+  environment: 'production',
+  kind: 'config',
+  proposed: { ...config, version: 4, enabled: true, fallthrough: { variation: 'on' } },
+  baseVersion: 3,
+  author: { type: 'user', id: 'user:2', name: 'editor@example.com' },
+  comment: 'open it up',
+  applyAt: null,
+  createdAt: '2026-05-01T10:00:00.000Z',
+  reviewer: null,
+  reviewComment: null,
+  reviewedAt: null,
+  appliedAt: null,
+  conflict: null,
+  ...patch,
+});
+
+const me = (id: number, role: Me['role']): Me => ({
+  kind: 'user',
+  id,
+  name: `user-${id}`,
+  role,
+  environments: null,
+});
+
+describe('change requests API slice', () => {
+  it('asks for the open requests of one flag and environment', async () => {
+    let query: URLSearchParams | undefined;
+    server.use(
+      http.get('*/api/v1/change-requests', ({ request: req }) => {
+        query = new URL(req.url).searchParams;
+        return HttpResponse.json({ items: [request(2), request(1, { state: 'scheduled' })] });
+      }),
+    );
+    const { Wrapper } = testProviders();
+    const { result } = renderHook(
+      () => useChangeRequests({ states: OPEN_STATES, flag: 'new-checkout', environment: 'production' }),
+      { wrapper: Wrapper },
+    );
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(Object.fromEntries(query ?? [])).toEqual({
+      state: 'pending,scheduled',
+      flag: 'new-checkout',
+      environment: 'production',
+    });
+    expect(result.current.data?.map((r) => r.id)).toEqual([2, 1]);
+  });
+
+  it('groups open requests by flag and knows the author', () => {
+    const grouped = openByFlag([
+      request(1),
+      request(2, { flag: 'other', state: 'scheduled' }),
+      request(3, { state: 'applied' }),
+    ]);
+    expect([...grouped].map(([flag, items]) => [flag, items.map((r) => r.id)])).toEqual([
+      ['new-checkout', [1]],
+      ['other', [2]],
+    ]);
+    expect(isAuthor(me(2, 'editor'), request(1))).toBe(true);
+    expect(isAuthor(me(3, 'approver'), request(1))).toBe(false);
+    expect(isAuthor({ kind: 'token', id: 2 }, request(1))).toBe(false);
+  });
+
+  it('approves with a comment and refreshes the inbox; a conflict is a 409 APIError', async () => {
+    const posted: unknown[] = [];
+    let lists = 0;
+    let answer: 'ok' | 'conflict' = 'ok';
+    server.use(
+      http.get('*/api/v1/change-requests', () => {
+        lists++;
+        return HttpResponse.json({ items: [request(1)] });
+      }),
+      http.post('*/api/v1/change-requests/1/approve', async ({ request: req }) => {
+        posted.push(await req.json());
+        if (answer === 'conflict') {
+          return HttpResponse.json(
+            {
+              type: 'https://ringflag.dev/problems/conflict',
+              title: 'Conflict',
+              status: 409,
+              detail: 'Change request 1 conflicts: the config is at version 5, not 3',
+              errors: [],
+              changeRequest: request(1, { state: 'conflict' }),
+            },
+            { status: 409, headers: { 'content-type': 'application/problem+json' } },
+          );
+        }
+        return HttpResponse.json(request(1, { state: 'applied' }));
+      }),
+    );
+    const { Wrapper } = testProviders();
+    const { result } = renderHook(() => ({ list: useChangeRequests(), review: useReview() }), {
+      wrapper: Wrapper,
+    });
+    await waitFor(() => expect(result.current.list.isSuccess).toBe(true));
+    const before = lists;
+    const approved = await act(() =>
+      result.current.review.mutateAsync({ id: 1, action: 'approve', comment: 'LGTM' }),
+    );
+    expect(approved.state).toBe('applied');
+    expect(posted).toEqual([{ comment: 'LGTM' }]);
+    await waitFor(() => expect(lists).toBeGreaterThan(before));
+
+    answer = 'conflict';
+    const afterApproval = lists;
+    let failure: unknown;
+    await act(() =>
+      result.current.review.mutateAsync({ id: 1, action: 'approve' }).catch((e) => (failure = e)),
+    );
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).status).toBe(409);
+    expect((failure as APIError).detail).toMatch(/version 5, not 3/);
+    expect(posted[1]).toEqual({});
+    await waitFor(() => expect(lists).toBeGreaterThan(afterApproval));
+  });
+
+  it('returns a change request for a 202 toggle and leaves the cached config alone', async () => {
+    server.use(
+      http.post('*/api/v1/flags/new-checkout/environments/production/toggle', () =>
+        HttpResponse.json(request(7, { kind: 'toggle' }), { status: 202 }),
+      ),
+    );
+    const { Wrapper, queryClient } = testProviders();
+    queryClient.setQueryData(['config', 'new-checkout', 'production'], config);
+    const { result } = renderHook(() => useToggle('new-checkout'), { wrapper: Wrapper });
+    const outcome = await act(() => result.current.mutateAsync({ env: 'production', enabled: true }));
+    expect(outcome).toMatchObject({ kind: 'requested', changeRequest: { id: 7, state: 'pending' } });
+    expect(queryClient.getQueryData<FlagConfig>(['config', 'new-checkout', 'production'])).toEqual(config);
+  });
+});
+
+describe('ChangeRequestCard', () => {
+  const env = { key: 'production', name: 'Production' };
+  const serveConfig = () =>
+    server.use(
+      http.get('*/api/v1/flags/new-checkout/environments/production', () => HttpResponse.json(config)),
+    );
+  const renderCard = (viewer: Me, cr = request(1)) => {
+    const { Wrapper } = testProviders();
+    return render(<ChangeRequestCard request={cr} me={viewer} env={env} envIndex={2} />, {
+      wrapper: Wrapper,
+    });
+  };
+
+  it('shows the diff and lets another approver approve or reject', async () => {
+    serveConfig();
+    const approvals: unknown[] = [];
+    server.use(
+      http.post('*/api/v1/change-requests/1/approve', async ({ request: req }) => {
+        approvals.push(await req.json());
+        return HttpResponse.json(request(1, { state: 'applied' }));
+      }),
+      http.get('*/api/v1/change-requests', () => HttpResponse.json({ items: [] })),
+    );
+    renderCard(me(3, 'approver'));
+    await screen.findByRole('table', { name: 'Proposed changes' });
+    expect(screen.getByText('fallthrough.variation')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Reject' })).toBeTruthy();
+    await userEvent.type(screen.getByLabelText('Review comment'), 'ship it');
+    await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(approvals).toEqual([{ comment: 'ship it' }]));
+  });
+
+  it('offers the author only withdraw, and an editor nothing', async () => {
+    serveConfig();
+    renderCard(me(2, 'admin'));
+    await screen.findByRole('table', { name: 'Proposed changes' });
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Withdraw' })).toBeTruthy();
+    cleanup();
+    renderCard(me(4, 'editor'));
+    await screen.findByRole('table', { name: 'Proposed changes' });
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Withdraw' })).toBeNull();
+    expect(screen.getByText(/Waiting for someone with the approver role/)).toBeTruthy();
+  });
+
+  it('warns that a request whose config moved will conflict', async () => {
+    server.use(
+      http.get('*/api/v1/flags/new-checkout/environments/production', () =>
+        HttpResponse.json({ ...config, version: 5 }),
+      ),
+    );
+    renderCard(me(3, 'approver'));
+    expect(await screen.findByText(/approving it will fail with a conflict/)).toBeTruthy();
+  });
+});

@@ -1,0 +1,44 @@
+import { z } from '@hono/zod-openapi';
+import { flagKeySchema } from '@ringflag/sdk-node/engine';
+import { environmentKeySchema } from '../environments/environment-schemas.js';
+import { CHANGE_REQUEST_STATES } from './change-request.js';
+
+/** Longest comment on a change, its review or a toggle. */
+export const COMMENT_MAX = 1000;
+
+const commentSchema = z.string().max(COMMENT_MAX);
+
+/**
+ * The optional members every flag config write accepts (`PUT …/environments/{env}`, `POST …/toggle`):
+ * why, and when it should take effect (ISO 8601 with an offset, in the future).
+ */
+export const writeOptionsShape = {
+  comment: commentSchema.optional(),
+  applyAt: z.iso.datetime({ offset: true }).optional(),
+};
+
+/** The body of approve, reject, withdraw and cancel. */
+export const reviewBodySchema = z.object({ comment: commentSchema.optional() }).strict();
+
+export const changeRequestParams = z.object({ id: z.coerce.number().int().positive() });
+
+export const changeRequestListQuery = z.object({
+  /** One state or several, comma-separated (`pending,scheduled`). */
+  state: z
+    .string()
+    .max(200)
+    .transform((value, ctx) => {
+      const states = value.split(',').filter((s) => s !== '');
+      for (const state of states) {
+        if (!(CHANGE_REQUEST_STATES as readonly string[]).includes(state)) {
+          ctx.addIssue({ code: 'custom', message: `unknown state "${state}"` });
+          return z.NEVER;
+        }
+      }
+      return states as (typeof CHANGE_REQUEST_STATES)[number][];
+    })
+    .optional(),
+  flag: flagKeySchema.optional(),
+  environment: environmentKeySchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});

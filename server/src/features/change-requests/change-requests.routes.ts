@@ -1,0 +1,124 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { issuesToErrors } from '@ringflag/sdk-node/engine';
+import type { AppEnv } from '../../app-env.js';
+import type { Queryable } from '../../db/client.js';
+import { ValidationError } from '../../errors/index.js';
+import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
+import { principalOf, requireRole } from '../auth/authenticate.js';
+import { ChangeRequestConflictError } from './change-request-conflict-error.js';
+import { changeRequestListQuery, changeRequestParams, reviewBodySchema } from './change-request-schemas.js';
+import type { ChangeRequestService } from './change-requests.service.js';
+import { requesterOf } from './requester.js';
+
+const base = { tags: ['change requests'], security: ADMIN_SECURITY };
+const params = changeRequestParams;
+
+const list = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/change-requests',
+  summary: 'List change requests, newest first (state may list several, comma-separated)',
+  middleware: [requireRole('viewer')],
+  request: { query: changeRequestListQuery },
+  responses: responses({ 200: '{ items }' }),
+});
+const get = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/change-requests/{id}',
+  summary: 'A change request',
+  middleware: [requireRole('viewer')],
+  request: { params },
+  responses: responses({ 200: 'The change request', 404: 'Not found' }),
+});
+
+function action(name: string, summary: string, role: 'viewer' | 'approver') {
+  return createRoute({
+    ...base,
+    method: 'post',
+    path: `/api/v1/change-requests/{id}/${name}`,
+    summary,
+    description:
+      'Body (optional): `{ "comment": string ≤ 1000 }`. An empty body is accepted, whatever its content type.',
+    middleware: [requireRole(role)],
+    request: { params },
+    responses: responses({
+      200: 'The change request',
+      403: 'Not allowed (the author may not review their own change)',
+      404: 'Not found',
+      409: 'Not in a state that allows this; for approve, also a config that moved (state conflict)',
+    }),
+  });
+}
+
+const approve = action(
+  'approve',
+  'Approve: applies it now, or schedules it for its applyAt (approver, not the author)',
+  'approver',
+);
+const reject = action('reject', 'Reject a pending change request (approver, not the author)', 'approver');
+const withdraw = action('withdraw', 'Withdraw a pending change request (its author)', 'viewer');
+const cancel = action('cancel', 'Cancel a scheduled change (its author or an admin)', 'viewer');
+
+/**
+ * The comment of an optional `{comment}` body. Parsed here rather than by a route validator, so that a
+ * pipeline may POST with no body at all, with or without a JSON content type.
+ */
+async function commentOf(c: { req: { text(): Promise<string> } }): Promise<string | undefined> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ValidationError('The body is not JSON', [{ path: '', message: 'malformed JSON' }]);
+  }
+  const result = reviewBodySchema.safeParse(json);
+  if (!result.success) {
+    throw new ValidationError(
+      'The request does not pass validation',
+      issuesToErrors(result.error.issues, []),
+    );
+  }
+  return result.data.comment;
+}
+
+/** `/api/v1/change-requests`: the four-eyes inbox and scheduled changes. */
+export function registerChangeRequestRoutes(
+  app: OpenAPIHono<AppEnv>,
+  changeRequests: ChangeRequestService,
+  db: Queryable,
+): void {
+  app.openapi(list, (c) => {
+    const { state, flag, environment, limit } = c.req.valid('query');
+    return c.json({ items: changeRequests.list({ states: state, flag, environment }, limit) }, 200);
+  });
+  app.openapi(get, (c) => c.json(changeRequests.get(c.req.valid('param').id), 200));
+  app.openapi(approve, async (c) => {
+    const outcome = changeRequests.approve(
+      requesterOf(db, principalOf(c)),
+      c.req.valid('param').id,
+      await commentOf(c),
+    );
+    if (outcome.kind === 'conflict') throw new ChangeRequestConflictError(outcome.changeRequest);
+    return c.json(outcome.changeRequest, 200);
+  });
+  app.openapi(reject, async (c) =>
+    c.json(
+      changeRequests.reject(requesterOf(db, principalOf(c)), c.req.valid('param').id, await commentOf(c)),
+      200,
+    ),
+  );
+  app.openapi(withdraw, async (c) =>
+    c.json(
+      changeRequests.withdraw(requesterOf(db, principalOf(c)), c.req.valid('param').id, await commentOf(c)),
+      200,
+    ),
+  );
+  app.openapi(cancel, async (c) =>
+    c.json(
+      changeRequests.cancel(requesterOf(db, principalOf(c)), c.req.valid('param').id, await commentOf(c)),
+      200,
+    ),
+  );
+}

@@ -1,0 +1,407 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import type { Actor } from '../audit/audit-event.js';
+import type { ChangeRequest } from './change-request.js';
+import { createChangeRequestService } from './change-requests.service.js';
+import { createChangeScheduler } from './change-scheduler.js';
+
+type Problem = { status: number; detail: string; errors: { path: string }[]; changeRequest?: ChangeRequest };
+type Config = { version: number; enabled: boolean; rules: { id: string }[] };
+interface AuditItem {
+  action: string;
+  actor: Actor;
+  comment?: string;
+  changeRequestId?: string;
+  onBehalfOf?: Actor;
+}
+
+const PRODUCTION = '/api/v1/flags/new-checkout/environments/production';
+const STAGING = '/api/v1/flags/new-checkout/environments/staging';
+const START = new Date('2026-05-01T10:00:00.000Z');
+const staffConfig = {
+  enabled: true,
+  offVariation: 'off',
+  rules: [
+    {
+      id: 'staff',
+      clauses: [{ attribute: 'groups', op: 'in', values: ['staff'] }],
+      serve: { variation: 'on' },
+    },
+  ],
+  fallthrough: { variation: 'off' },
+};
+
+describe('change requests (four eyes)', () => {
+  let t: TestApp;
+  let now: Date;
+  let approver: string;
+  let editor: string;
+  let viewer: string;
+
+  beforeEach(async () => {
+    now = START;
+    t = await createTestApp({ clock: () => now });
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'new-checkout', kind: 'boolean' },
+    });
+    approver = await t.tokenFor('approver');
+    editor = await t.tokenFor('editor');
+    viewer = await t.tokenFor('viewer');
+  });
+  afterEach(() => t.close());
+
+  const config = async (path = PRODUCTION) =>
+    (await t.request<Config>('GET', path, { token: t.adminToken })).body;
+  const post = <T = ChangeRequest & Problem>(path: string, token: string, body?: unknown) =>
+    t.request<T>('POST', path, { token, body });
+  const act = (id: number, action: string, token: string, body?: unknown) =>
+    post(`/api/v1/change-requests/${id}/${action}`, token, body);
+  const propose = async (token: string, body: object = staffConfig, path = PRODUCTION) => {
+    const res = await t.request<ChangeRequest>('PUT', path, { token, body });
+    expect(res.status).toBe(202);
+    return res.body;
+  };
+  const audit = async () =>
+    (
+      await t.request<{ items: AuditItem[] }>('GET', '/api/v1/audit?resource=new-checkout', {
+        token: t.adminToken,
+      })
+    ).body.items;
+  /** The tables a change request must not touch until it applies. */
+  const configTables = () => {
+    const { flag_configs, environments, flags } = t.dump();
+    return { flag_configs, environments, flags };
+  };
+
+  it('turns a production write into a pending request that only another approver can approve', async () => {
+    const created = await t.request<ChangeRequest>('PUT', PRODUCTION, {
+      token: t.adminToken,
+      body: { ...staffConfig, comment: 'staff first' },
+    });
+    expect(created.status).toBe(202);
+    expect(created.headers.get('location')).toBe(`/api/v1/change-requests/${created.body.id}`);
+    expect(created.body).toMatchObject({
+      state: 'pending',
+      flag: 'new-checkout',
+      environment: 'production',
+      kind: 'config',
+      baseVersion: 1,
+      author: { type: 'user', name: 'admin@example.com' },
+      comment: 'staff first',
+      applyAt: null,
+      reviewer: null,
+      appliedAt: null,
+      conflict: null,
+      createdAt: START.toISOString(),
+    });
+    expect(created.body.proposed).toMatchObject({
+      key: 'new-checkout',
+      version: 2,
+      enabled: true,
+      rules: [{ id: 'staff' }],
+    });
+    expect(await config()).toMatchObject({ version: 1, enabled: false });
+
+    // An approver API token the author made stands for the author.
+    const ownToken = await post<{ token: string }>('/api/v1/api-tokens', t.adminToken, {
+      name: 'admin pipeline',
+      role: 'approver',
+    });
+    const before = t.dump();
+    for (const token of [viewer, editor, t.adminToken, ownToken.body.token]) {
+      const refused = await act(created.body.id, 'approve', token, { comment: 'me' });
+      expect(refused.status).toBe(403);
+      expect((await act(created.body.id, 'reject', token)).status).toBe(403);
+    }
+    expect(t.dump()).toEqual(before);
+
+    const approved = await act(created.body.id, 'approve', approver, { comment: 'LGTM' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      state: 'applied',
+      reviewer: { type: 'user', name: 'approver@example.com' },
+      reviewComment: 'LGTM',
+      reviewedAt: START.toISOString(),
+      appliedAt: START.toISOString(),
+    });
+    expect(await config()).toMatchObject({ version: 2, enabled: true, rules: [{ id: 'staff' }] });
+    const got = await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${created.body.id}`, {
+      token: viewer,
+    });
+    expect(got.body).toEqual(approved.body);
+
+    const events = await audit();
+    const id = String(created.body.id);
+    expect(events.slice(0, 3).map((e) => [e.action, e.changeRequestId, e.actor.name, e.comment])).toEqual([
+      ['flag.config.update', id, 'approver@example.com', 'staff first'],
+      ['change_request.approve', id, 'approver@example.com', 'LGTM'],
+      ['change_request.create', id, 'admin@example.com', 'staff first'],
+    ]);
+    const chain = await t.request<{ ok: boolean }>('GET', '/api/v1/audit/verify', { token: t.adminToken });
+    expect(chain.body.ok).toBe(true);
+  });
+
+  it('lets another approver reject, and only the author withdraw', async () => {
+    const first = await propose(editor);
+    expect((await act(first.id, 'reject', viewer)).status).toBe(403);
+    const rejected = await act(first.id, 'reject', approver, { comment: 'not yet' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ state: 'rejected', reviewComment: 'not yet' });
+    const late = await act(first.id, 'approve', t.adminToken);
+    expect(late.status).toBe(409);
+
+    const second = await propose(editor);
+    expect((await act(second.id, 'withdraw', approver)).status).toBe(403);
+    const withdrawn = await act(second.id, 'withdraw', editor);
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.state).toBe('withdrawn');
+    expect(await config()).toMatchObject({ version: 1, enabled: false });
+    const actions = (await audit()).map((e) => e.action);
+    expect(actions.slice(0, 4)).toEqual([
+      'change_request.withdraw',
+      'change_request.create',
+      'change_request.reject',
+      'change_request.create',
+    ]);
+  });
+
+  it('marks a request whose config moved as conflict, changes nothing else, and answers 409', async () => {
+    const stale = await propose(editor);
+    const fresh = await propose(editor, { ...staffConfig, rules: [] });
+    expect((await act(fresh.id, 'approve', approver)).status).toBe(200);
+    const before = configTables();
+    const conflict = await act(stale.id, 'approve', approver, { comment: 'ok' });
+    expect(conflict.status).toBe(409);
+    expect(conflict.headers.get('content-type')).toContain('application/problem+json');
+    expect(conflict.body.changeRequest).toMatchObject({ id: stale.id, state: 'conflict' });
+    expect(conflict.body.changeRequest?.conflict).toMatch(/version 2, not 1/);
+    expect(configTables()).toEqual(before);
+    const stored = await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${stale.id}`, {
+      token: viewer,
+    });
+    expect(stored.body.state).toBe('conflict');
+    expect((await audit())[0]).toMatchObject({
+      action: 'change_request.conflict',
+      changeRequestId: String(stale.id),
+    });
+  });
+
+  it('turns a flag off at once for an editor, even with a request pending (kill switch)', async () => {
+    const on = await post(`${PRODUCTION}/toggle`, editor, { enabled: true });
+    expect(on.status).toBe(202);
+    expect(on.body).toMatchObject({
+      kind: 'toggle',
+      state: 'pending',
+      proposed: { enabled: true, version: 2 },
+    });
+    expect((await act(on.body.id, 'approve', approver)).body.state).toBe('applied');
+    expect(await config()).toMatchObject({ enabled: true, version: 2 });
+
+    const pending = await propose(editor);
+    const off = await post<Config>(`${PRODUCTION}/toggle`, editor, { enabled: false, comment: 'incident' });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({ enabled: false, version: 3 });
+    const stillPending = await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${pending.id}`, {
+      token: editor,
+    });
+    expect(stillPending.body.state).toBe('pending');
+    // A config write whose only change is switching off is the kill switch too.
+    const proposedOn = await propose(editor);
+    expect((await act(proposedOn.id, 'withdraw', editor)).status).toBe(200);
+  });
+
+  it('applies a config PUT that only turns the flag off at once', async () => {
+    const on = await post(`${PRODUCTION}/toggle`, editor, { enabled: true });
+    await act(on.body.id, 'approve', approver);
+    const current = await config();
+    const off = await t.request<Config>('PUT', PRODUCTION, {
+      token: editor,
+      body: { ...current, enabled: false },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({ enabled: false, version: 3 });
+  });
+
+  it('lists requests newest first, filtered by state, flag and environment', async () => {
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'other', kind: 'boolean' },
+    });
+    const a = await propose(editor);
+    const b = await propose(editor, staffConfig, '/api/v1/flags/other/environments/production');
+    const c = await propose(editor);
+    await act(c.id, 'withdraw', editor);
+    const list = (query: string) =>
+      t.request<{ items: ChangeRequest[] }>('GET', `/api/v1/change-requests${query}`, { token: viewer });
+    expect((await list('')).body.items.map((r) => r.id)).toEqual([c.id, b.id, a.id]);
+    expect((await list('?state=pending')).body.items.map((r) => r.id)).toEqual([b.id, a.id]);
+    expect((await list('?state=pending,withdrawn&flag=new-checkout')).body.items.map((r) => r.id)).toEqual([
+      c.id,
+      a.id,
+    ]);
+    expect((await list('?environment=staging')).body.items).toEqual([]);
+    expect((await list('?state=open')).status).toBe(400);
+    expect((await t.request('GET', '/api/v1/change-requests/999', { token: viewer })).status).toBe(404);
+  });
+
+  it('keeps a token limited to other environments from reviewing', async () => {
+    const pending = await propose(editor);
+    const staging = await post<{ token: string }>('/api/v1/api-tokens', t.adminToken, {
+      name: 'staging approver',
+      role: 'approver',
+      environments: ['staging'],
+    });
+    expect((await act(pending.id, 'approve', staging.body.token)).status).toBe(403);
+  });
+
+  it('refuses a token made by another token from approving its maker’s change', async () => {
+    const pipeline = await post<{ token: string }>('/api/v1/api-tokens', t.adminToken, {
+      name: 'pipeline',
+      role: 'admin',
+    });
+    const minted = await post<{ token: string }>('/api/v1/api-tokens', pipeline.body.token, {
+      name: 'minted',
+      role: 'approver',
+    });
+    const pending = await propose(t.adminToken);
+    expect((await act(pending.id, 'approve', minted.body.token)).status).toBe(403);
+  });
+
+  it('refuses applyAt in the past or malformed, and over-long comments, writing nothing', async () => {
+    const before = t.dump();
+    const past = await t.request<Problem>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: '2026-05-01T09:59:59Z' },
+    });
+    expect(past.status).toBe(400);
+    expect(past.body.errors[0]?.path).toBe('applyAt');
+    for (const applyAt of ['tomorrow', '2026-05-01 12:00', '2026-13-01T00:00:00Z']) {
+      const malformed = await t.request<Problem>('POST', `${STAGING}/toggle`, {
+        token: editor,
+        body: { enabled: true, applyAt },
+      });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.errors[0]?.path).toBe('applyAt');
+    }
+    const long = await t.request<Problem>('PUT', PRODUCTION, {
+      token: editor,
+      body: { ...staffConfig, comment: 'x'.repeat(1001) },
+    });
+    expect(long.status).toBe(400);
+    const invalid = await t.request<Problem>('PUT', PRODUCTION, {
+      token: editor,
+      body: { ...staffConfig, fallthrough: { variation: 'maybe' } },
+    });
+    expect(invalid.status).toBe(400);
+    const badReview = await t.request<Problem>('POST', '/api/v1/change-requests/1/approve', {
+      token: approver,
+      raw: '{"comment":',
+    });
+    expect(badReview.status).toBe(400);
+    expect(t.dump()).toEqual(before);
+  });
+});
+
+describe('scheduled changes', () => {
+  let t: TestApp;
+  let now: Date;
+  let editor: string;
+  let approver: string;
+  const later = (minutes: number) => new Date(START.getTime() + minutes * 60_000).toISOString();
+
+  beforeEach(async () => {
+    now = START;
+    t = await createTestApp({ clock: () => now });
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'new-checkout', kind: 'boolean' },
+    });
+    editor = await t.tokenFor('editor');
+    approver = await t.tokenFor('approver');
+  });
+  afterEach(() => t.close());
+
+  const scheduler = () =>
+    createChangeScheduler({ changeRequests: createChangeRequestService(t.deps), logger: t.deps.logger });
+  const config = async (path: string) => (await t.request<Config>('GET', path, { token: t.adminToken })).body;
+
+  it('schedules a write with applyAt where no approval is needed, and applies it when due', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: '2026-05-01T12:30:00+02:00', comment: 'launch' },
+    });
+    expect(scheduled.status).toBe(202);
+    expect(scheduled.body).toMatchObject({ state: 'scheduled', applyAt: later(30), baseVersion: 1 });
+    const s = scheduler();
+    expect(s.tick()).toEqual([]);
+    now = new Date(later(30));
+    const applied = s.tick();
+    expect(applied.map((r) => [r.id, r.state, r.appliedAt])).toEqual([
+      [scheduled.body.id, 'applied', later(30)],
+    ]);
+    expect(await config(STAGING)).toMatchObject({ version: 2, enabled: true });
+    expect(s.tick()).toEqual([]);
+    const events = await t.request<{ items: AuditItem[] }>('GET', '/api/v1/audit?resource=new-checkout', {
+      token: t.adminToken,
+    });
+    expect(events.body.items[0]).toMatchObject({
+      action: 'flag.config.update',
+      actor: { type: 'system', id: 'scheduler', name: 'scheduler' },
+      onBehalfOf: { type: 'user', name: 'editor@example.com' },
+      changeRequestId: String(scheduled.body.id),
+      comment: 'launch',
+    });
+    const chain = await t.request<{ ok: boolean }>('GET', '/api/v1/audit/verify', { token: t.adminToken });
+    expect(chain.body.ok).toBe(true);
+  });
+
+  it('schedules an approved production request, and lets the author or an admin cancel', async () => {
+    const pending = await t.request<ChangeRequest>('POST', `${PRODUCTION}/toggle`, {
+      token: editor,
+      body: { enabled: true, applyAt: later(60) },
+    });
+    expect(pending.body.state).toBe('pending');
+    const approved = await t.request<ChangeRequest>(
+      'POST',
+      `/api/v1/change-requests/${pending.body.id}/approve`,
+      {
+        token: approver,
+      },
+    );
+    expect(approved.body).toMatchObject({ state: 'scheduled', appliedAt: null });
+    expect(await config(PRODUCTION)).toMatchObject({ enabled: false });
+
+    const other = await t.request<ChangeRequest>('POST', `${STAGING}/toggle`, {
+      token: editor,
+      body: { enabled: true, applyAt: later(60) },
+    });
+    expect(other.body.state).toBe('scheduled');
+    const cancel = (id: number, token: string) =>
+      t.request<ChangeRequest>('POST', `/api/v1/change-requests/${id}/cancel`, { token });
+    expect((await cancel(other.body.id, approver)).status).toBe(403);
+    expect((await cancel(other.body.id, editor)).body.state).toBe('cancelled');
+    expect((await cancel(other.body.id, editor)).status).toBe(409);
+
+    now = new Date(later(61));
+    expect(
+      scheduler()
+        .tick()
+        .map((r) => r.id),
+    ).toEqual([pending.body.id]);
+    expect(await config(PRODUCTION)).toMatchObject({ enabled: true });
+    expect(await config(STAGING)).toMatchObject({ enabled: false });
+  });
+
+  it('turns a scheduled change whose config moved into a conflict', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: later(10) },
+    });
+    await t.request('POST', `${STAGING}/toggle`, { token: editor, body: { enabled: true } });
+    now = new Date(later(10));
+    const [conflict] = scheduler().tick();
+    expect(conflict).toMatchObject({ id: scheduled.body.id, state: 'conflict' });
+    expect(await config(STAGING)).toMatchObject({ version: 2, rules: [] });
+  });
+});

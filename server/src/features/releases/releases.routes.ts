@@ -1,0 +1,98 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { flagKeySchema } from '@ringflag/sdk-node/engine';
+import type { AppEnv } from '../../app-env.js';
+import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { principalOf, requireRole } from '../auth/authenticate.js';
+import { actorOf } from '../auth/principal.js';
+import { environmentKeySchema } from '../environments/environment-schemas.js';
+import { approveReleaseSchema, newReleasePlanSchema } from './release-schemas.js';
+import type { ReleaseService } from './releases.service.js';
+
+const params = z.object({ key: flagKeySchema, env: environmentKeySchema });
+const base = { tags: ['releases'], security: ADMIN_SECURITY };
+const PATH = '/api/v1/flags/{key}/environments/{env}/release';
+const PLAN =
+  'The plan { id, flag, environment, variation, state, stages, currentStage, stageStartedAt, nextAdvanceAt, guard, approvals, incident, createdBy, createdAt, updatedAt }';
+
+const create = createRoute({
+  ...base,
+  method: 'post',
+  path: PATH,
+  summary: 'Start a release plan: the variation, ordered stages (rings) and an optional guard',
+  middleware: [requireRole('editor', 'environment')],
+  request: { params, body: jsonBody(newReleasePlanSchema) },
+  responses: responses({ 201: PLAN, 400: 'Invalid plan', 404: 'Not found', 409: 'A plan is already active' }),
+});
+const get = createRoute({
+  ...base,
+  method: 'get',
+  path: PATH,
+  summary: 'The newest release plan of the flag in the environment',
+  middleware: [requireRole('viewer')],
+  request: { params },
+  responses: responses({ 200: PLAN, 404: 'No plan' }),
+});
+
+const actionResponses = responses({
+  200: PLAN,
+  403: 'Not allowed',
+  404: 'No plan',
+  409: 'Not possible in this state',
+});
+const action = (name: string, summary: string) =>
+  createRoute({
+    ...base,
+    method: 'post',
+    path: `${PATH}/${name}`,
+    summary,
+    middleware: [requireRole('editor', 'environment')],
+    request: { params },
+    responses: actionResponses,
+  });
+
+const advance = action('advance', 'Advance to the next stage now (a gated stage needs its approval first)');
+const pause = action('pause', 'Stop advancing on its own');
+const resume = action('resume', 'Advance on its own again');
+const rollback = action('rollback', 'Roll back: everyone gets the off variation');
+const approve = createRoute({
+  ...base,
+  method: 'post',
+  path: `${PATH}/approve`,
+  summary: "Approve the next gated stage (an approver other than the plan's creator)",
+  middleware: [requireRole('approver', 'environment')],
+  request: { params, body: { ...jsonBody(approveReleaseSchema), required: false } },
+  responses: actionResponses,
+});
+
+/** `/api/v1/flags/{key}/environments/{env}/release[/advance|pause|resume|rollback|approve]`. */
+export function registerReleaseRoutes(app: OpenAPIHono<AppEnv>, releases: ReleaseService): void {
+  app.openapi(create, (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(releases.create(actorOf(principalOf(c)), key, env, c.req.valid('json')), 201);
+  });
+  app.openapi(get, (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(releases.get(key, env), 200);
+  });
+  app.openapi(advance, (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(releases.advance(actorOf(principalOf(c)), key, env), 200);
+  });
+  app.openapi(pause, (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(releases.pause(actorOf(principalOf(c)), key, env), 200);
+  });
+  app.openapi(resume, (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(releases.resume(actorOf(principalOf(c)), key, env), 200);
+  });
+  app.openapi(rollback, (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(releases.rollback(actorOf(principalOf(c)), key, env), 200);
+  });
+  app.openapi(approve, (c) => {
+    const { key, env } = c.req.valid('param');
+    const { comment } = c.req.valid('json') ?? {};
+    return c.json(releases.approve(actorOf(principalOf(c)), key, env, comment), 200);
+  });
+}

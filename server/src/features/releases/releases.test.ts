@@ -1,0 +1,426 @@
+import { evaluate, type FlagConfig } from '@ringflag/sdk-node/engine';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import { findEnvironment } from '../environments/environments.store.js';
+import type { ReleasePlan } from './release-plan.js';
+import { createReleaseService, type ReleaseService } from './releases.service.js';
+
+const START = Date.parse('2030-01-01T00:00:00.000Z');
+const MINUTE = 60_000;
+const DEV = '/api/v1/flags/new-checkout/environments/development';
+const PROD = '/api/v1/flags/new-checkout/environments/production';
+
+const TEMPLATE = [
+  { name: 'staff', segments: ['staff'], percentage: 0, holdMinutes: 60 },
+  { name: 'canary', percentage: 1, holdMinutes: 60 },
+  { name: 'early', percentage: 10, holdMinutes: 60 },
+  { name: 'half', percentage: 50, holdMinutes: 60 },
+  { name: 'everyone', percentage: 100, holdMinutes: 60 },
+];
+
+type Problem = { status: number; detail: string; errors: { path: string; message: string }[] };
+
+describe('release plans', () => {
+  let t: TestApp;
+  let now: number;
+  let releases: ReleaseService;
+
+  beforeEach(async () => {
+    now = START;
+    t = await createTestApp({ clock: () => new Date(now) });
+    releases = createReleaseService(t.deps);
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'new-checkout', kind: 'boolean' },
+    });
+    await t.request('POST', '/api/v1/segments', {
+      token: t.adminToken,
+      body: { key: 'staff', included: ['alice', 'bob'] },
+    });
+  });
+  afterEach(() => t.close());
+
+  const pass = (minutes: number) => {
+    now += minutes * MINUTE;
+  };
+  const start = (body: unknown, token = t.adminToken, path = DEV) =>
+    t.request<ReleasePlan & Problem>('POST', `${path}/release`, { token, body });
+  const act = (name: string, token = t.adminToken, body?: unknown, path = DEV) =>
+    t.request<ReleasePlan & Problem>('POST', `${path}/release/${name}`, { token, body });
+  const plan = async (path = DEV) =>
+    (await t.request<ReleasePlan>('GET', `${path}/release`, { token: t.adminToken })).body;
+  const config = async (path = DEV) =>
+    (await t.request<FlagConfig>('GET', path, { token: t.adminToken })).body;
+  const store = (env = 'development') => {
+    const row = findEnvironment(t.deps.db, env);
+    if (!row) throw new Error(`no ${env}`);
+    return t.deps.payloads.get(t.deps.db, row).store();
+  };
+  const keys = Array.from({ length: 4000 }, (_, i) => `user-${i}`);
+  const servedOn = (env = 'development') => {
+    const s = store(env);
+    return new Set(keys.filter((key) => evaluate('new-checkout', { key }, s, false).variant === 'on'));
+  };
+  const audit = async (query: string) =>
+    (await t.request<{ items: AuditEvent[] }>('GET', `/api/v1/audit?${query}`, { token: t.adminToken })).body
+      .items;
+
+  it('runs staff → 1% → 10% → 50% → 100% on its own as the clock passes each hold, keeping cohorts', async () => {
+    const created = await start({ variation: 'on', stages: TEMPLATE });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      state: 'running',
+      currentStage: 0,
+      flag: 'new-checkout',
+      environment: 'development',
+    });
+    expect(created.body.nextAdvanceAt).toBe(new Date(START + 60 * MINUTE).toISOString());
+
+    // Staff only: the ring's rule serves them, and the reason names the ring.
+    const staff = evaluate('new-checkout', { key: 'alice' }, store(), false);
+    expect(staff).toMatchObject({ value: true, reason: { kind: 'RULE_MATCH', ruleId: 'release-0' } });
+    const compiled = await config();
+    expect(compiled.enabled).toBe(true);
+    expect(compiled.rules).toEqual([
+      {
+        id: 'release-0',
+        name: 'ring 0: staff',
+        clauses: [{ op: 'inSegment', values: ['staff'] }],
+        serve: { variation: 'on' },
+      },
+    ]);
+    expect(servedOn().size).toBe(0);
+
+    pass(59);
+    expect(releases.tick().advanced).toEqual([]);
+    expect((await plan()).currentStage).toBe(0);
+
+    let previous = new Set<string>();
+    for (const [stage, percentage] of [
+      [1, 1],
+      [2, 10],
+      [3, 50],
+      [4, 100],
+    ] as const) {
+      pass(stage === 1 ? 1 : 60);
+      expect(releases.tick().advanced).toHaveLength(1);
+      const current = await plan();
+      expect(current.currentStage).toBe(stage);
+      expect((await config()).fallthrough).toEqual({
+        rollout: {
+          salt: 'new-checkout',
+          variations: [
+            { variation: 'on', weight: percentage * 1000 },
+            { variation: 'off', weight: 100_000 - percentage * 1000 },
+          ],
+        },
+      });
+      const on = servedOn();
+      // Cohorts are kept: everyone served before is still served.
+      for (const key of previous) expect(on.has(key)).toBe(true);
+      expect(on.size / keys.length).toBeGreaterThan((percentage / 100) * 0.6);
+      expect(on.size / keys.length).toBeLessThanOrEqual(Math.min(1, (percentage / 100) * 1.4));
+      // Staff keep the ring's rule at every stage.
+      expect(evaluate('new-checkout', { key: 'bob' }, store(), false)).toMatchObject({
+        reason: { ruleId: 'release-0' },
+      });
+      previous = on;
+    }
+    expect(previous.size).toBe(keys.length);
+
+    pass(60);
+    expect(releases.tick().completed).toHaveLength(1);
+    const done = await plan();
+    expect(done).toMatchObject({ state: 'completed', currentStage: 4, nextAdvanceAt: null });
+    expect(done.stageHistory.map((entry) => entry.stage)).toEqual([0, 1, 2, 3, 4]);
+
+    const advances = await audit('action=release.advance&resource=new-checkout');
+    expect(advances).toHaveLength(5);
+    // The creation's first stage was the creator's; the four after it were the system's.
+    expect(advances.filter((event) => event.actor.type === 'system')).toHaveLength(4);
+    const configWrites = await audit('action=flag.config.update&resource=new-checkout');
+    expect(configWrites.every((event) => event.actor.type === 'system')).toBe(true);
+  });
+
+  it('waits for a gated stage until someone other than the creator approves it', async () => {
+    const approver = await t.tokenFor('approver');
+    const stages = [
+      { name: 'canary', percentage: 1, holdMinutes: 10 },
+      { name: 'everyone', percentage: 100, holdMinutes: 10, approval: true },
+    ];
+    expect((await start({ variation: 'on', stages }, approver)).status).toBe(201);
+    pass(30);
+    expect(releases.tick().advanced).toEqual([]);
+    expect(await plan()).toMatchObject({ currentStage: 0, nextAdvanceAt: null });
+
+    const early = await act('advance');
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toMatch(/approval/);
+
+    const editor = await t.tokenFor('editor');
+    expect((await act('approve', editor, { comment: 'ok' })).status).toBe(403);
+    const own = await act('approve', approver, { comment: 'looks good to me' });
+    expect(own.status).toBe(403);
+    expect(own.body.detail).toMatch(/creator/);
+
+    const approved = await act('approve', t.adminToken, { comment: 'error rate flat' });
+    expect(approved.status).toBe(200);
+    // The hold had passed, so the approval lets it move on at once.
+    expect(approved.body.currentStage).toBe(1);
+    expect(approved.body.approvals).toEqual([
+      {
+        stage: 1,
+        by: expect.objectContaining({ type: 'user', name: 'admin@example.com' }),
+        at: expect.any(String),
+        comment: 'error rate flat',
+      },
+    ]);
+    expect((await act('approve', t.adminToken)).status).toBe(409);
+    const approvals = await audit('action=release.approve');
+    expect(approvals[0]?.comment).toBe('error rate flat');
+  });
+
+  it('refuses an approval through an API token of the creator', async () => {
+    const stages = [
+      { name: 'canary', percentage: 1 },
+      { name: 'everyone', percentage: 100, approval: true },
+    ];
+    await start({ variation: 'on', stages });
+    const minted = await t.request<{ token: string }>('POST', '/api/v1/api-tokens', {
+      token: t.adminToken,
+      body: { name: 'pipeline', role: 'approver' },
+    });
+    expect(minted.status).toBe(201);
+    expect((await act('approve', minted.body.token)).status).toBe(403);
+    expect((await act('approve', await t.tokenFor('approver'))).status).toBe(200);
+  });
+
+  it('gates the first stage where the environment requires approval', async () => {
+    const editor = await t.tokenFor('editor');
+    const created = await start({ variation: 'on', stages: TEMPLATE.slice(1) }, editor, PROD);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ currentStage: -1, nextAdvanceAt: null });
+    expect(created.body.stages[0]?.approval).toBe(true);
+    expect(servedOn('production').size).toBe(0);
+    expect((await act('advance', editor, undefined, PROD)).status).toBe(409);
+    const approved = await act('approve', t.adminToken, { comment: 'go' }, PROD);
+    expect(approved.body.currentStage).toBe(0);
+    expect((await config(PROD)).enabled).toBe(true);
+    expect(servedOn('production').size).toBeGreaterThan(0);
+  });
+
+  it('stops advancing while paused, and resumes', async () => {
+    await start({ variation: 'on', stages: TEMPLATE });
+    expect((await act('pause')).body.state).toBe('paused');
+    expect((await act('pause')).status).toBe(409);
+    pass(120);
+    expect(releases.tick().advanced).toEqual([]);
+    expect(await plan()).toMatchObject({ currentStage: 0, nextAdvanceAt: null });
+    expect((await act('resume')).body.state).toBe('running');
+    expect(releases.tick().advanced).toHaveLength(1);
+    expect((await plan()).currentStage).toBe(1);
+  });
+
+  it('advances and rolls back by hand; a rollback serves the off variation to everyone', async () => {
+    await start({ variation: 'on', stages: TEMPLATE });
+    const advanced = await act('advance');
+    expect(advanced.body).toMatchObject({ currentStage: 1, stageStartedAt: new Date(START).toISOString() });
+    await act('advance');
+    await act('advance');
+    expect(servedOn().size).toBeGreaterThan(0);
+    const rolledBack = await act('rollback');
+    expect(rolledBack.body).toMatchObject({ state: 'rolled_back', incident: null, nextAdvanceAt: null });
+    const after = await config();
+    expect(after.rules).toEqual([]);
+    expect(after.fallthrough).toEqual({ variation: 'off' });
+    expect(servedOn().size).toBe(0);
+    expect(evaluate('new-checkout', { key: 'alice' }, store(), false).variant).toBe('off');
+    expect((await act('advance')).status).toBe(409);
+    // A finished plan makes room for a new one.
+    expect((await start({ variation: 'on', stages: TEMPLATE })).status).toBe(201);
+  });
+
+  it('keeps rules that are not the plan’s, ahead of the rings', async () => {
+    const own = {
+      id: 'qa',
+      clauses: [{ attribute: 'groups', op: 'in', values: ['qa'] }],
+      serve: { variation: 'off' },
+    };
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'off', rules: [own], fallthrough: { variation: 'off' } },
+    });
+    await start({ variation: 'on', stages: TEMPLATE });
+    expect((await config()).rules.map((rule) => rule.id)).toEqual(['qa', 'release-0']);
+    await act('rollback');
+    expect((await config()).rules.map((rule) => rule.id)).toEqual(['qa']);
+  });
+
+  it('refuses decreasing or over-precise percentages, a second active plan and the off variation', async () => {
+    const before = t.dump();
+    const decreasing = await start({
+      variation: 'on',
+      stages: [
+        { name: 'a', percentage: 10 },
+        { name: 'b', percentage: 5 },
+      ],
+    });
+    expect(decreasing.status).toBe(400);
+    expect(decreasing.body.errors[0]?.path).toBe('stages[1].percentage');
+    expect((await start({ variation: 'on', stages: [{ name: 'a', percentage: 0.0001 }] })).status).toBe(400);
+    expect((await start({ variation: 'on', stages: [{ name: 'a', percentage: 101 }] })).status).toBe(400);
+    expect((await start({ variation: 'off', stages: [{ name: 'a', percentage: 1 }] })).status).toBe(400);
+    expect(
+      (await start({ variation: 'on', stages: [{ name: 'a', segments: ['nobody'], percentage: 1 }] })).status,
+    ).toBe(400);
+    expect((await start({ variation: 'on', stages: [{ name: 'a', percentage: 12.345 }] })).status).toBe(201);
+    expect(t.dump().release_plans).toHaveLength(1);
+    expect(before.release_plans).toHaveLength(0);
+    const second = await start({ variation: 'on', stages: TEMPLATE });
+    expect(second.status).toBe(409);
+    expect((await config()).fallthrough).toMatchObject({
+      rollout: {
+        variations: [
+          { variation: 'on', weight: 12_345 },
+          { variation: 'off', weight: 87_655 },
+        ],
+      },
+    });
+  });
+
+  it('needs the editor role to start and the viewer role to read; 404 without a plan', async () => {
+    const viewer = await t.tokenFor('viewer');
+    expect((await start({ variation: 'on', stages: TEMPLATE }, viewer)).status).toBe(403);
+    expect((await t.request('GET', `${DEV}/release`, { token: viewer })).status).toBe(404);
+    await start({ variation: 'on', stages: TEMPLATE });
+    expect((await t.request('GET', `${DEV}/release`, { token: viewer })).status).toBe(200);
+    expect((await act('rollback', viewer)).status).toBe(403);
+  });
+});
+
+describe('guarded rollouts', () => {
+  let t: TestApp;
+  let now: number;
+  let sdkKey: string;
+
+  beforeEach(async () => {
+    now = START;
+    t = await createTestApp({ clock: () => new Date(now) });
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'new-checkout', kind: 'boolean' },
+    });
+    const key = await t.request<{ key: string }>('POST', '/api/v1/environments/development/sdk-keys', {
+      token: t.adminToken,
+      body: { type: 'server' },
+    });
+    sdkKey = key.body.key;
+  });
+  afterEach(() => t.close());
+
+  const guard = { event: 'checkout-error', maxRate: 0.05, minExposures: 100 };
+  const send = (body: unknown) =>
+    t.request('POST', '/sdk/v1/events', { body, headers: { authorization: sdkKey } });
+  const errors = (count: number, from = 0) =>
+    Array.from({ length: count }, (_, i) => ({
+      event: 'checkout-error',
+      context: { key: `user-${from + i}` },
+    }));
+  const plan = async () =>
+    (await t.request<ReleasePlan>('GET', `${DEV}/release`, { token: t.adminToken })).body;
+
+  it('rolls back at once when the released variation’s error rate passes maxRate after minExposures', async () => {
+    await t.request('POST', `${DEV}/release`, {
+      token: t.adminToken,
+      body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100, holdMinutes: 60 }], guard },
+    });
+    // 20 errors over 50 exposures is a bad rate, but below minExposures: no trip.
+    expect(
+      (await send({ exposures: [{ flag: 'new-checkout', variant: 'on', count: 50 }], events: errors(20) }))
+        .status,
+    ).toBe(202);
+    expect((await plan()).state).toBe('running');
+    // Events that are not the guard's, or without a context, do not count.
+    await send({ events: [{ event: 'page-view', context: { key: 'u' } }, { event: 'checkout-error' }] });
+    expect(t.dump().guard_event_counts).toEqual([
+      expect.objectContaining({
+        flag_key: 'new-checkout',
+        variant: 'on',
+        event: 'checkout-error',
+        count: 20,
+      }),
+    ]);
+
+    // 50 more exposures: 20 / 100 = 0.2 > 0.05 with enough exposures.
+    await send({ exposures: [{ flag: 'new-checkout', variant: 'on', count: 50 }] });
+    const tripped = await plan();
+    expect(tripped.state).toBe('rolled_back');
+    expect(tripped.incident).toEqual({
+      at: new Date(START).toISOString(),
+      event: 'checkout-error',
+      rate: 0.2,
+      exposures: 100,
+      events: 20,
+      maxRate: 0.05,
+    });
+    const config = (await t.request<FlagConfig>('GET', DEV, { token: t.adminToken })).body;
+    expect(config.fallthrough).toEqual({ variation: 'off' });
+
+    const events = (
+      await t.request<{ items: AuditEvent[] }>('GET', '/api/v1/audit?action=release.rollback', {
+        token: t.adminToken,
+      })
+    ).body.items;
+    expect(events).toHaveLength(1);
+    expect(events[0]?.actor).toEqual({ type: 'system', id: 'releases', name: 'release plans' });
+    expect(events[0]?.comment).toMatch(
+      /20 "checkout-error" events over 100 exposures.*0\.2000 > maxRate 0\.05/,
+    );
+    expect((events[0]?.after as ReleasePlan | undefined)?.incident).toMatchObject({
+      exposures: 100,
+      events: 20,
+      rate: 0.2,
+    });
+  });
+
+  it('counts only the released variant and lets a healthy plan advance; the ticker also trips', async () => {
+    const releases = createReleaseService(t.deps);
+    await t.request('POST', `${DEV}/release`, {
+      token: t.adminToken,
+      body: {
+        variation: 'on',
+        stages: [
+          { name: 'half', percentage: 50, holdMinutes: 10 },
+          { name: 'everyone', percentage: 100, holdMinutes: 10 },
+        ],
+        guard,
+      },
+    });
+    // Many errors, but from the users that got "off": the released variation is healthy.
+    const store = t.deps.payloads.get(t.deps.db, findEnvironment(t.deps.db, 'development')!).store();
+    const offUsers = Array.from({ length: 400 }, (_, i) => `user-${i}`).filter(
+      (key) => evaluate('new-checkout', { key }, store, false).variant === 'off',
+    );
+    await send({
+      exposures: [
+        { flag: 'new-checkout', variant: 'on', count: 200 },
+        { flag: 'new-checkout', variant: 'off', count: 200 },
+      ],
+      events: offUsers.map((key) => ({ event: 'checkout-error', context: { key } })),
+    });
+    expect((await plan()).state).toBe('running');
+    now += 10 * MINUTE;
+    expect(releases.tick().advanced).toHaveLength(1);
+
+    // In the new stage the figures start again; counts recorded directly reach the ticker's check.
+    await send({ exposures: [{ flag: 'new-checkout', variant: 'on', count: 100 }] });
+    t.database.sqlite
+      .prepare(
+        "insert into guard_event_counts (environment_id, flag_key, variant, event, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', 'on', 'checkout-error', ?, 6)",
+      )
+      .run(Math.floor(now / MINUTE));
+    expect(releases.tick().rolledBack).toHaveLength(1);
+    expect((await plan()).incident).toMatchObject({ exposures: 100, events: 6, rate: 0.06 });
+  });
+});
