@@ -384,6 +384,52 @@ describe('guarded rollouts', () => {
     });
   });
 
+  it('reroutes a blue/green flag to blue when the guard trips on green', async () => {
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: {
+        key: 'checkout-backend',
+        kind: 'string',
+        variations: [
+          { id: 'blue', value: 'blue' },
+          { id: 'green', value: 'green' },
+        ],
+      },
+    });
+    const path = '/api/v1/flags/checkout-backend/environments/development';
+    const started = await t.request<ReleasePlan>('POST', `${path}/release`, {
+      token: t.adminToken,
+      body: { variation: 'green', stages: [{ name: 'half', percentage: 50, holdMinutes: 60 }], guard },
+    });
+    expect(started.status).toBe(201);
+    const backends = async () => {
+      const contexts = Array.from({ length: 200 }, (_, i) => ({ key: `user-${i}` }));
+      const values = new Set<unknown>();
+      for (const context of contexts) {
+        const result = await t.request<{ results: Record<string, { value: unknown }> }>(
+          'POST',
+          '/api/v1/environments/development/evaluate',
+          { token: t.adminToken, body: { context, flags: ['checkout-backend'] } },
+        );
+        values.add(result.body.results['checkout-backend']?.value);
+      }
+      return values;
+    };
+    expect(await backends()).toEqual(new Set(['blue', 'green']));
+
+    await send({
+      exposures: [{ flag: 'checkout-backend', variant: 'green', count: 200 }],
+      events: Array.from({ length: 400 }, (_, i) => ({
+        event: 'checkout-error',
+        context: { key: `user-${i}` },
+      })),
+    });
+    const plan = (await t.request<ReleasePlan>('GET', `${path}/release`, { token: t.adminToken })).body;
+    expect(plan.state).toBe('rolled_back');
+    expect(plan.incident?.exposures).toBe(200);
+    expect(await backends()).toEqual(new Set(['blue']));
+  });
+
   it('counts only the released variant and lets a healthy plan advance; the ticker also trips', async () => {
     const releases = createReleaseService(t.deps);
     await t.request('POST', `${DEV}/release`, {
