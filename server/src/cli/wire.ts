@@ -1,16 +1,19 @@
 /**
- * The admin API's JSON as the CLI reads it (DESIGN §2, issue 6 contracts A and B). The CLI knows
- * only HTTP: these are shapes, not server code.
+ * The admin API's JSON as the CLI reads it. The CLI talks to the server only over HTTP, but the
+ * shapes are the server's own: they are imported from where the server defines them, so the two cannot
+ * drift apart. Only types are imported, plus the list of change-request states from a module whose own
+ * imports are all type-only, so no server code loads with the CLI.
  */
 import type { FlagConfig, FlagKind, Segment, Variation } from '@ringflag/sdk-node/engine';
+import type { FlagView } from '../features/flags/flag-model.js';
 
+export type { Actor } from '../features/audit/audit-event.js';
+export type { ChangeRequest, ChangeRequestState } from '../features/change-requests/change-request.js';
+export { CHANGE_REQUEST_STATES } from '../features/change-requests/change-request.js';
+export type { FlagView } from '../features/flags/flag-model.js';
+export type { ReleasePlan } from '../features/releases/release-plan.js';
+export type { ReleaseGuard, ReleaseStage } from '../features/releases/release-schemas.js';
 export type { FlagConfig, FlagKind, Segment, Variation };
-
-export interface Actor {
-  type: 'user' | 'token' | 'system';
-  id: string | number;
-  name: string;
-}
 
 export interface EnvironmentView {
   key: string;
@@ -18,21 +21,6 @@ export interface EnvironmentView {
   order: number;
   requireApproval: boolean;
   revision: number;
-}
-
-export interface FlagView {
-  key: string;
-  name: string;
-  description: string;
-  kind: FlagKind;
-  variations: Variation[];
-  tags: string[];
-  owner: string | null;
-  temporary: boolean;
-  clientSide: boolean;
-  archived: boolean;
-  createdAt: string;
-  updatedAt: string;
 }
 
 /** `GET /api/v1/flags/{key}`: the flag and its state per environment. */
@@ -43,87 +31,6 @@ export interface FlagDetail extends FlagView {
 export interface SegmentView extends Segment {
   name: string;
   description: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type ChangeRequestState =
-  | 'pending'
-  | 'approved'
-  | 'scheduled'
-  | 'applied'
-  | 'rejected'
-  | 'withdrawn'
-  | 'conflict'
-  | 'cancelled';
-
-export const CHANGE_REQUEST_STATES: readonly ChangeRequestState[] = [
-  'pending',
-  'approved',
-  'scheduled',
-  'applied',
-  'rejected',
-  'withdrawn',
-  'conflict',
-  'cancelled',
-];
-
-/** Contract A: the body of a 202 and of `/api/v1/change-requests/{id}`. */
-export interface ChangeRequest {
-  id: number;
-  state: ChangeRequestState;
-  flag: string;
-  environment: string;
-  kind: 'config' | 'toggle';
-  proposed: FlagConfig;
-  baseVersion: number;
-  author: Actor;
-  comment: string | null;
-  applyAt: string | null;
-  createdAt: string;
-  reviewer: Actor | null;
-  reviewComment: string | null;
-  reviewedAt: string | null;
-  appliedAt: string | null;
-  conflict: string | null;
-}
-
-export interface ReleaseStage {
-  name: string;
-  segments?: string[];
-  percentage: number;
-  holdMinutes?: number;
-  approval?: boolean;
-}
-
-export interface ReleaseGuard {
-  event: string;
-  maxRate: number;
-  minExposures: number;
-}
-
-/** Contract B: a release plan. */
-export interface ReleasePlan {
-  id: number;
-  flag: string;
-  environment: string;
-  variation: string;
-  state: 'running' | 'paused' | 'completed' | 'rolled_back';
-  stages: ReleaseStage[];
-  currentStage: number;
-  stageStartedAt: string;
-  nextAdvanceAt: string | null;
-  guard: ReleaseGuard | null;
-  approvals: { stage: number; by: Actor; at: string; comment: string | null }[];
-  incident: null | {
-    at: string;
-    event: string;
-    rate: number;
-    exposures: number;
-    events: number;
-    maxRate: number;
-  };
-  createdBy: Actor;
   createdAt: string;
   updatedAt: string;
 }
