@@ -74,6 +74,19 @@ function adminRoutes(ids: { user: number; token: number; key: number }): RouteCa
     { method: 'GET', path: '/api/v1/audit', role: 'viewer' },
     { method: 'GET', path: '/api/v1/audit/verify', role: 'viewer' },
     { method: 'GET', path: '/api/v1/audit/export', role: 'viewer' },
+    { method: 'GET', path: '/api/v1/change-requests', role: 'viewer' },
+    { method: 'GET', path: '/api/v1/insights/environments', role: 'viewer' },
+    { method: 'GET', path: '/api/v1/insights/flags', role: 'viewer' },
+    { method: 'GET', path: '/api/v1/flags/f/exposures?environment=production', role: 'viewer' },
+    { method: 'GET', path: '/api/v1/segments/s/usage', role: 'viewer' },
+    { method: 'GET', path: '/api/v1/flags/f/environments/development/release', role: 'viewer' },
+    {
+      method: 'POST',
+      path: '/api/v1/flags/f/environments/development/release',
+      role: 'editor',
+      body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100 }] },
+    },
+    { method: 'POST', path: '/api/v1/flags/f/environments/development/release/pause', role: 'editor' },
   ];
 }
 
@@ -214,6 +227,42 @@ describe('the admin API', () => {
       ['POST', '/api/v1/environments/production/evaluate', { body: { context: { key: 5 } } }],
       ['GET', '/api/v1/flags?limit=0', {}],
       ['GET', '/api/v1/audit?since=yesterday', {}],
+      [
+        'PUT',
+        '/api/v1/flags/f/environments/development',
+        { body: { enabled: true, offVariation: 'off', fallthrough: { variation: 'on' }, applyAt: 'soon' } },
+      ],
+      [
+        'POST',
+        '/api/v1/flags/f/environments/development/toggle',
+        { body: { enabled: true, applyAt: '2001-01-01T00:00:00Z' } },
+      ],
+      ['GET', '/api/v1/change-requests?state=bogus', {}],
+      ['POST', '/api/v1/change-requests/abc/approve', { body: { comment: 'x' } }],
+      [
+        'POST',
+        '/api/v1/flags/f/environments/development/release',
+        {
+          body: {
+            variation: 'on',
+            stages: [
+              { name: 'a', percentage: 50 },
+              { name: 'b', percentage: 10 },
+            ],
+          },
+        },
+      ],
+      [
+        'POST',
+        '/api/v1/flags/f/environments/development/release',
+        {
+          body: {
+            variation: 'on',
+            stages: [{ name: 'a', percentage: 10 }],
+            guard: { event: 'e', maxRate: 2 },
+          },
+        },
+      ],
     ];
     const before = t.dump();
     const failures: string[] = [];
