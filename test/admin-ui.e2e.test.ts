@@ -357,7 +357,7 @@ describe('admin UI in Chromium', () => {
     });
     expect(created.status).toBe(201);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openPage(context);
+    const { page, errors, allowOnce } = await openPage(context);
     try {
       await signIn(page, VIEWER);
       expect(await page.getByTestId('my-role').textContent()).toBe('viewer');
@@ -394,6 +394,9 @@ describe('admin UI in Chromium', () => {
       );
       expect(config.body.enabled).toBe(true);
 
+      // A background poll (stream status every 5 s) that is on the wire while the session ends is
+      // rightly answered 401, and the browser logs it; one such race is not a defect.
+      allowOnce(/status of 401/);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(/\/login/);
       expect(errors).toEqual([]);

@@ -4,9 +4,10 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APIError } from '../../api';
+import { formatDateTime } from '../../lib/time';
 import { testProviders } from '../../test-support';
-import type { FlagConfig } from '../../types';
-import { useConfig, useFlagStates, useFlags, useSaveConfig, useToggle } from './flagsApi';
+import type { ChangeRequest, FlagConfig } from '../../types';
+import { requestedMessage, useConfig, useFlagStates, useFlags, useSaveConfig, useToggle } from './flagsApi';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -166,4 +167,92 @@ describe('flags API slice', () => {
     expect(body).toEqual({ enabled: false, comment: 'incident 42' });
     expect(queryClient.getQueryData<FlagConfig>(['config', 'new-checkout', 'production'])?.version).toBe(9);
   });
+
+  it('sends applyAt with the comment and returns the scheduled change request, config untouched', async () => {
+    const applyAt = '2026-07-01T09:00:00+02:00';
+    let body: unknown;
+    server.use(
+      http.put('*/api/v1/flags/new-checkout/environments/staging', async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(scheduled(11, applyAt), { status: 202 });
+      }),
+    );
+    const { Wrapper, queryClient } = testProviders();
+    queryClient.setQueryData(['config', 'new-checkout', 'staging'], config);
+    const { result } = renderHook(() => useSaveConfig('new-checkout'), { wrapper: Wrapper });
+    const outcome = await act(() =>
+      result.current.mutateAsync({
+        env: 'staging',
+        version: 3,
+        enabled: false,
+        targeting: {
+          offVariation: 'off',
+          prerequisites: [],
+          targets: [],
+          rules: [],
+          fallthrough: { variation: 'on' },
+        },
+        comment: 'after the launch mail',
+        applyAt,
+      }),
+    );
+    expect(body).toMatchObject({ version: 3, comment: 'after the launch mail', applyAt });
+    expect(outcome).toMatchObject({ kind: 'requested', changeRequest: { id: 11, state: 'scheduled' } });
+    expect(queryClient.getQueryData<FlagConfig>(['config', 'new-checkout', 'staging'])).toEqual(config);
+  });
+
+  it('sends applyAt when turning on, and never when turning off', async () => {
+    const applyAt = '2026-07-01T09:00:00+02:00';
+    const bodies: unknown[] = [];
+    server.use(
+      http.post('*/api/v1/flags/new-checkout/environments/staging/toggle', async ({ request }) => {
+        const body = (await request.json()) as { enabled: boolean };
+        bodies.push(body);
+        return body.enabled
+          ? HttpResponse.json(scheduled(12, applyAt), { status: 202 })
+          : HttpResponse.json({ ...config, version: 4 });
+      }),
+    );
+    const { Wrapper } = testProviders();
+    const { result } = renderHook(() => useToggle('new-checkout'), { wrapper: Wrapper });
+    await act(() => result.current.mutateAsync({ env: 'staging', enabled: true, applyAt }));
+    // The type has no applyAt for `enabled: false`; even a cast one is not sent.
+    const sneaky = { env: 'staging', enabled: false, applyAt } as unknown as { env: string; enabled: false };
+    await act(() => result.current.mutateAsync(sneaky));
+    expect(bodies).toEqual([{ enabled: true, applyAt }, { enabled: false }]);
+  });
+
+  it('says when a scheduled request applies, in local time', () => {
+    const applyAt = '2026-07-01T09:00:00+02:00';
+    expect(requestedMessage(scheduled(11, applyAt))).toBe(
+      `Change request #11 scheduled for ${formatDateTime(applyAt)}`,
+    );
+    expect(requestedMessage({ ...scheduled(12, applyAt), state: 'pending' })).toBe(
+      `Change request #12 created — waiting for approval; once approved it applies at ${formatDateTime(applyAt)}`,
+    );
+    expect(requestedMessage({ ...scheduled(13, applyAt), state: 'pending', applyAt: null })).toBe(
+      'Change request #13 created — waiting for approval',
+    );
+  });
 });
+
+function scheduled(id: number, applyAt: string): ChangeRequest {
+  return {
+    id,
+    state: 'scheduled',
+    flag: 'new-checkout',
+    environment: 'staging',
+    kind: 'config',
+    proposed: { ...config, version: 4 },
+    baseVersion: 3,
+    author: { type: 'user', id: 'user:2', name: 'editor@example.com' },
+    comment: null,
+    applyAt,
+    createdAt: '2026-05-01T10:00:00.000Z',
+    reviewer: null,
+    reviewComment: null,
+    reviewedAt: null,
+    appliedAt: null,
+    conflict: null,
+  };
+}

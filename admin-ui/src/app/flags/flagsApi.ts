@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, request } from '../../api';
+import { formatDateTime } from '../../lib/time';
 import type {
   ChangeRequest,
   EvaluationResult,
@@ -124,12 +125,28 @@ async function write(method: string, path: string, body: unknown): Promise<Write
     : { kind: 'applied', config: response.body as FlagConfig };
 }
 
-/** "Change request #12 created — waiting for approval", or when it is scheduled. */
+/**
+ * What a 202 means, in the browser's local time: "Change request #12 scheduled for 2 Mar 2026,
+ * 14:30:00", or "… created — waiting for approval" (and when it applies once approved).
+ */
 export function requestedMessage(changeRequest: ChangeRequest): string {
-  return changeRequest.state === 'scheduled'
-    ? `Change request #${changeRequest.id} scheduled for ${new Date(changeRequest.applyAt ?? '').toLocaleString()}`
-    : `Change request #${changeRequest.id} created — waiting for approval`;
+  const { id, state, applyAt } = changeRequest;
+  if (state === 'scheduled' && applyAt)
+    return `Change request #${id} scheduled for ${formatDateTime(applyAt)}`;
+  const later = applyAt ? `; once approved it applies at ${formatDateTime(applyAt)}` : '';
+  return `Change request #${id} created — waiting for approval${later}`;
 }
+
+/** The optional members of every config write: why, and when (ISO 8601 with offset, in the future). */
+export interface WriteOptions {
+  comment?: string;
+  applyAt?: string;
+}
+
+const writeOptions = ({ comment, applyAt }: WriteOptions) => ({
+  ...(comment ? { comment } : {}),
+  ...(applyAt ? { applyAt } : {}),
+});
 
 async function afterWrite(
   queryClient: ReturnType<typeof useQueryClient>,
@@ -146,39 +163,49 @@ async function afterWrite(
 
 /**
  * Replaces the targeting of a config at `version` (412 when someone changed it meanwhile). Where
- * approval is required the result is a change request, and the config stays as it was.
+ * approval is required, or with `applyAt`, the result is a change request, and the config stays as
+ * it was.
  */
 export function useSaveConfig(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: {
-      env: string;
-      version: number;
-      enabled: boolean;
-      targeting: Targeting;
-      comment?: string;
-    }) =>
+    mutationFn: (
+      input: {
+        env: string;
+        version: number;
+        enabled: boolean;
+        targeting: Targeting;
+      } & WriteOptions,
+    ) =>
       write('PUT', configPath(key, input.env), {
         version: input.version,
         enabled: input.enabled,
         ...input.targeting,
-        ...(input.comment ? { comment: input.comment } : {}),
+        ...writeOptions(input),
       }),
     onSuccess: (result, input) => afterWrite(queryClient, result, key, input.env),
   });
 }
 
 /**
+ * A toggle: turning on may be scheduled (`applyAt`); turning off is the kill switch and has no
+ * `applyAt`, so it always applies at once.
+ */
+export type ToggleInput =
+  | ({ env: string; enabled: true } & WriteOptions)
+  | { env: string; enabled: false; comment?: string };
+
+/**
  * The kill switch: turns a flag on or off in one environment. Off is always at once; on may become a
- * change request where approval is required.
+ * change request where approval is required or when scheduled.
  */
 export function useToggle(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: { env: string; enabled: boolean; comment?: string }) =>
+    mutationFn: (input: ToggleInput) =>
       write('POST', `${configPath(key, input.env)}/toggle`, {
         enabled: input.enabled,
-        ...(input.comment ? { comment: input.comment } : {}),
+        ...writeOptions(input.enabled ? input : { comment: input.comment }),
       }),
     onSuccess: (result, input) => afterWrite(queryClient, result, key, input.env),
   });

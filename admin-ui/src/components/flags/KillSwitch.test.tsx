@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { localInputValue } from '../../lib/apply-at';
 import { testProviders } from '../../test-support';
 import type { Environment, Flag, FlagConfig } from '../../types';
 import { KillSwitch } from './KillSwitch';
@@ -102,5 +103,98 @@ describe('KillSwitch', () => {
     expect((screen.getByRole('switch', { name: 'Flag on in Staging' }) as HTMLButtonElement).disabled).toBe(
       true,
     );
+  });
+
+  describe('Apply later', () => {
+    const off = { ...config, enabled: false } as FlagConfig;
+    const inHours = (hours: number) => localInputValue(new Date(Date.now() + hours * 3_600_000));
+    const setTime = (value: string) =>
+      fireEvent.change(screen.getByLabelText('Apply later (optional)'), { target: { value } });
+    const scheduledToggle = (toggles: unknown[]) =>
+      server.use(
+        http.get('*/api/v1/insights/environments', () => HttpResponse.json({ items: [] })),
+        http.post('*/api/v1/flags/new-checkout/environments/staging/toggle', async ({ request }) => {
+          const body = (await request.json()) as { applyAt: string };
+          toggles.push(body);
+          return HttpResponse.json(
+            { id: 7, state: 'scheduled', kind: 'toggle', applyAt: body.applyAt, proposed: config },
+            { status: 202 },
+          );
+        }),
+      );
+
+    it('refuses a past time without a request, then sends a future one as applyAt', async () => {
+      const toggles: unknown[] = [];
+      scheduledToggle(toggles);
+      const { Wrapper } = testProviders();
+      render(<KillSwitch flag={flag} config={off} env={env('staging', false)} envIndex={1} canEdit />, {
+        wrapper: Wrapper,
+      });
+      await userEvent.click(screen.getByRole('button', { name: 'Turn on later…' }));
+      const dialog = screen.getByRole('dialog');
+      const input = within(dialog).getByLabelText('Apply later (optional)');
+      expect(input.getAttribute('type')).toBe('datetime-local');
+
+      setTime(inHours(-2));
+      await userEvent.click(within(dialog).getByRole('button', { name: 'Schedule for Staging' }));
+      expect(within(dialog).getByText('Must be in the future')).toBeTruthy();
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      expect(toggles).toEqual([]);
+
+      const later = inHours(26);
+      setTime(later);
+      expect(input.getAttribute('aria-invalid')).toBeNull();
+      await userEvent.type(within(dialog).getByLabelText('Reason (kept in the audit log)'), 'launch');
+      await userEvent.click(within(dialog).getByRole('button', { name: 'Schedule for Staging' }));
+      await waitFor(() => expect(toggles).toHaveLength(1));
+      const sent = toggles[0] as { enabled: boolean; comment: string; applyAt: string };
+      expect(sent).toMatchObject({ enabled: true, comment: 'launch' });
+      expect(sent.applyAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00[+-]\d{2}:\d{2}$/);
+      expect(new Date(sent.applyAt).getTime()).toBe(new Date(later).getTime());
+      expect(await screen.findByText(/^Change request #7 scheduled for /)).toBeTruthy();
+    });
+
+    it("shows the server's applyAt error next to the input and keeps the dialog open", async () => {
+      server.use(
+        http.get('*/api/v1/insights/environments', () => HttpResponse.json({ items: [] })),
+        http.post('*/api/v1/flags/new-checkout/environments/staging/toggle', () =>
+          HttpResponse.json(
+            {
+              type: 'about:blank',
+              title: 'applyAt is in the past',
+              status: 400,
+              detail: 'applyAt is in the past',
+              errors: [{ path: 'applyAt', message: 'must be in the future (server)' }],
+            },
+            { status: 400 },
+          ),
+        ),
+      );
+      const { Wrapper } = testProviders();
+      render(<KillSwitch flag={flag} config={off} env={env('staging', false)} envIndex={1} canEdit />, {
+        wrapper: Wrapper,
+      });
+      await userEvent.click(screen.getByRole('button', { name: 'Turn on later…' }));
+      setTime(inHours(1));
+      await userEvent.click(screen.getByRole('button', { name: 'Schedule for Staging' }));
+      const input = screen.getByLabelText('Apply later (optional)');
+      await waitFor(() => expect(input.getAttribute('aria-invalid')).toBe('true'));
+      const messages = document.getElementById(input.getAttribute('aria-describedby')?.split(' ')[0] ?? '');
+      expect(messages?.textContent).toBe('must be in the future (server)');
+    });
+
+    it('is never offered for turning off', async () => {
+      const toggles: unknown[] = [];
+      serve(toggles);
+      const { Wrapper } = testProviders();
+      render(<KillSwitch flag={flag} config={config} env={env('production', true)} envIndex={2} canEdit />, {
+        wrapper: Wrapper,
+      });
+      expect(screen.queryByRole('button', { name: 'Turn on later…' })).toBeNull();
+      await userEvent.click(screen.getByRole('switch', { name: 'Flag on in Production' }));
+      expect(screen.queryByLabelText('Apply later (optional)')).toBeNull();
+      await userEvent.click(screen.getByRole('button', { name: 'Turn off in Production' }));
+      await waitFor(() => expect(toggles).toEqual([{ enabled: false }]));
+    });
   });
 });

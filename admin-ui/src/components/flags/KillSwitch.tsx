@@ -1,10 +1,12 @@
 import type { CSSProperties } from 'react';
 import { useState } from 'react';
 import { useDelivery } from '../../app/environments/environmentsApi';
-import { requestedMessage, useToggle } from '../../app/flags/flagsApi';
+import { requestedMessage, type ToggleInput, useToggle } from '../../app/flags/flagsApi';
+import { checkApplyAt } from '../../lib/apply-at';
 import { envColor, isProductionLike } from '../../lib/env-colors';
 import { formatDateTime, relativeTime } from '../../lib/time';
 import type { Environment, Flag, FlagConfig } from '../../types';
+import { ApplyLater, applyAtErrors } from '../changes/ApplyLater';
 import { ConfirmDialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/Feedback';
 import { useToast } from '../common/Toasts';
@@ -12,7 +14,9 @@ import { StatusPill } from './StatusPill';
 
 /**
  * The kill switch of one flag in one environment: a real switch (role `switch`, named after the
- * environment), one click, a confirmation in production, and when the SDKs got the change.
+ * environment), one click, a confirmation in production, and when the SDKs got the change. Turning
+ * on can be scheduled ("Turn on later…", or the production dialog); turning off never can: it is
+ * always one click (plus the production confirmation) and immediate.
  */
 export function KillSwitch({
   flag,
@@ -33,25 +37,41 @@ export function KillSwitch({
   const toast = useToast();
   const [confirming, setConfirming] = useState(false);
   const [comment, setComment] = useState('');
+  const [later, setLater] = useState('');
+  const [laterError, setLaterError] = useState<string>();
   const next = !config.enabled;
-  const run = () =>
-    toggle.mutate(
-      { env: env.key, enabled: next, comment: comment.trim() || undefined },
-      {
-        onSuccess: (result) => {
-          setConfirming(false);
-          setComment('');
-          if (result.kind === 'requested') {
-            toast('info', requestedMessage(result.changeRequest));
-            return;
-          }
-          toast('success', `${flag.name} is now ${result.config.enabled ? 'on' : 'off'} in ${env.name}`);
-          onToggled?.(config, result.config);
-        },
-        onError: (error) =>
-          toast('error', `Could not turn ${next ? 'on' : 'off'} in ${env.name}: ${error.message}`),
+  const close = () => {
+    setConfirming(false);
+    setLater('');
+    setLaterError(undefined);
+  };
+  /** Toggles now, or — only when turning on — at the `datetime-local` time `at` (empty: now). */
+  const run = (at: string) => {
+    const reason = comment.trim() || undefined;
+    let input: ToggleInput = { env: env.key, enabled: false, comment: reason };
+    if (next) {
+      const check = checkApplyAt(at, new Date());
+      if (!check.ok) {
+        setLaterError(check.error);
+        return;
+      }
+      input = { env: env.key, enabled: true, comment: reason, applyAt: check.applyAt };
+    }
+    toggle.mutate(input, {
+      onSuccess: (result) => {
+        close();
+        setComment('');
+        if (result.kind === 'requested') {
+          toast('info', requestedMessage(result.changeRequest));
+          return;
+        }
+        toast('success', `${flag.name} is now ${result.config.enabled ? 'on' : 'off'} in ${env.name}`);
+        onToggled?.(config, result.config);
       },
-    );
+      onError: (error) =>
+        toast('error', `Could not turn ${next ? 'on' : 'off'} in ${env.name}: ${error.message}`),
+    });
+  };
   return (
     <div className="kill-switch" style={{ '--env': envColor(env.key, envIndex) } as CSSProperties}>
       <button
@@ -62,7 +82,7 @@ export function KillSwitch({
         className="switch"
         disabled={!canEdit || toggle.isPending}
         title={canEdit ? undefined : 'Needs the editor role'}
-        onClick={() => (isProductionLike(env) ? setConfirming(true) : run())}
+        onClick={() => (isProductionLike(env) ? setConfirming(true) : run(''))}
       >
         <span className="switch-thumb" aria-hidden="true" />
       </button>
@@ -71,6 +91,17 @@ export function KillSwitch({
           {config.enabled ? 'On' : 'Off'} in <strong>{env.name}</strong>
         </span>
         <StatusPill config={config} />
+        {canEdit && next && (
+          <button
+            type="button"
+            className="button button-ghost"
+            aria-haspopup="dialog"
+            disabled={toggle.isPending}
+            onClick={() => setConfirming(true)}
+          >
+            Turn on later…
+          </button>
+        )}
       </div>
       <DeliveryStatus envKey={env.key} />
       <ErrorBanner error={toggle.error} />
@@ -80,22 +111,38 @@ export function KillSwitch({
         confirmLabel={
           next && env.requireApproval
             ? 'Request approval'
-            : next
-              ? `Turn on in ${env.name}`
-              : `Turn off in ${env.name}`
+            : next && later !== ''
+              ? `Schedule for ${env.name}`
+              : next
+                ? `Turn on in ${env.name}`
+                : `Turn off in ${env.name}`
         }
         danger={!next}
         busy={toggle.isPending}
-        onConfirm={run}
-        onCancel={() => setConfirming(false)}
+        onConfirm={() => run(next ? later : '')}
+        onCancel={() => {
+          // A refused time belongs to this dialog: it goes with it.
+          if (applyAtErrors(undefined, toggle.error).length > 0) toggle.reset();
+          close();
+        }}
       >
         <p>
           {next && env.requireApproval
             ? `${env.name} requires a second person's approval to turn a flag on: this creates a change request. (Turning off never waits.)`
             : next
-              ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second.`
+              ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second${later !== '' ? ' of the time below' : ''}.`
               : `Every SDK connected to ${env.name} serves the off variation within a second.`}
         </p>
+        {next && (
+          <ApplyLater
+            value={later}
+            onChange={(value) => {
+              setLater(value);
+              setLaterError(undefined);
+            }}
+            errors={applyAtErrors(laterError, toggle.error)}
+          />
+        )}
         <div className="field">
           <label htmlFor="toggle-comment">Reason (kept in the audit log)</label>
           <input

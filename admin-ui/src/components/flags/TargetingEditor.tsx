@@ -1,12 +1,14 @@
 import { useId, useState } from 'react';
 import { APIError } from '../../api';
 import { requestedMessage, useSaveConfig } from '../../app/flags/flagsApi';
+import { checkApplyAt } from '../../lib/apply-at';
 import { describePrerequisite } from '../../lib/describe';
 import { diffJson, preview } from '../../lib/diff';
 import { isProductionLike } from '../../lib/env-colors';
 import { FieldErrors } from '../../lib/field-errors';
 import { valueText, variationLabel } from '../../lib/variation-colors';
 import type { Environment, Flag, FlagConfig, Targeting } from '../../types';
+import { ApplyLater, applyAtErrors } from '../changes/ApplyLater';
 import { ConfirmDialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/Feedback';
 import { describedBy, FieldMessages } from '../common/Field';
@@ -33,7 +35,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 /**
  * Edits one environment's targeting as a draft: individual targets, rules, the default rule and the
  * off variation, saved in one PUT at the version it started from. Server errors land next to their
- * inputs by path. A toggle of the kill switch meanwhile does not lose the draft.
+ * inputs by path. A toggle of the kill switch meanwhile does not lose the draft. The review dialog
+ * (always in production, "Schedule…" elsewhere) can set a time to apply the change later.
  */
 export function TargetingEditor({
   flag,
@@ -54,6 +57,8 @@ export function TargetingEditor({
   const [draft, setDraft] = useState(() => ({ base: config, targeting: targetingOf(config) }));
   const [reviewing, setReviewing] = useState(false);
   const [comment, setComment] = useState('');
+  const [later, setLater] = useState('');
+  const [laterError, setLaterError] = useState<string>();
   if (config.version !== draft.base.version) {
     const dirtyNow = !same(draft.targeting, targetingOf(draft.base));
     if (!dirtyNow) setDraft({ base: config, targeting: targetingOf(config) });
@@ -70,7 +75,18 @@ export function TargetingEditor({
   const offErrors = errors.at('offVariation');
   const changes = diffJson(targetingOf(draft.base), t);
 
-  const doSave = () =>
+  const closeReview = () => {
+    setReviewing(false);
+    setLater('');
+    setLaterError(undefined);
+  };
+  /** Saves now, or at the `datetime-local` time `at` (empty: now); a bad time sends nothing. */
+  const doSave = (at: string) => {
+    const check = checkApplyAt(at, new Date());
+    if (!check.ok) {
+      setLaterError(check.error);
+      return;
+    }
     save.mutate(
       {
         env: env.key,
@@ -78,10 +94,11 @@ export function TargetingEditor({
         enabled: config.enabled,
         targeting: t,
         comment: comment.trim() || undefined,
+        applyAt: check.applyAt,
       },
       {
         onSuccess: (result) => {
-          setReviewing(false);
+          closeReview();
           setComment('');
           if (result.kind === 'requested') {
             // Nothing changed yet: the proposal now lives in the change request, not in this draft.
@@ -92,9 +109,13 @@ export function TargetingEditor({
           setDraft({ base: result.config, targeting: targetingOf(result.config) });
           toast('success', `Saved targeting in ${env.name}`);
         },
-        onError: () => setReviewing(false),
+        // A refused time is fixed in the dialog, next to its input; anything else shows on the form.
+        onError: (error) => {
+          if (applyAtErrors(undefined, error).length === 0) closeReview();
+        },
       },
     );
+  };
   const discard = () => {
     save.reset();
     setDraft({ base: config, targeting: targetingOf(config) });
@@ -117,7 +138,7 @@ export function TargetingEditor({
         onSubmit={(event) => {
           event.preventDefault();
           if (isProductionLike(env)) setReviewing(true);
-          else doSave();
+          else doSave('');
         }}
       >
         <fieldset disabled={!canEdit} className="plain">
@@ -235,6 +256,17 @@ export function TargetingEditor({
             <button type="button" className="button button-ghost" onClick={discard}>
               Discard
             </button>
+            {!isProductionLike(env) && (
+              <button
+                type="button"
+                className="button"
+                aria-haspopup="dialog"
+                disabled={save.isPending}
+                onClick={() => setReviewing(true)}
+              >
+                Schedule…
+              </button>
+            )}
             <button type="submit" className="button button-primary" disabled={save.isPending}>
               {save.isPending ? 'Saving…' : env.requireApproval ? 'Request approval' : 'Save changes'}
             </button>
@@ -248,15 +280,27 @@ export function TargetingEditor({
             ? `Ask for approval of these changes to ${env.name}?`
             : `Save these changes to ${env.name}?`
         }
-        confirmLabel={env.requireApproval ? 'Request approval' : `Save to ${env.name}`}
+        confirmLabel={
+          env.requireApproval
+            ? 'Request approval'
+            : later !== ''
+              ? `Schedule for ${env.name}`
+              : `Save to ${env.name}`
+        }
         busy={save.isPending}
-        onConfirm={doSave}
-        onCancel={() => setReviewing(false)}
+        onConfirm={() => doSave(later)}
+        onCancel={() => {
+          // A refused time belongs to this dialog: it goes with it.
+          if (applyAtErrors(undefined, save.error).length > 0) save.reset();
+          closeReview();
+        }}
       >
         <p>
           {env.requireApproval
             ? `${env.name} requires a second person's approval: this creates a change request, and nothing changes until an approver approves it.`
-            : `SDKs connected to ${env.name} apply them within a second.`}
+            : later !== ''
+              ? `This creates a scheduled change: SDKs connected to ${env.name} apply it at that time.`
+              : `SDKs connected to ${env.name} apply them within a second.`}
         </p>
         <ul className="compact-list mono">
           {changes.map((change) => (
@@ -280,6 +324,14 @@ export function TargetingEditor({
             onChange={(event) => setComment(event.target.value)}
           />
         </div>
+        <ApplyLater
+          value={later}
+          onChange={(value) => {
+            setLater(value);
+            setLaterError(undefined);
+          }}
+          errors={applyAtErrors(laterError, save.error)}
+        />
       </ConfirmDialog>
     </FieldErrorsContext.Provider>
   );
