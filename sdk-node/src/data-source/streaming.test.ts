@@ -163,7 +163,9 @@ describe('StreamingDataSource', () => {
     expect(sink.errors[1]?.error.message).toMatch(/reconnecting in 1000 ms/);
     server.streamStatus = null;
     clock.advance(1_000);
-    await waitUntil(() => server.openStreams === 1);
+    // The client's own view of the connection counts: it marks the connection open when the response
+    // arrives, so wait for the reconnect's put, not for the server to count the stream.
+    await waitUntil(() => sink.inits.length === 2);
     clock.advance(60_000);
     server.dropStreams();
     await waitUntil(() => sink.errors.length === 3);
