@@ -1,10 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../../db/client.js';
-import { prepared } from '../../db/prepared.js';
-import { environments, sdkKeys } from '../../db/schema.js';
-import { hashSecret } from '../auth/secrets.js';
-import type { SdkKeyIdentity } from '../sdk-keys/sdk-keys.service.js';
+import { findSdkKey, type SdkKeyIdentity } from '../sdk-keys/sdk-keys.service.js';
 
 /** How long a looked-up key is trusted without asking the database again. */
 export const KEY_CACHE_MS = 1000;
@@ -12,10 +8,9 @@ export const KEY_CACHE_MS = 1000;
 const caches = new WeakMap<object, LRUCache<string, SdkKeyIdentity>>();
 
 /**
- * Looks up an SDK key for the browser and OFREP surfaces, which authenticate every request: a
- * prepared query (building the query each time cost more than the rest of a cached evaluation), and
- * known keys remembered for {@link KEY_CACHE_MS} per database handle (at most 10,000). So a revoked
- * key stops working here within a second (its streams close at once: the change hub ends them).
+ * Looks up an SDK key for the browser and OFREP surfaces, which authenticate every request:
+ * {@link findSdkKey}, with known keys remembered for {@link KEY_CACHE_MS} per database handle (at
+ * most 10,000). So a revoked key stops working here within a second (its streams close at once: the change hub ends them).
  * Unknown or revoked keys are never cached: a key created a moment ago works on its first request.
  * Streams pass `fresh`: a stream is authenticated once, so a revoked key must not reopen one.
  *
@@ -34,27 +29,8 @@ export function lookupSdkKey(
   }
   const cached = options.fresh ? undefined : cache.get(key);
   if (cached) return cached;
-  const row = prepared(db, 'lookupSdkKey', () =>
-    db
-      .select({
-        id: sdkKeys.id,
-        type: sdkKeys.type,
-        environmentId: sdkKeys.environmentId,
-        revokedAt: sdkKeys.revokedAt,
-        environment: environments.key,
-      })
-      .from(sdkKeys)
-      .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
-      .where(eq(sdkKeys.keyHash, sql.placeholder('hash')))
-      .prepare(),
-  ).get({ hash: hashSecret(key) });
-  if (!row || row.revokedAt !== null) return undefined;
-  const identity: SdkKeyIdentity = {
-    id: row.id,
-    type: row.type,
-    environmentId: row.environmentId,
-    environment: row.environment,
-  };
+  const identity = findSdkKey(db, key);
+  if (!identity) return undefined;
   cache.set(key, identity);
   return identity;
 }

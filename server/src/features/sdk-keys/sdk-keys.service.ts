@@ -1,6 +1,7 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
+import { prepared } from '../../db/prepared.js';
 import { environments, sdkKeys } from '../../db/schema.js';
 import { runWrite } from '../../db/unit-of-work.js';
 import { NotFoundError } from '../../errors/index.js';
@@ -47,19 +48,24 @@ function view(row: Row, environment: string): SdkKeyView {
  */
 export function findSdkKey(db: Queryable, key: string): SdkKeyIdentity | undefined {
   const hash = hashSecret(key);
-  const row = db
-    .select({ key: sdkKeys, environment: environments.key })
-    .from(sdkKeys)
-    .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
-    .where(eq(sdkKeys.keyHash, hash))
-    .get();
-  if (!row || row.key.revokedAt !== null || !safeEqual(row.key.keyHash, hash)) return undefined;
-  return {
-    id: row.key.id,
-    type: row.key.type,
-    environmentId: row.key.environmentId,
-    environment: row.environment,
-  };
+  // Prepared once per handle: every SDK and browser request authenticates through here.
+  const row = prepared(db, 'findSdkKey', () =>
+    db
+      .select({
+        id: sdkKeys.id,
+        type: sdkKeys.type,
+        environmentId: sdkKeys.environmentId,
+        keyHash: sdkKeys.keyHash,
+        revokedAt: sdkKeys.revokedAt,
+        environment: environments.key,
+      })
+      .from(sdkKeys)
+      .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
+      .where(eq(sdkKeys.keyHash, sql.placeholder('hash')))
+      .prepare(),
+  ).get({ hash });
+  if (!row || row.revokedAt !== null || !safeEqual(row.keyHash, hash)) return undefined;
+  return { id: row.id, type: row.type, environmentId: row.environmentId, environment: row.environment };
 }
 
 /** SDK keys per environment: `rf_srv_…` (secret) and `rf_cli_…` (public), stored hashed. */
