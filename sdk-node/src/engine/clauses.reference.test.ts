@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { compileClause, toEpochMs } from './clauses.js';
+import { LIMITS } from './limits.js';
 import type { Clause, ClauseOp, Context } from './schema.js';
 import { compareSemver, parseSemver } from './semver.js';
 
@@ -8,7 +10,8 @@ import { compareSemver, parseSemver } from './semver.js';
  * The compiled clauses are specialised per operator and attribute for speed. This checks them
  * against a plain reading of DESIGN §3, written without any of those tricks: a clause matches when
  * any value matches; an array attribute matches when any element does; a missing attribute never
- * matches, negated or not.
+ * matches, negated or not. `matches` is RE2's unanchored search, one pattern at a time, and a value
+ * longer than `LIMITS.regexInputLength` (an array: its strings together) is absent for it.
  */
 type Primitive = string | number | boolean;
 const isPrimitive = (x: unknown): x is Primitive =>
@@ -27,7 +30,7 @@ function referenceTest(op: ClauseOp, actual: Primitive, operand: Primitive): boo
     case 'endsWith':
       return strings && (actual as string).endsWith(operand as string);
     case 'matches':
-      return strings && new RegExp(operand as string).test(actual as string);
+      return strings && RE2JS.compile(operand as string).test(actual as string);
     case 'lt':
       return numbers && (actual as number) < (operand as number);
     case 'lte':
@@ -65,13 +68,29 @@ function referenceMatch(clause: Clause, context: Record<string, unknown>): boole
   if (isPrimitive(value)) elements = [value];
   else if (Array.isArray(value)) elements = value.filter(isPrimitive);
   else return false;
+  if (clause.op === 'matches') {
+    const length = elements.reduce<number>((sum, e) => sum + (typeof e === 'string' ? e.length : 0), 0);
+    if (length > LIMITS.regexInputLength) return false;
+  }
   const any = elements.some((element) =>
     clause.values.some((operand) => referenceTest(clause.op, element, operand)),
   );
   return clause.negate === true ? !any : any;
 }
 
-const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '.', 'é'), maxLength: 4 });
+const text = fc.oneof(
+  {
+    weight: 20,
+    arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', 'c', '.', 'é', '😀'), maxLength: 4 }),
+  },
+  // Around the length past which `matches` treats a string as absent.
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(LIMITS.regexInputLength, LIMITS.regexInputLength + 1)
+      .map((n) => 'ab'.repeat(n).slice(0, n)),
+  },
+);
 const number = fc.oneof(
   fc.integer({ min: -5, max: 5 }),
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -10, max: 10 }),
@@ -95,7 +114,7 @@ const operands: Record<Exclude<ClauseOp, 'inSegment'>, fc.Arbitrary<Primitive>> 
   contains: text,
   startsWith: text,
   endsWith: text,
-  matches: fc.constantFrom('^a', 'b$', 'a.b', '[ab]+', '^$', 'é'),
+  matches: fc.constantFrom('^a', 'b$', 'a.b', '[ab]+', '^$', 'é', '^.$', '(?i)A', '\\pL{2}', '((a|a))+$', ''),
   lt: number,
   lte: number,
   gt: number,

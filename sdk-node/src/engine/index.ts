@@ -15,7 +15,7 @@ export { evaluate, evaluateAll, evaluateAllValues, evaluateFlag, kindOf } from '
 export { LIMITS, TOTAL_WEIGHT } from './limits.js';
 export { murmur3 } from './murmur3.js';
 export { prerequisiteCycle } from './prerequisites.js';
-export { checkRegex } from './regex-safety.js';
+export { checkRegex } from './regex.js';
 export type { ErrorKind, EvaluationDetail, EvaluationReason, ReasonKind } from './result.js';
 export { errorDetail } from './result.js';
 export * from './schema.js';

@@ -22,6 +22,18 @@ export const LIMITS = {
   stringLength: 1_024,
   /** Length of a `matches` regular expression. */
   regexLength: 256,
+  /**
+   * Compiled size of a `matches` regular expression, in RE2 instructions: what a match costs per
+   * character of input. `^[a-z0-9.]+@example\.com$` is 18; every counted repetition copies its body.
+   */
+  regexProgramSize: 400,
+  /** Compiled size of all the `matches` regular expressions of one flag config, or of one segment. */
+  regexProgramSizeTotal: 2_000,
+  /**
+   * Characters a `matches` clause tests (an array attribute: its strings together); a longer value
+   * counts as absent, so the clause does not match it, negated or not.
+   */
+  regexInputLength: 4_096,
   /** Prerequisites per flag. */
   prerequisites: 20,
   /** Included plus excluded keys per segment. */

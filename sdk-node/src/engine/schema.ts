@@ -4,8 +4,8 @@ import { LIMITS } from './limits.js';
 /**
  * The wire schemas of the flag model (DESIGN §2–3): one zod schema per concept. The engine checks
  * payloads with them, the server validates requests with them and builds its OpenAPI document from
- * them. Structural checks live here; checks that need the whole config (references, weights, regex
- * safety, cycles) live in validate.ts.
+ * them. Structural checks live here; checks that need the whole config (references, weights, regular
+ * expressions, cycles) live in validate.ts.
  */
 
 export const FLAG_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;

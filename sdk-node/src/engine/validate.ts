@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { toEpochMs } from './clauses.js';
 import { LIMITS, TOTAL_WEIGHT } from './limits.js';
 import { prerequisiteCycle } from './prerequisites.js';
-import { checkRegex } from './regex-safety.js';
+import { inspectRegex } from './regex.js';
 import {
   type Clause,
   FLAG_KEY_PATTERN,
@@ -49,7 +49,7 @@ export function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix: read
 
 /**
  * Checks a flag config before it is stored: its shape, then what needs the whole config (variation
- * references, rollout weights, operator value types, regex safety, duplicate targets, prerequisites
+ * references, rollout weights, operator value types, regular expressions, duplicate targets, prerequisites
  * and their cycles).
  *
  * @example
@@ -92,14 +92,16 @@ export function validateFlagConfig(input: unknown, refs: References = {}): Valid
   }
 
   const ruleIds = new Set<string>();
+  let regexSize = 0;
   config.rules.forEach((rule, i) => {
     if (ruleIds.has(rule.id)) add(['rules', i, 'id'], `duplicate rule id "${rule.id}"`);
     ruleIds.add(rule.id);
     rule.clauses.forEach((clause, j) => {
-      checkClause(clause, ['rules', i, 'clauses', j], add, refs, true);
+      regexSize += checkClause(clause, ['rules', i, 'clauses', j], add, refs, true);
     });
     checkServe(rule.serve, ['rules', i, 'serve'], known, add);
   });
+  checkRegexTotal(regexSize, add);
   checkServe(config.fallthrough, ['fallthrough'], known, add);
 
   const prerequisiteKeys = new Set<string>();
@@ -145,11 +147,13 @@ export function validateSegment(input: unknown): Validated<Segment> {
   segment.excluded.forEach((key, i) => {
     if (included.has(key)) add(['excluded', i], `"${key}" is both included and excluded`);
   });
+  let regexSize = 0;
   segment.rules.forEach((rule, i) => {
     rule.clauses.forEach((clause, j) => {
-      checkClause(clause, ['rules', i, 'clauses', j], add, {}, false);
+      regexSize += checkClause(clause, ['rules', i, 'clauses', j], add, {}, false);
     });
   });
+  checkRegexTotal(regexSize, add);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: segment };
 }
 
@@ -192,13 +196,28 @@ function checkServe(serve: Serve, path: readonly PropertyKey[], known: Known, ad
   }
 }
 
+/** Checks one clause; returns the compiled size of its valid regular expressions (0 for other operators). */
 function checkClause(
   clause: Clause,
   path: readonly PropertyKey[],
   add: Add,
   refs: References,
   segmentsAllowed: boolean,
-): void {
+): number {
+  if (clause.attribute === undefined && clause.op !== 'inSegment')
+    add([...path, 'attribute'], `operator "${clause.op}" needs an attribute`);
+  if (clause.op === 'matches') {
+    let size = 0;
+    clause.values.forEach((value, i) => {
+      const check =
+        typeof value === 'string'
+          ? inspectRegex(value)
+          : { ok: false as const, message: 'operator "matches" takes regular expressions' };
+      if (check.ok) size += check.size;
+      else add([...path, 'values', i], check.message);
+    });
+    return size;
+  }
   if (clause.op === 'inSegment') {
     if (!segmentsAllowed) add([...path, 'op'], 'segment rules cannot use inSegment');
     clause.values.forEach((value, i) => {
@@ -208,14 +227,22 @@ function checkClause(
         add([...path, 'values', i], `unknown segment "${value}"`);
       }
     });
-    return;
+    return 0;
   }
-  if (clause.attribute === undefined)
-    add([...path, 'attribute'], `operator "${clause.op}" needs an attribute`);
   clause.values.forEach((value, i) => {
     const problem = operandProblem(clause.op, value);
     if (problem) add([...path, 'values', i], problem);
   });
+  return 0;
+}
+
+function checkRegexTotal(size: number, add: Add): void {
+  if (size > LIMITS.regexProgramSizeTotal) {
+    add(
+      ['rules'],
+      `the regular expressions compile to ${size} instructions together, at most ${LIMITS.regexProgramSizeTotal}`,
+    );
+  }
 }
 
 function operandProblem(op: Clause['op'], value: string | number | boolean): string | null {
@@ -227,7 +254,7 @@ function operandProblem(op: Clause['op'], value: string | number | boolean): str
     case 'endsWith':
       return typeof value === 'string' ? null : `operator "${op}" takes strings`;
     case 'matches':
-      return typeof value === 'string' ? checkRegex(value) : `operator "${op}" takes regular expressions`;
+      return null; // checked by checkClause, which also adds up their sizes
     case 'lt':
     case 'lte':
     case 'gt':

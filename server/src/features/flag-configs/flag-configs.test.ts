@@ -108,7 +108,7 @@ describe('flag configs', () => {
       rules: [
         {
           id: 'r',
-          clauses: [{ attribute: 'email', op: 'matches', values: ['(a+)+$'] }],
+          clauses: [{ attribute: 'email', op: 'matches', values: ['(?<=a)b'] }],
           serve: { variation: 'on' },
         },
       ],
