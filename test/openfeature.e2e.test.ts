@@ -13,7 +13,7 @@ import { ErrorCode, OpenFeature, ProviderEvents } from '@openfeature/server-sdk'
 import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
 import { RingflagProvider } from '@ringflag/sdk-node/openfeature';
 import { adminRequest, createSdkKey, loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const ENV = 'development';
@@ -30,15 +30,6 @@ const admin = async (method: string, path: string, body?: unknown) => {
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 };
-
-/** Polls `check` until it returns true (every 20 ms, up to `timeoutMs`). */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ringflag-openfeature-'));
@@ -197,13 +188,13 @@ describe('OpenFeature against the real server', () => {
       variant: 'off',
       reason: 'DISABLED',
     });
-    await until(() => oursChanged.some((keys) => keys.includes('new-checkout')));
+    await vi.waitFor(() => expect(oursChanged.flat()).toContain('new-checkout'), { timeout: 5_000 });
     expect(await ours.getBooleanDetails('new-checkout', true, user1)).toMatchObject({
       value: false,
       variant: 'off',
       reason: 'DISABLED',
     });
-    await until(() => webChanged.some((keys) => keys.includes('new-checkout')));
+    await vi.waitFor(() => expect(webChanged.flat()).toContain('new-checkout'), { timeout: 5_000 });
     expect(web.getBooleanDetails('new-checkout', true)).toMatchObject({
       value: false,
       variant: 'off',
@@ -212,7 +203,7 @@ describe('OpenFeature against the real server', () => {
     // The web provider re-evaluates on a context change.
     await WebOpenFeature.setContext({ targetingKey: 'user-9', groups: ['staff'] });
     await admin('POST', `/api/v1/flags/new-checkout/environments/${ENV}/toggle`, { enabled: true });
-    await until(() => web.getBooleanValue('new-checkout', false));
+    await vi.waitFor(() => expect(web.getBooleanValue('new-checkout', false)).toBe(true), { timeout: 5_000 });
     expect(web.getBooleanDetails('new-checkout', false).flagMetadata).toMatchObject({ ruleId: 'staff' });
   });
 

@@ -59,6 +59,28 @@ function evaluateAnswers(...answers: (() => Response)[]) {
   return requests;
 }
 
+/**
+ * A `fetch` for the client that counts its calls and records each JSON body the client has finished
+ * reading. The client decides what to do with an answer in the microtasks right after reading it, so
+ * once a later check (a later macrotask) sees the body here, that decision has been made.
+ */
+function watchedFetch() {
+  const read: unknown[] = [];
+  let calls = 0;
+  const send: typeof fetch = async (input, init) => {
+    calls += 1;
+    const response = await fetch(input, init);
+    const json = response.json.bind(response);
+    response.json = async () => {
+      const body: unknown = await json();
+      read.push(body);
+      return body;
+    };
+    return response;
+  };
+  return { send, read, calls: () => calls };
+}
+
 const values =
   (revision: number, flags: object, etag = `"${revision}"`) =>
   () =>
@@ -93,14 +115,25 @@ describe('polling', () => {
   });
 
   it('stops for good on a refused key: ready rejects, one error, no more requests', async () => {
-    const requests = evaluateAnswers(() => new HttpResponse(null, { status: 401 }));
-    const c = client();
-    const errors: Error[] = [];
-    c.on('error', (error) => errors.push(error));
-    await expect(c.ready()).rejects.toThrow(/401/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(requests.length).toBe(1);
-    expect(errors.length).toBe(1);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const requests = evaluateAnswers(() => new HttpResponse(null, { status: 401 }));
+      const watched = watchedFetch();
+      const c = client({ fetch: watched.send });
+      const errors: Error[] = [];
+      c.on('error', (error) => errors.push(error));
+      await expect(c.ready()).rejects.toThrow(/401/);
+      // The poll loop decides about the next poll in the microtask after the refused one returns;
+      // advancing the fake clock first lets that run, then fires any poll scheduled within ten
+      // intervals, and a poll calls fetch at once.
+      await vi.advanceTimersByTimeAsync(100);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(watched.calls()).toBe(1);
+      expect(requests.length).toBe(1);
+      expect(errors.length).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is ready with cached values when the server cannot be reached, and keeps trying', async () => {
@@ -131,11 +164,13 @@ describe('polling', () => {
         });
       }),
     );
-    const c = client({ pollIntervalMs: 60_000 });
+    const watched = watchedFetch();
+    const c = client({ pollIntervalMs: 60_000, fetch: watched.send });
     await vi.waitFor(() => expect(release).toBeDefined());
     await c.identify({ key: 'user-2' });
     release?.();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // user-2's answer, then the late one for user-1: read, so already kept or dropped.
+    await vi.waitFor(() => expect(watched.read).toHaveLength(2));
     expect(c.variation('who', '')).toBe('user-2');
   });
 });
@@ -165,13 +200,15 @@ describe('stream failures', () => {
       }),
     );
     vi.spyOn(Math, 'random').mockReturnValue(0);
-    const c = client({ stream: true, EventSource: FakeEventSource });
+    const watched = watchedFetch();
+    const c = client({ stream: true, EventSource: FakeEventSource, fetch: watched.send });
     FakeEventSource.last.fail();
     await vi.waitFor(() => expect(FakeEventSource.instances.length).toBe(2));
     FakeEventSource.last.emit('put', { revision: 2, flags: { banner: on() } });
     await vi.waitFor(() => expect(release).toBeDefined());
     release?.();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The late answer has been read, so the client has already kept or dropped it.
+    await vi.waitFor(() => expect(watched.read).toHaveLength(1));
     expect(c.isEnabled('banner')).toBe(true);
   });
 

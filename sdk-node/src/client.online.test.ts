@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ringflag, type RingflagOptions } from './client.js';
+import { ManualClock } from './data-source/test-support/manual-clock.js';
 import { booleanFlag, SdkTestServer, waitUntil } from './data-source/test-support/sdk-test-server.js';
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -87,11 +88,17 @@ describe('Ringflag online', () => {
   it('on 401: a fatal error, ready() rejects, and no further request of any kind', async () => {
     server = await SdkTestServer.start({ sdkKey: 'rf_srv_right' });
     const errors: Error[] = [];
-    const flags = client({ sdkKey: 'rf_srv_wrong', flushIntervalMs: 10 });
+    const clock = new ManualClock();
+    const flags = client({ sdkKey: 'rf_srv_wrong', clock });
     flags.on('error', (error) => errors.push(error));
     await expect(flags.ready()).rejects.toThrow(/refused the SDK key \(HTTP 401\)/);
     flags.track('e', { key: 'u1' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Every later request would start from a timer on this clock (a flush, a reconnect, a poll): none
+    // is left, so none can come due however far time moves.
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(3_600_000);
+    // A flush that has finished proves the tracked event was not sent either.
+    await flags.flush();
     await flags.close();
     expect(server.requests.map((r) => r.path)).toEqual(['/sdk/v1/stream']);
     expect(errors).toHaveLength(1);

@@ -17,8 +17,16 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs the fixture under tsx with the `ringflag-source` condition; kills it if it has not exited in time. */
-function runFixture(args: string[], env: Record<string, string> = {}, limitMs = 8_000): Promise<Exit> {
+/**
+ * Runs the fixture under tsx with the `ringflag-source` condition; kills it if it has not exited in
+ * time, or, with `endAfterReport`, as soon as it has listed what holds its event loop.
+ */
+function runFixture(
+  args: string[],
+  env: Record<string, string> = {},
+  limitMs = 8_000,
+  endAfterReport = false,
+): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -31,13 +39,19 @@ function runFixture(args: string[], env: Record<string, string> = {}, limitMs = 
     );
     let stdout = '';
     let stderr = '';
+    let killedByTest = false;
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
+      if (endAfterReport && /^holding: .*\n/m.test(stdout)) {
+        killedByTest = true;
+        child.kill('SIGKILL');
+      }
     });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    let killedByTest = false;
+    // A safety bound, not a wait: the verdict comes from the exit event and the handles the child
+    // lists; this only ends a child that would otherwise hang the suite (and so fails the test).
     const limit = setTimeout(() => {
       killedByTest = true;
       child.kill('SIGKILL');
@@ -98,7 +112,14 @@ describe('close()', () => {
 
   it('is what lets the process exit: without close() the open stream keeps it alive', async () => {
     server = await SdkTestServer.start({ heartbeatMs: 50 });
-    const exit = await runFixture([server.baseUrl, 'ready'], { RINGFLAG_FIXTURE_SKIP_CLOSE: '1' }, 1_500);
-    expect(exit.killedByTest).toBe(true);
+    const exit = await runFixture(
+      [server.baseUrl, 'ready'],
+      { RINGFLAG_FIXTURE_SKIP_CLOSE: '1' },
+      8_000,
+      true,
+    );
+    expect(exit.stdout).toContain('closed (ready: true)');
+    // The stream's socket holds the event loop: the process could not have exited on its own.
+    expect(holding(exit)).toContain('TCPSocketWrap');
   });
 });

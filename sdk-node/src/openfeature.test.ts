@@ -1,5 +1,5 @@
 import { ErrorCode, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Ringflag } from './client.js';
 import type { DataSink, DataSource } from './data-source/data-source.js';
 import type { FlagConfigInput, SdkPayload } from './engine/index.js';
@@ -164,8 +164,11 @@ describe('RingflagProvider', () => {
         'new-checkout': boolean('new-checkout', { version: 2 }),
       },
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(heard.map((keys) => [...keys].sort())).toEqual([['killed', 'new-checkout']]);
+    await vi.waitFor(() => expect(heard).not.toHaveLength(0));
+    // A second batch: once its event is heard, every event of the first batch has been too.
+    source.sink?.patch({ revision: 3, flags: { retries: { ...payload.flags.retries, version: 2 } } });
+    await vi.waitFor(() => expect(heard.flat()).toContain('retries'));
+    expect(heard.map((keys) => [...keys].sort())).toEqual([['killed', 'new-checkout'], ['retries']]);
     expect(await OpenFeature.getClient().getBooleanValue('killed', false, {})).toBe(true);
     await OpenFeature.close();
     expect(source.closed).toBe(true);

@@ -51,13 +51,16 @@ describe('FileCacheDataSource', () => {
     await writeFile(path, JSON.stringify(payload(7, true)));
     const first = new RecordingSink();
     const network = new ManualSource();
-    new FileCacheDataSource(network, { path, clock: new ManualClock() }).start(first);
+    const delivered = new FileCacheDataSource(network, { path, clock: new ManualClock() });
+    delivered.start(first);
     network.sink?.init(payload(9, false));
     const refused = new RecordingSink();
     const failing = new ManualSource();
-    new FileCacheDataSource(failing, { path }).start(refused);
+    const gaveUp = new FileCacheDataSource(failing, { path });
+    gaveUp.start(refused);
     failing.sink?.error(new Error('refused'), true);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Both have read the file and decided what to do with it.
+    await Promise.all([delivered.settled(), gaveUp.settled()]);
     expect(first.inits.map((p) => p.revision)).toEqual([9]);
     expect(refused.inits).toEqual([]);
   });
@@ -77,7 +80,8 @@ describe('FileCacheDataSource', () => {
     inner.sink?.patch({ revision: 2, flags: { a: booleanFlag('a', false, 2), b: null } });
     inner.sink?.patch({ revision: 3, segments: { staff: { key: 'staff', included: ['u1'] } } });
     expect(clock.pendingTimers).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Every write queued so far has finished: none was, before the debounce time passed.
+    await cache.settled();
     await expect(readFile(path, 'utf8')).rejects.toThrow(/ENOENT/);
 
     clock.advance(1_000);

@@ -35,6 +35,7 @@ export class FileCacheDataSource implements DataSource {
   private closed = false;
   private dirty = false;
   private timer: TimerHandle | null = null;
+  private reading: Promise<void> = Promise.resolve();
   private writing: Promise<void> = Promise.resolve();
   private writeFailing = false;
   private sink: DataSink | null = null;
@@ -69,13 +70,22 @@ export class FileCacheDataSource implements DataSource {
         sink.error(error, fatal);
       },
     });
-    this.readCache().then(
+    this.reading = this.readCache().then(
       (payload) => {
         // Network data is newer than any file; after a fatal error the client must not turn ready.
         if (payload && !this.delivered && !this.gaveUp && !this.closed) sink.init(payload);
       },
       (error: Error) => sink.error(error, false),
     );
+  }
+
+  /**
+   * Settles once the file read at start was delivered, set aside or reported, and every write queued
+   * so far has finished (for tests and diagnostics: nothing is left in flight).
+   */
+  async settled(): Promise<void> {
+    await this.reading;
+    await this.writing;
   }
 
   async close(): Promise<void> {

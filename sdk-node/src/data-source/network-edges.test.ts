@@ -33,8 +33,8 @@ function sse(text: string): HttpResponse<ReadableStream> {
 
 const goodPut = `id: 4\nevent: put\ndata: ${JSON.stringify({ revision: 4, flags: {}, segments: {} })}\n\n`;
 
-function stream(sink: RecordingSink): StreamingDataSource {
-  const source = new StreamingDataSource({ sdkKey: 'rf_srv_test', baseUrl: BASE, random: () => 0 });
+function stream(sink: RecordingSink, clock?: ManualClock): StreamingDataSource {
+  const source = new StreamingDataSource({ sdkKey: 'rf_srv_test', baseUrl: BASE, random: () => 0, clock });
   closers.push(source);
   source.start(sink);
   return source;
@@ -120,10 +120,15 @@ describe('network edge cases', () => {
       }),
     );
     const sink = new RecordingSink();
-    stream(sink);
+    const clock = new ManualClock();
+    stream(sink, clock);
     await waitUntil(() => sink.errors.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sink.errors[0]).toMatchObject({ fatal: true, error: { status: 403 } });
+    // A retry would be a timer on this clock: none is left, so none can come due.
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(600_000);
+    expect(clock.pendingTimers).toBe(0);
+    expect(sink.errors).toHaveLength(1);
     expect(calls).toBe(1);
   });
 

@@ -20,6 +20,16 @@ function poll(clock: ManualClock, random = () => 0.5, sdkKey = 'rf_srv_test'): R
   return sink;
 }
 
+/**
+ * Advances the clock, then waits until every poll that came due has finished. A poll takes its timer
+ * off the clock as it starts and sets the next one once answered, so the single pending timer being
+ * back means no poll is in flight: the requests the server saw are final.
+ */
+async function advanceAndSettle(clock: ManualClock, ms: number): Promise<void> {
+  clock.advance(ms);
+  await waitUntil(() => clock.pendingTimers === 1);
+}
+
 describe('PollingDataSource', () => {
   it('polls at once, then each interval with If-None-Match, delivering only changed payloads', async () => {
     server = await SdkTestServer.start();
@@ -41,26 +51,28 @@ describe('PollingDataSource', () => {
     expect(sink.errors).toEqual([]);
   });
 
-  it('jitters the interval by ±10%', async () => {
+  // A poll is asynchronous: advancing the clock only starts it. What proves a poll that came due has
+  // run to the end is the next timer it sets once answered, so tests count requests only then.
+  it('waits at least 9 s with the smallest jitter (−10%)', async () => {
     server = await SdkTestServer.start();
     const clock = new ManualClock();
     const sink = poll(clock, () => 0);
     await waitUntil(() => sink.inits.length === 1 && clock.pendingTimers === 1);
-    clock.advance(8_999);
+    await advanceAndSettle(clock, 8_999);
     expect(server.requests).toHaveLength(1);
-    clock.advance(1);
-    await waitUntil(() => server.requests.length === 2);
+    await advanceAndSettle(clock, 1);
+    expect(server.requests).toHaveLength(2);
   });
 
-  it('waits at most 11 s with the largest jitter', async () => {
+  it('waits at most 11 s with the largest jitter (+10%)', async () => {
     server = await SdkTestServer.start();
     const clock = new ManualClock();
     const sink = poll(clock, () => 0.999_999);
     await waitUntil(() => sink.inits.length === 1 && clock.pendingTimers === 1);
-    clock.advance(10_999);
+    await advanceAndSettle(clock, 10_999);
     expect(server.requests).toHaveLength(1);
-    clock.advance(1);
-    await waitUntil(() => server.requests.length === 2);
+    await advanceAndSettle(clock, 1);
+    expect(server.requests).toHaveLength(2);
   });
 
   it('stops for good on 401', async () => {

@@ -94,7 +94,8 @@ describe('StreamingDataSource', () => {
     server.sendHeartbeat();
     await waitUntil(() => live.lastHeardAt === start + 30_000);
     clock.advance(44_999);
-    expect(server.requestsTo('/sdk/v1/stream')).toHaveLength(1);
+    // The watchdog reports as it fires, synchronously, before any reconnect: no report, no firing.
+    expect(sink.errors).toEqual([]);
 
     clock.advance(1);
     expect(sink.errors.at(-1)?.error.message).toMatch(/went silent for 45000 ms/);
@@ -124,9 +125,11 @@ describe('StreamingDataSource', () => {
     expect(sink.errors[0]?.fatal).toBe(true);
     expect(sink.errors[0]?.error.message).toMatch(/HTTP 401.*will not retry/);
     expect(sink.errors[0]?.error.message).not.toContain('rf_srv_test');
+    // Every retry, reconnect and fallback poll is a timer on this clock, and the 401 answered the only
+    // request: with no timer left nothing can come due, however far time moves.
     expect(clock.pendingTimers).toBe(0);
     clock.advance(600_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(clock.pendingTimers).toBe(0);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -176,38 +179,54 @@ describe('StreamingDataSource', () => {
     server = await SdkTestServer.start();
     server.streamStatus = 503;
     server.flags.a = booleanFlag('a', true);
+    const clock = new ManualClock();
+    // Every reconnect waits 500 ms; polls come every 10 s; the watchdog (45 s) stays out of the way.
     const sink = await connect({
-      backoff: { initialMs: 20, maxMs: 40 },
+      clock,
+      backoff: { initialMs: 1_000, maxMs: 1_000 },
       pollFallbackAfterFailures: 2,
-      pollIntervalMs: 20,
+      pollIntervalMs: 10_000,
       random: () => 0.5,
     });
-    await waitUntil(() => sink.inits.length === 1);
-    expect((source as StreamingDataSource).polling).toBe(true);
-    await waitUntil(() => server.requestsTo('/sdk/v1/flags').length >= 3);
+    const live = source as StreamingDataSource;
+    /** Moves time on, then waits until the refused reconnects and the polls that came due have all been answered. */
+    const advance = async (ms: number, until: () => boolean) => {
+      clock.advance(ms);
+      // One reconnect timer and one poll timer: neither a stream attempt nor a poll is in flight.
+      await waitUntil(() => until() && clock.pendingTimers === 2);
+    };
+    await waitUntil(() => sink.errors.length === 1);
+    await advance(500, () => sink.errors.length === 2 && sink.inits.length === 1);
+    expect(live.polling).toBe(true);
+    await advance(10_000, () => server.requestsTo('/sdk/v1/flags').length === 2);
     const polls = server.requestsTo('/sdk/v1/flags');
     expect(polls[0]?.headers['if-none-match']).toBeUndefined();
     expect(polls[1]?.headers['if-none-match']).toBe('"1"');
     expect(polls[0]?.headers.authorization).toBe('rf_srv_test');
-    expect(sink.inits).toHaveLength(1); // the 304s delivered nothing
+    expect(sink.inits).toHaveLength(1); // the 304 delivered nothing
 
     server.setFlagQuietly('a', booleanFlag('a', false, 2));
-    await waitUntil(() => sink.inits.length === 2);
+    await advance(10_000, () => sink.inits.length === 2);
     expect(sink.inits[1]?.revision).toBe(2);
 
     server.streamStatus = null;
+    clock.advance(500);
     await waitUntil(() => server.openStreams === 1);
     // Up to date through Last-Event-ID, the stream sends no put; its first heartbeat proves it.
     expect(server.requestsTo('/sdk/v1/stream').at(-1)?.headers['last-event-id']).toBe('2');
     server.sendHeartbeat();
-    await waitUntil(() => !(source as StreamingDataSource).polling);
+    await waitUntil(() => !live.polling);
+    // Only the watchdog is left on the clock: the poller's timer is gone, so no poll can come due,
+    // and advancing past three poll intervals starts none.
+    expect(clock.pendingTimers).toBe(1);
     const pollsWhenStreaming = server.requestsTo('/sdk/v1/flags').length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(server.requestsTo('/sdk/v1/flags').length).toBe(pollsWhenStreaming);
+    clock.advance(30_000);
+    expect(clock.pendingTimers).toBe(1);
     server.setFlag('a', booleanFlag('a', true, 3));
     await waitUntil(() => sink.patches.length === 1);
     expect(sink.patches[0]?.revision).toBe(3);
     expect(sink.inits).toHaveLength(2);
+    expect(server.requestsTo('/sdk/v1/flags')).toHaveLength(pollsWhenStreaming);
   });
 
   it('releases the connection on close', async () => {
@@ -217,9 +236,8 @@ describe('StreamingDataSource', () => {
     await waitUntil(() => sink.inits.length === 1);
     await source?.close();
     await waitUntil(() => server.openStreams === 0);
+    // The server saw the connection end, and no timer is left to open another.
     expect(clock.pendingTimers).toBe(0);
-    server.setFlag('a', booleanFlag('a', true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sink.patches).toHaveLength(0);
+    expect(sink.errors).toEqual([]);
   });
 });
