@@ -105,6 +105,8 @@ export interface Flag {
   temporary: boolean;
   clientSide: boolean;
   archived: boolean;
+  /** Increments on every change to the flag's global part; sent back as If-Match. */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -269,15 +271,15 @@ export type ChangeRequestState =
   | 'conflict'
   | 'cancelled';
 
-/** A proposed config change waiting for a second person's approval and/or its `applyAt` time. */
-export interface ChangeRequest {
+interface ChangeRequestCommon {
   id: number;
   state: ChangeRequestState;
-  flag: string;
-  environment: string;
-  kind: 'config' | 'toggle';
-  /** The full config that would result. */
-  proposed: FlagConfig;
+  /**
+   * The environments requiring approval that gate it: `[environment]` for a config change, those
+   * whose served values a global (flag-level or segment) change would change.
+   */
+  environments: string[];
+  /** The version of the config, flag or segment the proposal was made against. */
   baseVersion: number;
   author: Actor;
   comment: string | null;
@@ -289,3 +291,44 @@ export interface ChangeRequest {
   appliedAt: string | null;
   conflict: string | null;
 }
+
+/** A segment as a change request proposes it. */
+export interface ProposedSegment {
+  key: string;
+  name: string;
+  description: string;
+  version: number;
+  included: string[];
+  excluded: string[];
+  rules: unknown[];
+}
+
+/**
+ * A proposed change waiting for a second person's approval and/or its `applyAt` time: a config in
+ * one environment (`config`, `toggle`), a flag's global part (`flag`, `archive`, `unarchive`) or a
+ * segment (`segment`) — the last two change every environment at once.
+ */
+export type ChangeRequest =
+  | (ChangeRequestCommon & {
+      kind: 'config' | 'toggle';
+      flag: string;
+      environment: string;
+      segment: null;
+      /** The full config that would result. */
+      proposed: FlagConfig;
+    })
+  | (ChangeRequestCommon & {
+      kind: 'flag' | 'archive' | 'unarchive';
+      flag: string;
+      environment: null;
+      segment: null;
+      /** The flag that would result. */
+      proposed: Flag;
+    })
+  | (ChangeRequestCommon & {
+      kind: 'segment';
+      flag: null;
+      environment: null;
+      segment: string;
+      proposed: ProposedSegment;
+    });

@@ -1,8 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { AppDeps, AppEnv } from './app-env.js';
-import { NotFoundError, PayloadTooLargeError } from './errors/index.js';
+import { NotFoundError } from './errors/index.js';
 import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.js';
 import { createApiTokenService } from './features/api-tokens/api-tokens.service.js';
 import { registerAuditRoutes } from './features/audit/audit.routes.js';
@@ -24,7 +23,14 @@ import { registerFlagRoutes } from './features/flags/flags.routes.js';
 import { createFlagService } from './features/flags/flags.service.js';
 import { registerInsightsRoutes } from './features/insights/insights.routes.js';
 import { registerOfrepRoutes } from './features/ofrep/ofrep.routes.js';
-import type { RateLimit } from './features/ofrep/rate-limiter.js';
+import {
+  DEFAULT_ADDRESS_RATE_LIMIT,
+  DEFAULT_CLIENT_RATE_LIMIT,
+  DEFAULT_OFREP_RATE_LIMIT,
+  type RateLimit,
+} from './features/ofrep/rate-limiter.js';
+import type { GuardContextLimits } from './features/releases/guard-contexts.js';
+import { guardIntake } from './features/releases/guard-ingest.js';
 import { registerReleaseRoutes } from './features/releases/releases.routes.js';
 import { createReleaseService } from './features/releases/releases.service.js';
 import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
@@ -35,19 +41,32 @@ import { createSegmentService } from './features/segments/segments.service.js';
 import { registerUiRoutes } from './features/ui/ui.routes.js';
 import { registerUserRoutes } from './features/users/users.routes.js';
 import { createUserService } from './features/users/users.service.js';
-import { DOCS_PAGE } from './http/docs-page.js';
+import { limitBodySize } from './http/body-limit.js';
+import { trustProxies } from './http/client-address.js';
+import { DOCS_PAGE, DOCS_POLICY } from './http/docs-page.js';
+import { boundedJsonBodies, rejectIllFormedStrings } from './http/json-body.js';
 import { createOpenApiApp, registerRecursiveSchemas } from './http/openapi-app.js';
 import { errorHandler, problemResponse } from './http/problem.js';
+import { securityHeaders } from './http/security-headers.js';
 import { registerOpsRoutes } from './ops/ops.routes.js';
 
 /** Options of {@link createApp} beyond its dependencies. */
 export interface AppOptions {
-  /** Failed logins allowed per email or client within 15 minutes (default 10). */
+  /** Login attempts per email and client address in 15 minutes (default 10); other limits follow it. */
   loginMaxFailures?: number;
   /** The built admin UI served at `/` (default: admin-ui/dist of this checkout). */
   uiDir?: string;
   /** Requests per SDK key on /ofrep/v1 (default 1,000/s, bursts of 2,000). */
   ofrepRateLimit?: RateLimit;
+  /** Requests per client key on /client/v1 (default 2,000/s, bursts of 5,000). */
+  clientRateLimit?: RateLimit;
+  /**
+   * Requests per SDK key and client address on /client/v1 and /ofrep/v1 (default 200/s, bursts of
+   * 1,000): one address cannot use up a key that every browser shares.
+   */
+  addressRateLimit?: RateLimit;
+  /** How many new browser contexts one address may add to the guards per minute, and the memory bound. */
+  guardContextLimits?: GuardContextLimits;
 }
 
 /**
@@ -63,6 +82,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   app.onError(errorHandler(deps.logger));
   app.notFound((c) => problemResponse(new NotFoundError(`No route ${c.req.method} ${c.req.path}`).toJSON()));
 
+  app.use('*', securityHeaders());
+  app.use('*', trustProxies(deps.trustedProxies));
   app.use('*', async function measure(c, next) {
     const started = performance.now();
     await next();
@@ -75,14 +96,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
     );
   });
 
-  const limit = bodyLimit({
-    maxSize: deps.bodyLimitBytes,
-    onError: () =>
-      problemResponse(new PayloadTooLargeError(`The body is over ${deps.bodyLimitBytes} bytes`).toJSON()),
-  });
+  const limit = limitBodySize(deps.bodyLimitBytes);
   app.use('/api/*', limit);
   app.use('/sdk/*', limit);
+  app.use('*', boundedJsonBodies());
   app.use('/api/v1/*', authenticate(deps));
+  // After the body limits; /client and /ofrep register theirs after their own limits.
+  app.use('/api/*', rejectIllFormedStrings());
+  app.use('/sdk/*', rejectIllFormedStrings());
 
   registerRecursiveSchemas(app);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -108,19 +129,25 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   registerUserRoutes(app, createUserService(deps));
   registerApiTokenRoutes(app, createApiTokenService(deps));
   registerEnvironmentRoutes(app, createEnvironmentService(deps));
-  registerFlagRoutes(app, createFlagService(deps));
+  registerFlagRoutes(app, createFlagService(deps), deps.db);
   registerFlagConfigRoutes(app, createFlagConfigService(deps), deps.db);
   registerChangeRequestRoutes(app, createChangeRequestService(deps), deps.db);
   registerReleaseRoutes(app, createReleaseService(deps));
-  registerSegmentRoutes(app, createSegmentService(deps));
+  registerSegmentRoutes(app, createSegmentService(deps), deps.db);
   registerSdkKeyRoutes(app, createSdkKeyService(deps));
   registerEvaluateRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerInsightsRoutes(app, deps);
   registerSdkRoutes(app, deps);
   const clientSurface = createClientSurface(deps);
-  registerClientRoutes(app, deps, clientSurface);
-  registerOfrepRoutes(app, deps, clientSurface, { rateLimit: options.ofrepRateLimit });
+  guardIntake(deps, options.guardContextLimits);
+  const perAddress = options.addressRateLimit ?? DEFAULT_ADDRESS_RATE_LIMIT;
+  registerClientRoutes(app, deps, clientSurface, {
+    rateLimits: { perKey: options.clientRateLimit ?? DEFAULT_CLIENT_RATE_LIMIT, perAddress },
+  });
+  registerOfrepRoutes(app, deps, clientSurface, {
+    rateLimits: { perKey: options.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT, perAddress },
+  });
   registerOpsRoutes(app, deps);
   registerDemoRoutes(app, deps);
 
@@ -133,7 +160,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
         'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
     },
   });
-  app.get('/api/docs', (c) => c.html(DOCS_PAGE));
+  app.get('/api/docs', (c) => c.html(DOCS_PAGE, 200, { 'content-security-policy': DOCS_POLICY }));
   // Last: the UI answers only its own paths and lets everything else fall through.
   registerUiRoutes(app, { dir: options.uiDir });
   return app;

@@ -11,7 +11,36 @@ describe('loadConfig', () => {
       admin: undefined,
       demo: true,
       logLevel: 'info',
+      auditKeyFile: undefined,
+      trustProxy: [],
+      maxConnections: undefined,
+      maxStreamsPerKey: undefined,
+      maxStreamsPerAddress: undefined,
     });
+  });
+
+  it('reads the trusted proxies and connection limits, and refuses what is not an address or a count', () => {
+    expect(
+      loadConfig({
+        RINGFLAG_TRUST_PROXY: '10.0.0.0/8, ::1',
+        RINGFLAG_MAX_CONNECTIONS: '5000',
+        RINGFLAG_MAX_STREAMS_PER_KEY: '2000',
+        RINGFLAG_MAX_STREAMS_PER_ADDRESS: '50',
+      }),
+    ).toMatchObject({
+      trustProxy: ['10.0.0.0/8', '::1'],
+      maxConnections: 5000,
+      maxStreamsPerKey: 2000,
+      maxStreamsPerAddress: 50,
+    });
+    expect(loadConfig({ RINGFLAG_TRUST_PROXY: 'off' }).trustProxy).toEqual([]);
+    expect(() => loadConfig({ RINGFLAG_TRUST_PROXY: 'proxy.internal' })).toThrow(
+      'RINGFLAG_TRUST_PROXY must be off',
+    );
+    expect(() => loadConfig({ RINGFLAG_TRUST_PROXY: '10.0.0.0/33' })).toThrow('RINGFLAG_TRUST_PROXY');
+    expect(() => loadConfig({ RINGFLAG_MAX_CONNECTIONS: '0' })).toThrow(
+      'RINGFLAG_MAX_CONNECTIONS must be at least 1',
+    );
   });
 
   it('turns the demo data and the log level off when asked, and refuses other values', () => {

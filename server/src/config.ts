@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const portSchema = z.coerce
@@ -6,15 +7,49 @@ const portSchema = z.coerce
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
+const countSchema = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be an integer')
+  .min(1, 'must be at least 1');
+
+/** `off`, or a comma-separated list of proxy addresses and CIDRs (`10.0.0.0/8, ::1`). */
+const trustProxySchema = z
+  .string()
+  .transform((value) =>
+    value.trim().toLowerCase() === 'off'
+      ? []
+      : value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== ''),
+  )
+  .refine(
+    (entries) =>
+      entries.every((entry) => {
+        const [address = '', bits] = entry.split('/');
+        const family = isIP(address);
+        if (family === 0) return false;
+        if (bits === undefined) return true;
+        const n = Number(bits);
+        return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+      }),
+    { message: 'must be off or a comma-separated list of IP addresses and CIDRs' },
+  );
+
 const configSchema = z
   .object({
     RINGFLAG_PORT: portSchema.default(4280),
     RINGFLAG_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     RINGFLAG_DB: z.string().min(1, 'must not be empty').default('./data/ringflag.db'),
     RINGFLAG_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    RINGFLAG_AUDIT_KEY_FILE: z.string().min(1, 'must not be empty').optional(),
     RINGFLAG_ADMIN_EMAIL: z.email('must be an email address').optional(),
     RINGFLAG_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     RINGFLAG_DEMO: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+    RINGFLAG_TRUST_PROXY: trustProxySchema.default([]),
+    RINGFLAG_MAX_CONNECTIONS: countSchema.optional(),
+    RINGFLAG_MAX_STREAMS_PER_KEY: countSchema.optional(),
+    RINGFLAG_MAX_STREAMS_PER_ADDRESS: countSchema.optional(),
     RINGFLAG_LOG_LEVEL: z
       .enum(['silent', 'error', 'warn', 'info'], { message: 'must be silent, error, warn or info' })
       .default('info'),
@@ -31,10 +66,18 @@ export interface Config {
   dbPath: string;
   /** The JWT signing secret; generated once and kept in the database when absent. */
   secret: string | undefined;
+  /** The Ed25519 PEM key that signs audit checkpoints; default `audit-signing.pem` beside the database. */
+  auditKeyFile: string | undefined;
   admin: { email: string; password: string } | undefined;
   /** Seed a few demo flags and a segment when the database is new. */
   demo: boolean;
   logLevel: 'silent' | 'error' | 'warn' | 'info';
+  /** Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default. */
+  trustProxy: string[];
+  /** Open connections at most; by default a little below the process's open-file limit. */
+  maxConnections: number | undefined;
+  maxStreamsPerKey: number | undefined;
+  maxStreamsPerAddress: number | undefined;
 }
 
 /** Bad configuration: `message` is one clear sentence naming every bad variable. */
@@ -64,11 +107,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: value.RINGFLAG_HOST,
     dbPath: value.RINGFLAG_DB,
     secret: value.RINGFLAG_SECRET,
+    auditKeyFile: value.RINGFLAG_AUDIT_KEY_FILE,
     admin:
       value.RINGFLAG_ADMIN_EMAIL && value.RINGFLAG_ADMIN_PASSWORD
         ? { email: value.RINGFLAG_ADMIN_EMAIL, password: value.RINGFLAG_ADMIN_PASSWORD }
         : undefined,
     demo: value.RINGFLAG_DEMO === 'true',
     logLevel: value.RINGFLAG_LOG_LEVEL,
+    trustProxy: value.RINGFLAG_TRUST_PROXY,
+    maxConnections: value.RINGFLAG_MAX_CONNECTIONS,
+    maxStreamsPerKey: value.RINGFLAG_MAX_STREAMS_PER_KEY,
+    maxStreamsPerAddress: value.RINGFLAG_MAX_STREAMS_PER_ADDRESS,
   };
 }

@@ -22,9 +22,14 @@ export async function main(env: Record<string, string | undefined> = process.env
     host: config.host,
     dbPath: config.dbPath,
     secret: config.secret,
+    auditKeyFile: config.auditKeyFile,
     admin: config.admin,
     demo: config.demo,
     logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
+    maxConnections: config.maxConnections,
+    maxStreamsPerKey: config.maxStreamsPerKey,
+    maxStreamsPerAddress: config.maxStreamsPerAddress,
   });
   process.stdout.write(`Ringflag is listening on ${server.url} (database ${config.dbPath})\n`);
   const stop = () => {

@@ -42,13 +42,26 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the server on 127.0.0.1 with a SQLite file (a new temporary one unless given). */
 export async function startRingflagProcess(
-  options: { port?: number; dbPath?: string; env?: Record<string, string> } = {},
+  options: {
+    port?: number;
+    dbPath?: string;
+    env?: Record<string, string>;
+    /** Runs the server under `ulimit -n fdLimit` (a low open-file limit). */
+    fdLimit?: number;
+  } = {},
 ) {
   const port = options.port ?? (await freePort());
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
   let output = '';
+  const nodeArgs = ['--conditions=ringflag-source', '--import', 'tsx'];
   const child: ChildProcess = fork(MAIN, [], {
-    execArgv: ['--conditions=ringflag-source', '--import', 'tsx'],
+    // Under a file limit, a shell sets it and then becomes node (the IPC channel survives the exec).
+    ...(options.fdLimit === undefined
+      ? { execArgv: nodeArgs }
+      : {
+          execPath: '/bin/sh',
+          execArgv: ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs],
+        }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,

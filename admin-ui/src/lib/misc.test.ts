@@ -22,6 +22,7 @@ const flag = (overrides: Partial<Flag> = {}): Flag => ({
   temporary: true,
   clientSide: false,
   archived: false,
+  version: 1,
   createdAt: daysAgo(100),
   updatedAt: daysAgo(100),
   ...overrides,

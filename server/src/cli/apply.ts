@@ -1,4 +1,4 @@
-import { type ApiClient, seg } from './api-client.js';
+import { type ApiClient, type ApiResponse, seg } from './api-client.js';
 import { diffTargeting, sameValue } from './diff.js';
 import type { ConfigPlan, FlagPlan, Plan } from './plan.js';
 import { type Targeting, targetingOf } from './rollout.js';
@@ -47,17 +47,12 @@ export async function applyPlan(
         version: body.version,
       });
     } else if (segment.action === 'update') {
-      const { body } = await api.request<{ version: number }>('PUT', `/api/v1/segments/${seg(segment.key)}`, {
-        body: segment.body,
-        ifMatch: segment.version,
-      });
-      steps.push({
-        resource: 'segment',
-        key: segment.key,
-        action: 'update',
-        result: 'applied',
-        version: body.version,
-      });
+      const response = await api.request<{ version: number } | ChangeRequest>(
+        'PUT',
+        `/api/v1/segments/${seg(segment.key)}`,
+        { body: segment.body, ifMatch: segment.version },
+      );
+      steps.push({ resource: 'segment', key: segment.key, action: 'update', ...stepResult(response) });
     }
   }
   for (const flag of plan.flags) await applyFlag(api, flag, steps);
@@ -78,17 +73,38 @@ async function applyFlag(api: ApiClient, flag: FlagPlan, steps: AppliedStep[]): 
     steps.push({ resource: 'flag', key: flag.key, action: 'create', result: 'applied' });
     return;
   }
+  // Each write names the version the plan read, so a flag changed meanwhile stops the apply.
+  let version = flag.version;
   if (flag.unarchive) {
-    await api.request('POST', `${path}/unarchive`);
-    steps.push({ resource: 'flag', key: flag.key, action: 'unarchive', result: 'applied' });
+    const response = await api.request<{ version: number } | ChangeRequest>('POST', `${path}/unarchive`, {
+      ifMatch: version,
+    });
+    const step = stepResult(response);
+    steps.push({ resource: 'flag', key: flag.key, action: 'unarchive', ...step });
+    // A pending unarchive leaves the flag as it was: the field changes below are checked against it.
+    if (step.result === 'applied') version = step.version;
   }
   const changes = Object.fromEntries(
     flag.changes.filter((change) => change.path !== 'archived').map((change) => [change.path, change.after]),
   );
   if (Object.keys(changes).length > 0) {
-    await api.request('PATCH', path, { body: changes });
-    steps.push({ resource: 'flag', key: flag.key, action: 'update', result: 'applied' });
+    const response = await api.request<{ version: number } | ChangeRequest>('PATCH', path, {
+      body: changes,
+      ifMatch: version,
+    });
+    steps.push({ resource: 'flag', key: flag.key, action: 'update', ...stepResult(response) });
   }
+}
+
+/** A flag or segment write's result: applied (with the new version), or a change request (202). */
+function stepResult(
+  response: ApiResponse<{ version: number } | ChangeRequest>,
+): Pick<AppliedStep, 'result' | 'version' | 'changeRequest'> {
+  if (response.status === 202) {
+    const { id, state, applyAt } = response.body as ChangeRequest;
+    return { result: 'pending', changeRequest: { id, state, applyAt } };
+  }
+  return { result: 'applied', version: (response.body as { version: number }).version };
 }
 
 async function applyConfig(

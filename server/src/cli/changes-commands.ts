@@ -2,7 +2,7 @@ import { seg } from './api-client.js';
 import { badInput } from './cli-error.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import { parseInteger } from './command.js';
-import { diffTargeting, formatChanges } from './diff.js';
+import { diffFields, diffTargeting, formatChanges } from './diff.js';
 import { EXIT } from './exit-codes.js';
 import { table } from './output.js';
 import { targetingOf } from './rollout.js';
@@ -17,9 +17,27 @@ function idOf(ctx: CommandContext): number {
   return parseInteger(ctx.arg(0, 'ID').replace(/^#/, ''), 'ID', 1);
 }
 
+/** The fields a flag-level or segment request may change, as `changes show` compares them. */
+const GLOBAL_FIELDS: Record<'flag' | 'archive' | 'unarchive' | 'segment', string[]> = {
+  flag: ['name', 'description', 'variations', 'tags', 'owner', 'temporary', 'clientSide'],
+  archive: ['archived'],
+  unarchive: ['archived'],
+  segment: ['name', 'description', 'included', 'excluded', 'rules'],
+};
+
+/** What a request changes: a flag, or a segment. */
+function subjectOf(request: ChangeRequest): string {
+  return request.kind === 'segment' ? `segment ${request.segment}` : request.flag;
+}
+
+/** Where: its environment, or for a global change the approval-required environments gating it. */
+function whereOf(request: ChangeRequest): string {
+  return request.environment ?? `all environments (gated by ${request.environments.join(', ')})`;
+}
+
 function summaryLine(request: ChangeRequest): string {
   const when = request.applyAt ? `, apply at ${request.applyAt}` : '';
-  return `change request #${request.id} (${request.kind}) on ${request.flag} in ${request.environment}: ${request.state}${when}`;
+  return `change request #${request.id} (${request.kind}) on ${subjectOf(request)} in ${whereOf(request)}: ${request.state}${when}`;
 }
 
 /** A change request for people: who, what, when, and what the review said. */
@@ -87,8 +105,8 @@ export const changeCommands: CommandSpec[] = [
               ...items.map((request) => [
                 String(request.id),
                 request.state,
-                request.flag,
-                request.environment,
+                subjectOf(request),
+                request.environment ?? `(${request.environments.join(',')})`,
                 request.kind,
                 request.author.name,
                 request.createdAt,
@@ -107,6 +125,25 @@ export const changeCommands: CommandSpec[] = [
     positionals: 1,
     async run(ctx) {
       const request = await ctx.api.get<ChangeRequest>(`/api/v1/change-requests/${seg(idOf(ctx))}`);
+      if (request.kind !== 'config' && request.kind !== 'toggle') {
+        const path =
+          request.kind === 'segment'
+            ? `/api/v1/segments/${seg(request.segment)}`
+            : `/api/v1/flags/${seg(request.flag)}`;
+        const current = await ctx.api.find<Record<string, unknown>>(path);
+        const proposed = request.proposed as unknown as Record<string, unknown>;
+        const changes = current ? diffFields(current, proposed, GLOBAL_FIELDS[request.kind]) : [];
+        ctx.out.result(
+          [
+            ...formatChangeRequest(request),
+            '',
+            changes.length === 0 ? 'the proposal matches the current state' : 'proposed changes:',
+            ...formatChanges(changes, '  '),
+          ],
+          { ...request, changes },
+        );
+        return EXIT.ok;
+      }
       const current = await ctx.api.find<FlagConfig>(
         `/api/v1/flags/${seg(request.flag)}/environments/${seg(request.environment)}`,
       );

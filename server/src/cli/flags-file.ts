@@ -12,6 +12,8 @@ import {
   variationSchema,
 } from '@ringflag/sdk-node/engine';
 import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
+import { parseJsonText } from '../http/json-body.js';
 import { badInput, type FieldProblem } from './cli-error.js';
 
 /**
@@ -115,9 +117,13 @@ export async function readFlagsFile(path: string): Promise<FlagsFile> {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // The server's bounded parser: a value nested too deep is named here, not a stack overflow later.
+    data = parseJsonText(text);
   } catch (error) {
-    throw badInput(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    const at = error instanceof ValidationError ? error.errors[0]?.path : undefined;
+    throw badInput(
+      `${path} is not usable JSON: ${error instanceof Error ? error.message : String(error)}${at ? ` at ${at}` : ''}`,
+    );
   }
   return parseFlagsFile(data, path);
 }

@@ -10,4 +10,5 @@ export const REMOTE_GROUPS: ReadonlySet<string> = new Set([
   'export',
   'plan',
   'apply',
+  'audit',
 ]);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApiClient } from './api-client.js';
 import { flagsAsCodeCommands } from './as-code-commands.js';
+import { auditCommands } from './audit-commands.js';
 import { changeCommands } from './changes-commands.js';
 import { CliError } from './cli-error.js';
 import { accessors, type CommandSpec, type OptionsConfig, parseInteger, type Values } from './command.js';
@@ -17,6 +18,7 @@ export const REMOTE_COMMANDS: readonly CommandSpec[] = [
   ...changeCommands,
   ...promoteCommands,
   ...flagsAsCodeCommands,
+  ...auditCommands,
 ];
 
 const GLOBAL_OPTIONS = {

@@ -24,6 +24,7 @@ function flag(key: string, overrides: Partial<FlagView> = {}): FlagView {
     temporary: true,
     clientSide: false,
     archived: false,
+    version: 1,
     createdAt: NOW,
     updatedAt: NOW,
     ...overrides,

@@ -39,6 +39,8 @@ export interface FlagPlan {
   unarchive: boolean;
   environments: ConfigPlan[];
   desired: FlagEntry;
+  /** The flag's version on the server when planned (sent as If-Match); absent for a new flag. */
+  version?: number;
 }
 
 export interface Plan {
@@ -157,6 +159,7 @@ export function computePlan(file: FlagsFile, state: ServerState): Plan {
       unarchive: current.archived,
       environments,
       desired: entry,
+      version: current.version,
     };
   });
   if (errors.length > 0) throw badInput('the flags file does not fit the server', errors);

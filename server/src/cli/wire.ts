@@ -8,7 +8,11 @@ import type { FlagConfig, FlagKind, Segment, Variation } from '@ringflag/sdk-nod
 import type { FlagView } from '../features/flags/flag-model.js';
 
 export type { Actor } from '../features/audit/audit-event.js';
-export type { ChangeRequest, ChangeRequestState } from '../features/change-requests/change-request.js';
+export type {
+  ChangeRequest,
+  ChangeRequestState,
+  ConfigChangeRequest,
+} from '../features/change-requests/change-request.js';
 export { CHANGE_REQUEST_STATES } from '../features/change-requests/change-request.js';
 export type { FlagView } from '../features/flags/flag-model.js';
 export type { ReleasePlan } from '../features/releases/release-plan.js';

@@ -43,6 +43,8 @@ export const flags = sqliteTable('flags', {
   temporary: integer('temporary', { mode: 'boolean' }).notNull().default(true),
   clientSide: integer('client_side', { mode: 'boolean' }).notNull().default(false),
   archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+  /** Increments on every change to the flag's global part (the `ETag` of `PATCH /api/v1/flags/{key}`). */
+  version: integer('version').notNull().default(1),
   ...timestamps,
 });
 
@@ -157,6 +159,23 @@ export const auditEvents = sqliteTable(
   ],
 );
 
+/**
+ * Signed checkpoints of the audit chain's head: appended, never updated. The signing key lives outside
+ * the database, so rewriting `audit_events` (even with recomputed hashes) cannot forge them.
+ */
+export const auditCheckpoints = sqliteTable('audit_checkpoints', {
+  id: integer('id').primaryKey(),
+  /** The id (sequence number) of the audit event this checkpoint covers. */
+  eventId: integer('event_id').notNull(),
+  /** That event's hash. */
+  hash: text('hash').notNull(),
+  at: text('at').notNull(),
+  /** Ed25519 signature (base64) of the checkpoint's message; see audit-signing.ts. */
+  signature: text('signature').notNull(),
+  /** Which key signed it: the start of the sha256 of its public key. */
+  keyId: text('key_id').notNull(),
+});
+
 /** Exposure counts reported by SDKs, per flag, variant and minute (epoch minutes). */
 export const exposureCounts = sqliteTable(
   'exposure_counts',
@@ -192,18 +211,20 @@ type StoredActor = { type: 'user' | 'token' | 'system'; id: string; name: string
 /**
  * Change requests (four eyes) and scheduled changes: a proposed flag config waiting for approval
  * and/or for its `applyAt` time. The scheduler applies due `scheduled` rows, also after a restart.
+ * `config` and `toggle` requests name a flag and an environment; flag-level requests (`flag`,
+ * `archive`, `unarchive`) name a flag and no environment, `segment` requests a segment: they are
+ * global, and `environments` lists the approval-required environments that made them necessary.
  */
 export const changeRequests = sqliteTable(
   'change_requests',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    flagId: integer('flag_id')
-      .notNull()
-      .references(() => flags.id, { onDelete: 'cascade' }),
-    environmentId: integer('environment_id')
-      .notNull()
-      .references(() => environments.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['config', 'toggle'] }).notNull(),
+    flagId: integer('flag_id').references(() => flags.id, { onDelete: 'cascade' }),
+    environmentId: integer('environment_id').references(() => environments.id, { onDelete: 'cascade' }),
+    segmentId: integer('segment_id').references(() => segments.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['config', 'toggle', 'flag', 'archive', 'unarchive', 'segment'] }).notNull(),
+    /** Keys of the approval-required environments a global request is gated by. */
+    environments: text('environments', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     state: text('state', {
       enum: ['pending', 'approved', 'scheduled', 'applied', 'rejected', 'withdrawn', 'conflict', 'cancelled'],
     }).notNull(),
@@ -277,4 +298,23 @@ export const guardEventCounts = sqliteTable(
     count: integer('count').notNull(),
   },
   (t) => [uniqueIndex('guard_event_counts_uq').on(t.environmentId, t.flagKey, t.event, t.variant, t.minute)],
+);
+
+/**
+ * Exposures a guard trusts, per flag, variant and minute: counts reported with a server key (secret),
+ * plus one per distinct browser context the server itself evaluated (see guard-intake.ts). Counts that
+ * browsers report about themselves go only to `exposure_counts` (the insights chart).
+ */
+export const guardExposureCounts = sqliteTable(
+  'guard_exposure_counts',
+  {
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    flagKey: text('flag_key').notNull(),
+    variant: text('variant').notNull(),
+    minute: integer('minute').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [uniqueIndex('guard_exposure_counts_uq').on(t.environmentId, t.flagKey, t.variant, t.minute)],
 );

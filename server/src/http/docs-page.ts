@@ -1,3 +1,5 @@
+import { pagePolicy } from './security-headers.js';
+
 /**
  * The `/api/docs` page: a self-contained HTML reader of `/api/v1/openapi.json` (no CDN, no build):
  * every operation with its method, path, summary, parameters and request schema.
@@ -57,3 +59,6 @@ fetch('/api/v1/openapi.json').then(function (r) { return r.json(); }).then(funct
 </body>
 </html>
 `;
+
+/** The page's Content-Security-Policy: its own inline script by hash, the document from this origin. */
+export const DOCS_POLICY = pagePolicy(DOCS_PAGE);

@@ -3,9 +3,15 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, type Problem } from '../errors/index.js';
 import type { Logger } from '../logger.js';
+import { jsonBodyProblem } from './json-body.js';
 
 /** The media type of every error response. */
 export const PROBLEM_JSON = 'application/problem+json';
+
+/** The body of a problem+json response, for writers that answer on a Node response directly. */
+export function problemResponseText(problem: Problem): string {
+  return JSON.stringify(problem);
+}
 
 /** Builds a problem+json response. */
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
@@ -27,6 +33,9 @@ export function errorHandler(logger: Logger) {
   return function onError(error: Error, c: Context): Response {
     if (error instanceof AppError) return problemResponse(error.toJSON(), error.headers);
     if (error instanceof HTTPException) {
+      // Hono's validator reports every unparsable body alike; the parser knows where it went wrong.
+      const bodyProblem = jsonBodyProblem(c);
+      if (bodyProblem) return problemResponse(bodyProblem.toJSON());
       const status = error.status as ContentfulStatusCode;
       return problemResponse({
         type: 'about:blank',

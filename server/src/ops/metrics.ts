@@ -11,6 +11,10 @@ interface Histogram {
 export interface GaugeSource {
   sseConnections(): { environment: string; count: number }[];
   revisions(): { environment: string; revision: number }[];
+  /** Bytes of patch frames kept for `Last-Event-ID` catch-up, per environment. */
+  streamHistoryBytes?(): { environment: string; bytes: number }[];
+  /** Open connections and their limits. */
+  connections?(): { open: number; streams: number; max: number; reserved: number };
 }
 
 function escapeLabel(value: string): string {
@@ -29,6 +33,15 @@ export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly latency = new Map<string, Histogram>();
   private fdErrors = 0;
+  private readonly refusals = new Map<string, number>();
+  /** Refused logins and admin credentials, by kind (`login`, `api_token`) and reason. */
+  private readonly authRefusals = new Map<string, number>();
+  /** Browser streams (`/client/v1/stream`) open now and opened since start, per environment. */
+  private readonly browserStreams = new Map<string, { open: number; opened: number }>();
+  /** Public-surface requests refused before any work, by surface and reason. */
+  private readonly publicRejections = new Map<string, number>();
+  /** Browser contexts a guard did not count, by reason. */
+  private readonly uncountedContexts = new Map<string, number>();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const key = `${method}\u0000${route}\u0000${status}`;
@@ -47,6 +60,36 @@ export class Metrics {
   /** Counts an EMFILE / ENFILE: the process ran out of file descriptors. */
   recordFdExhaustion(): void {
     this.fdErrors++;
+  }
+
+  /** A browser stream opened (`+1`) or closed (`-1`) in `environment`. */
+  observeBrowserStream(environment: string, delta: 1 | -1): void {
+    const entry = this.browserStreams.get(environment) ?? { open: 0, opened: 0 };
+    entry.open += delta;
+    if (delta === 1) entry.opened++;
+    this.browserStreams.set(environment, entry);
+  }
+
+  /** Counts a `/client/v1` or `/ofrep/v1` request refused for `reason` (`rate_limited_address`, …). */
+  recordPublicRejection(surface: 'client' | 'ofrep', reason: string): void {
+    const key = `${surface}\u0000${reason}`;
+    this.publicRejections.set(key, (this.publicRejections.get(key) ?? 0) + 1);
+  }
+
+  /** Counts browser contexts a guard left out (`address_budget`, `capacity`). */
+  recordUncountedContexts(reason: string, count = 1): void {
+    this.uncountedContexts.set(reason, (this.uncountedContexts.get(reason) ?? 0) + count);
+  }
+
+  /** Counts a refused login (`login`, by limit) or admin credential (`api_token`, by reason). */
+  recordAuthRefusal(kind: 'login' | 'api_token', reason: string): void {
+    const key = `${kind}\u0000${reason}`;
+    this.authRefusals.set(key, (this.authRefusals.get(key) ?? 0) + 1);
+  }
+
+  /** Counts a stream refused or a connection closed to keep capacity for the admin API. */
+  recordConnectionRefusal(reason: string): void {
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 
   get fdExhaustionCount(): number {
@@ -93,6 +136,71 @@ export class Metrics {
     lines.push('# HELP ringflag_fd_exhaustion_total Accept or open failures with EMFILE/ENFILE.');
     lines.push('# TYPE ringflag_fd_exhaustion_total counter');
     lines.push(`ringflag_fd_exhaustion_total ${this.fdErrors}`);
+    lines.push(
+      '# HELP ringflag_connections_refused_total Streams refused and connections closed to keep headroom, by reason.',
+    );
+    lines.push('# TYPE ringflag_connections_refused_total counter');
+    for (const [reason, value] of this.refusals) {
+      lines.push(`ringflag_connections_refused_total{reason="${escapeLabel(reason)}"} ${value}`);
+    }
+    const connections = gauges.connections?.();
+    if (connections) {
+      lines.push('# HELP ringflag_open_connections Open HTTP connections (streams included).');
+      lines.push('# TYPE ringflag_open_connections gauge');
+      lines.push(`ringflag_open_connections ${connections.open}`);
+      lines.push('# HELP ringflag_open_streams Open SDK and browser streams.');
+      lines.push('# TYPE ringflag_open_streams gauge');
+      lines.push(`ringflag_open_streams ${connections.streams}`);
+      lines.push('# HELP ringflag_max_connections Connections accepted at most.');
+      lines.push('# TYPE ringflag_max_connections gauge');
+      lines.push(`ringflag_max_connections ${connections.max}`);
+      lines.push(
+        '# HELP ringflag_reserved_connections Connections kept for the admin API and health checks.',
+      );
+      lines.push('# TYPE ringflag_reserved_connections gauge');
+      lines.push(`ringflag_reserved_connections ${connections.reserved}`);
+    }
+    lines.push('# HELP ringflag_stream_history_bytes Bytes of patches kept for Last-Event-ID catch-up.');
+    lines.push('# TYPE ringflag_stream_history_bytes gauge');
+    for (const { environment, bytes } of gauges.streamHistoryBytes?.() ?? []) {
+      lines.push(`ringflag_stream_history_bytes{environment="${escapeLabel(environment)}"} ${bytes}`);
+    }
+    lines.push('# HELP ringflag_auth_refused_total Refused logins (by limit) and API tokens (by reason).');
+    lines.push('# TYPE ringflag_auth_refused_total counter');
+    for (const [key, value] of this.authRefusals) {
+      const [kind, reason] = key.split('\u0000') as [string, string];
+      lines.push(`ringflag_auth_refused_total{kind="${kind}",reason="${escapeLabel(reason)}"} ${value}`);
+    }
+    lines.push('# HELP ringflag_browser_streams Open browser streams (/client/v1/stream) per environment.');
+    lines.push('# TYPE ringflag_browser_streams gauge');
+    for (const [environment, { open }] of this.browserStreams) {
+      lines.push(`ringflag_browser_streams{environment="${escapeLabel(environment)}"} ${open}`);
+    }
+    lines.push('# HELP ringflag_browser_streams_opened_total Browser streams opened since start.');
+    lines.push('# TYPE ringflag_browser_streams_opened_total counter');
+    for (const [environment, { opened }] of this.browserStreams) {
+      lines.push(
+        `ringflag_browser_streams_opened_total{environment="${escapeLabel(environment)}"} ${opened}`,
+      );
+    }
+    lines.push(
+      '# HELP ringflag_public_requests_rejected_total /client/v1 and /ofrep/v1 requests refused (rate limits, capacity).',
+    );
+    lines.push('# TYPE ringflag_public_requests_rejected_total counter');
+    for (const [key, value] of this.publicRejections) {
+      const [surface, reason] = key.split('\u0000') as [string, string];
+      lines.push(
+        `ringflag_public_requests_rejected_total{surface="${surface}",reason="${escapeLabel(reason)}"} ${value}`,
+      );
+    }
+    lines.push('# HELP ringflag_guard_uncounted_contexts_total Browser contexts a guard did not count.');
+    lines.push('# TYPE ringflag_guard_uncounted_contexts_total counter');
+    for (const [reason, value] of this.uncountedContexts) {
+      lines.push(`ringflag_guard_uncounted_contexts_total{reason="${escapeLabel(reason)}"} ${value}`);
+    }
+    lines.push('# HELP ringflag_process_resident_memory_bytes Resident set size of the server process.');
+    lines.push('# TYPE ringflag_process_resident_memory_bytes gauge');
+    lines.push(`ringflag_process_resident_memory_bytes ${process.memoryUsage.rss()}`);
     return `${lines.join('\n')}\n`;
   }
 }

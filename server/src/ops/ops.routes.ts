@@ -22,6 +22,14 @@ export function registerOpsRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       sseConnections: () =>
         environments.map((env) => ({ environment: env.key, count: deps.hub.connectionCount(env.key) })),
       revisions: () => environments.map((env) => ({ environment: env.key, revision: env.revision })),
+      streamHistoryBytes: () =>
+        environments.map((env) => ({ environment: env.key, bytes: deps.hub.historyBytes(env.key) })),
+      connections: () => ({
+        open: deps.connections.connectionCount,
+        streams: deps.connections.streamCount,
+        max: deps.connections.limits.maxConnections,
+        reserved: deps.connections.limits.reserved,
+      }),
     });
     return c.body(body, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });

@@ -79,4 +79,20 @@ describe('ChangeHub', () => {
     expect(slow.destroyed).toBe(true);
     expect(hub.connectionCount()).toBe(0);
   });
+  it('keeps catch-up history within its byte bounds, per environment and in all, dropping the oldest', () => {
+    const hub = new ChangeHub({ logger, historyBytesPerEnvironment: 10_000, historyBytesTotal: 15_000 });
+    const big = (revision: number) => ({ revision, flags: { f: 'x'.repeat(3_000) }, segments: {} });
+    for (let revision = 1; revision <= 10; revision++) hub.publish('production', big(revision));
+    expect(hub.historyBytes('production')).toBeLessThanOrEqual(10_000);
+    expect(hub.historyBytes('production')).toBeGreaterThan(6_000);
+    // The newest patches are kept; older ones are gone, so a reconnect from before them gets a `put`.
+    expect(hub.missedSince('production', 9, 10)).toHaveLength(1);
+    expect(hub.missedSince('production', 5, 10)).toBeNull();
+    for (let revision = 1; revision <= 3; revision++) hub.publish('staging', big(revision));
+    expect(hub.historyBytes()).toBeLessThanOrEqual(15_000);
+    // The overall bound took the oldest frames, which were production's.
+    expect(hub.historyBytes('staging')).toBeGreaterThan(hub.historyBytes('production'));
+    expect(hub.missedSince('staging', 2, 3)).toHaveLength(1);
+    hub.close();
+  });
 });

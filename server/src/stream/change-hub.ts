@@ -25,8 +25,10 @@ export interface StreamConnection {
 
 interface Channel {
   readonly connections: Set<StreamConnection>;
-  /** Recent patch frames, oldest first, for `Last-Event-ID` catch-up. */
-  readonly recent: { revision: number; frame: Buffer }[];
+  /** Recent patch frames, oldest first, for `Last-Event-ID` catch-up; `order` is the hub-wide publish order. */
+  readonly recent: { revision: number; frame: Buffer; order: number }[];
+  /** Bytes of the frames in `recent`. */
+  historyBytes: number;
 }
 
 /** Options of {@link ChangeHub}. */
@@ -34,6 +36,10 @@ export interface ChangeHubOptions {
   logger: Logger;
   /** Patches kept per environment for reconnects; older reconnects get a fresh `put`. */
   historySize?: number;
+  /** Bytes of patch frames kept per environment (default 16 MiB); the oldest go first. */
+  historyBytesPerEnvironment?: number;
+  /** Bytes of patch frames kept over all environments (default 64 MiB); the oldest go first. */
+  historyBytesTotal?: number;
   /** A stream whose unsent output passes this many bytes is closed (it reconnects and catches up). */
   maxBufferedBytes?: number;
   heartbeatMs?: number;
@@ -58,6 +64,10 @@ export class ChangeHub {
   private tick = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly historySize: number;
+  private readonly historyBytesPerEnvironment: number;
+  private readonly historyBytesTotal: number;
+  private historyBytesKept = 0;
+  private published = 0;
   private readonly maxBufferedBytes: number;
   private readonly heartbeatMs: number;
   private readonly logger: Logger;
@@ -67,6 +77,8 @@ export class ChangeHub {
   constructor(options: ChangeHubOptions) {
     this.logger = options.logger;
     this.historySize = options.historySize ?? 1000;
+    this.historyBytesPerEnvironment = options.historyBytesPerEnvironment ?? 16 * 1024 * 1024;
+    this.historyBytesTotal = options.historyBytesTotal ?? 64 * 1024 * 1024;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.slots = Array.from({ length: options.heartbeatSlots ?? 60 }, () => new Set());
@@ -83,12 +95,17 @@ export class ChangeHub {
     return [...this.channels.keys()];
   }
 
+  /** Bytes of patch frames kept for catch-up, in total or per environment. */
+  historyBytes(environment?: string): number {
+    if (environment === undefined) return this.historyBytesKept;
+    return this.channels.get(environment)?.historyBytes ?? 0;
+  }
+
   /** Sends a committed patch to every stream of its environment and keeps it for catch-up. */
   publish(environment: string, patch: SdkPatch): void {
     const channel = this.channel(environment);
     const frame = Buffer.from(sseFrame('patch', patch.revision, JSON.stringify(patch)));
-    channel.recent.push({ revision: patch.revision, frame });
-    if (channel.recent.length > this.historySize) channel.recent.shift();
+    this.remember(channel, patch.revision, frame);
     for (const connection of channel.connections) this.send(connection, frame);
     for (const listener of this.publishListeners) {
       try {
@@ -168,10 +185,43 @@ export class ChangeHub {
     this.stopTimer();
   }
 
+  /**
+   * Keeps a frame for catch-up within the count and byte bounds, dropping the oldest frames (of this
+   * environment, then of any) to make room. A frame larger than a bound is not kept: a reconnect that
+   * needs it gets a fresh `put`, as for any frame no longer in memory.
+   */
+  private remember(channel: Channel, revision: number, frame: Buffer): void {
+    channel.recent.push({ revision, frame, order: this.published++ });
+    channel.historyBytes += frame.length;
+    this.historyBytesKept += frame.length;
+    while (
+      channel.recent.length > this.historySize ||
+      (channel.historyBytes > this.historyBytesPerEnvironment && channel.recent.length > 0)
+    ) {
+      this.forgetOldest(channel);
+    }
+    while (this.historyBytesKept > this.historyBytesTotal) {
+      let oldest: Channel | undefined;
+      for (const candidate of this.channels.values()) {
+        const first = candidate.recent[0];
+        if (first && (!oldest || first.order < oldest.recent[0]!.order)) oldest = candidate;
+      }
+      if (!oldest) break;
+      this.forgetOldest(oldest);
+    }
+  }
+
+  private forgetOldest(channel: Channel): void {
+    const dropped = channel.recent.shift();
+    if (!dropped) return;
+    channel.historyBytes -= dropped.frame.length;
+    this.historyBytesKept -= dropped.frame.length;
+  }
+
   private channel(environment: string): Channel {
     let channel = this.channels.get(environment);
     if (!channel) {
-      channel = { connections: new Set(), recent: [] };
+      channel = { connections: new Set(), recent: [], historyBytes: 0 };
       this.channels.set(environment, channel);
     }
     return channel;

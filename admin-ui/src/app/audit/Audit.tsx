@@ -61,13 +61,16 @@ export function Audit() {
         {verify.isPending && <Loading label="Verifying the hash chain…" />}
         {verify.data?.ok && (
           <p className="banner banner-success">
-            ✓ Hash chain verified: all {verify.data.count} events are intact and in order.
+            ✓ Hash chain verified: all {verify.data.count} events are intact and in order
+            {verify.data.signedThrough > 0 &&
+              `, signed through event #${verify.data.signedThrough} (key ${verify.data.keyId})`}
+            .
           </p>
         )}
         {verify.data && !verify.data.ok && (
           <p className="banner banner-error" role="alert">
-            ✗ The hash chain is broken at event #{verify.data.firstBadId}: the log was altered outside
-            Ringflag.
+            ✗ The audit log was altered outside Ringflag.{' '}
+            {verify.data.reason ?? `The hash chain is broken at event #${verify.data.firstBadId}.`}
           </p>
         )}
         <ErrorBanner error={verify.error} title="Could not verify the chain" />

@@ -24,11 +24,24 @@ export function useAudit(filters: AuditFilters, pageSize = 50) {
   });
 }
 
-/** The hash chain check. */
+/** What `GET /audit/verify` says about the hash chain and its signed checkpoints. */
+export interface AuditVerification {
+  ok: boolean;
+  count: number;
+  firstBadId?: number;
+  checkpoints: number;
+  firstBadCheckpointId?: number;
+  /** The newest event covered by a valid signed checkpoint (0 when none). */
+  signedThrough: number;
+  keyId: string;
+  reason?: string;
+}
+
+/** The hash chain and checkpoint check. */
 export function useAuditVerification() {
   return useQuery({
     queryKey: ['audit', 'verify'],
-    queryFn: () => api.get<{ ok: boolean; count: number; firstBadId?: number }>('/audit/verify'),
+    queryFn: () => api.get<AuditVerification>('/audit/verify'),
   });
 }
 

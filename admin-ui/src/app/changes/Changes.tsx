@@ -6,7 +6,7 @@ import { useCurrentEnv } from '../../components/layout/current-env';
 import { formatDateTime } from '../../lib/time';
 import type { ChangeRequest } from '../../types';
 import { useMe } from '../auth/authApi';
-import { useChangeRequests } from './changesApi';
+import { describeChange, subjectOf, useChangeRequests, whereOf } from './changesApi';
 
 const CLOSED_SHOWN = 20;
 
@@ -34,8 +34,7 @@ export function Changes() {
       key={request.id}
       request={request}
       me={me}
-      env={envOf(request.environment)}
-      envIndex={indexOf(request.environment)}
+      environments={request.environments.map((key) => ({ env: envOf(key), index: indexOf(key) }))}
     />
   );
 
@@ -77,7 +76,7 @@ export function Changes() {
             <thead>
               <tr>
                 <th scope="col">#</th>
-                <th scope="col">Flag</th>
+                <th scope="col">Flag or segment</th>
                 <th scope="col">Environment</th>
                 <th scope="col">Outcome</th>
                 <th scope="col">By</th>
@@ -89,11 +88,14 @@ export function Changes() {
                 <tr key={r.id} data-state={r.state}>
                   <td>{r.id}</td>
                   <td>
-                    <Link to={`/flags/${encodeURIComponent(r.flag)}/${r.environment}`} className="mono">
-                      {r.flag}
+                    <Link to={subjectOf(r).to} className="mono">
+                      {subjectOf(r).label}
                     </Link>
+                    {r.kind !== 'config' && r.kind !== 'toggle' && (
+                      <span className="muted"> — {describeChange(r).toLowerCase()}</span>
+                    )}
                   </td>
-                  <td>{envOf(r.environment).name}</td>
+                  <td>{r.environment === null ? whereOf(r) : envOf(r.environment).name}</td>
                   <td title={r.conflict ?? r.reviewComment ?? undefined}>
                     {r.state}
                     {r.conflict && <span className="muted"> — {r.conflict}</span>}

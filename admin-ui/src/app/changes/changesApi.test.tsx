@@ -36,11 +36,15 @@ const config: FlagConfig = {
   clientSide: false,
 };
 
-const request = (id: number, patch: Partial<ChangeRequest> = {}): ChangeRequest => ({
+type ConfigRequest = Extract<ChangeRequest, { kind: 'config' | 'toggle' }>;
+
+const request = (id: number, patch: Partial<ConfigRequest> = {}): ConfigRequest => ({
   id,
   state: 'pending',
   flag: 'new-checkout',
   environment: 'production',
+  environments: ['production'],
+  segment: null,
   kind: 'config',
   proposed: { ...config, version: 4, enabled: true, fallthrough: { variation: 'on' } },
   baseVersion: 3,
@@ -176,9 +180,9 @@ describe('ChangeRequestCard', () => {
     server.use(
       http.get('*/api/v1/flags/new-checkout/environments/production', () => HttpResponse.json(config)),
     );
-  const renderCard = (viewer: Me, cr = request(1)) => {
+  const renderCard = (viewer: Me, cr: ChangeRequest = request(1)) => {
     const { Wrapper } = testProviders();
-    return render(<ChangeRequestCard request={cr} me={viewer} env={env} envIndex={2} />, {
+    return render(<ChangeRequestCard request={cr} me={viewer} environments={[{ env, index: 2 }]} />, {
       wrapper: Wrapper,
     });
   };
@@ -214,6 +218,48 @@ describe('ChangeRequestCard', () => {
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Withdraw' })).toBeNull();
     expect(screen.getByText(/Waiting for someone with the approver role/)).toBeTruthy();
+  });
+
+  it('shows a segment change, which applies everywhere, against the current segment', async () => {
+    server.use(
+      http.get('*/api/v1/segments/vip', () =>
+        HttpResponse.json({
+          key: 'vip',
+          name: 'VIPs',
+          description: '',
+          version: 3,
+          included: ['u1'],
+          excluded: [],
+          rules: [],
+          createdAt: '2026-05-01T10:00:00.000Z',
+          updatedAt: '2026-05-01T10:00:00.000Z',
+        }),
+      ),
+    );
+    const segmentRequest: ChangeRequest = {
+      ...request(9),
+      kind: 'segment',
+      flag: null,
+      environment: null,
+      segment: 'vip',
+      baseVersion: 3,
+      proposed: {
+        key: 'vip',
+        name: 'VIPs',
+        description: '',
+        version: 4,
+        included: ['u1', 'u2'],
+        excluded: [],
+        rules: [],
+      },
+    };
+    renderCard(me(3, 'approver'), segmentRequest);
+    await screen.findByRole('table', { name: 'Proposed changes' });
+    expect(screen.getByRole('heading', { name: /Change segment of vip in all environments/ })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'vip' }).getAttribute('href')).toBe('/segments/vip');
+    expect(screen.getByText('["u1","u2"]')).toBeTruthy();
+    expect(screen.getByText('Production')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Approve' })).toBeTruthy();
   });
 
   it('warns that a request whose config moved will conflict', async () => {

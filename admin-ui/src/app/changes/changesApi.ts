@@ -44,10 +44,50 @@ export function useOpenChangeRequests() {
 export function openByFlag(items: readonly ChangeRequest[]): Map<string, ChangeRequest[]> {
   const byFlag = new Map<string, ChangeRequest[]>();
   for (const item of items) {
-    if (!OPEN_STATES.includes(item.state)) continue;
+    if (!OPEN_STATES.includes(item.state) || item.flag === null) continue;
     byFlag.set(item.flag, [...(byFlag.get(item.flag) ?? []), item]);
   }
   return byFlag;
+}
+
+/**
+ * What a request asks for, in a few words.
+ *
+ * @example
+ * describeChange(request); // 'Turn on', 'Change targeting', 'Archive flag', 'Change segment'
+ */
+export function describeChange(request: ChangeRequest): string {
+  switch (request.kind) {
+    case 'toggle':
+      return `Turn ${request.proposed.enabled ? 'on' : 'off'}`;
+    case 'config':
+      return 'Change targeting';
+    case 'flag':
+      return 'Change flag settings';
+    case 'archive':
+      return 'Archive flag';
+    case 'unarchive':
+      return 'Restore flag';
+    case 'segment':
+      return 'Change segment';
+  }
+}
+
+/** What a request changes — a flag or a segment — and the page that shows it. */
+export function subjectOf(request: ChangeRequest): { label: string; to: string } {
+  if (request.kind === 'segment') {
+    return { label: request.segment, to: `/segments/${encodeURIComponent(request.segment)}` };
+  }
+  const flag = `/flags/${encodeURIComponent(request.flag)}`;
+  return { label: request.flag, to: request.environment === null ? flag : `${flag}/${request.environment}` };
+}
+
+/**
+ * Where a request applies: its environment, or — for a flag-level or segment change, which applies
+ * to every environment at once — "all environments".
+ */
+export function whereOf(request: ChangeRequest): string {
+  return request.environment ?? 'all environments';
 }
 
 /** Whether the signed-in person wrote the request (a session's actor id is `user:<id>`). */

@@ -18,7 +18,7 @@ import { valueText, variationColor, variationLabel } from '../../lib/variation-c
 import { useCan, useMe } from '../auth/authApi';
 import { OPEN_STATES, useChangeRequests } from '../changes/changesApi';
 import { useSegments } from '../segments/segmentsApi';
-import { useConfig, useFlag, useUpdateFlag } from './flagsApi';
+import { requestedMessage, useConfig, useFlag, useUpdateFlag } from './flagsApi';
 
 const TABS = [
   { id: 'targeting', label: 'Targeting' },
@@ -108,7 +108,10 @@ export function FlagPage() {
                 update.mutate(
                   { archived: !f.archived },
                   {
-                    onSuccess: () => toast('success', `${f.name} ${f.archived ? 'restored' : 'archived'}`),
+                    onSuccess: (result) =>
+                      result.kind === 'requested'
+                        ? toast('info', requestedMessage(result.changeRequest))
+                        : toast('success', `${f.name} ${f.archived ? 'restored' : 'archived'}`),
                     onError: (error) => toast('error', error.message),
                   },
                 )

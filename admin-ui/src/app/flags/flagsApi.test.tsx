@@ -242,6 +242,8 @@ function scheduled(id: number, applyAt: string): ChangeRequest {
     state: 'scheduled',
     flag: 'new-checkout',
     environment: 'staging',
+    environments: ['staging'],
+    segment: null,
     kind: 'config',
     proposed: { ...config, version: 4 },
     baseVersion: 3,

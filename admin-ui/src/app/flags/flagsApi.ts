@@ -51,6 +51,7 @@ export function useFlag(key: string) {
       api.get<Flag & { environments: Record<string, { enabled: boolean; version: number }> }>(
         `/flags/${enc(key)}`,
       ),
+    enabled: key !== '',
   });
 }
 
@@ -63,20 +64,48 @@ export function useCreateFlag() {
   });
 }
 
-/** Changes a flag's global part (name, tags, variations…), or archives it. */
+/**
+ * What a flag-level write did: applied at once (200), or — where it would change what an environment
+ * requiring approval serves (variations, browser exposure, archiving) — a change request (202).
+ */
+export type FlagWriteResult =
+  | { kind: 'applied'; flag: Flag }
+  | { kind: 'requested'; changeRequest: ChangeRequest };
+
+/**
+ * Changes a flag's global part (name, tags, variations…), or archives it, against the version this
+ * page read (`If-Match`): a change someone made meanwhile is refused (412), not overwritten.
+ */
 export function useUpdateFlag(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (
+    mutationFn: async (
       input: { archived?: boolean } & Partial<Pick<Flag, 'name' | 'description' | 'tags' | 'temporary'>>,
-    ) => {
-      if (input.archived !== undefined)
-        return api.post<Flag>(`/flags/${enc(key)}/${input.archived ? 'archive' : 'unarchive'}`);
-      return api.patch<Flag>(`/flags/${enc(key)}`, input);
+    ): Promise<FlagWriteResult> => {
+      const version = queryClient.getQueryData<Flag>(['flag', key])?.version;
+      const headers = version === undefined ? undefined : { 'if-match': `"${version}"` };
+      const { archived, ...changes } = input;
+      const response =
+        archived !== undefined
+          ? await request<Flag | ChangeRequest>(
+              'POST',
+              `/flags/${enc(key)}/${archived ? 'archive' : 'unarchive'}`,
+              {
+                body: {},
+                headers,
+              },
+            )
+          : await request<Flag | ChangeRequest>('PATCH', `/flags/${enc(key)}`, { body: changes, headers });
+      return response.status === 202
+        ? { kind: 'requested', changeRequest: response.body as ChangeRequest }
+        : { kind: 'applied', flag: response.body as Flag };
     },
-    onSuccess: async (flag) => {
-      queryClient.setQueryData(['flag', key], (old: object | undefined) => ({ ...old, ...flag }));
+    onSuccess: async (result) => {
+      if (result.kind === 'applied') {
+        queryClient.setQueryData(['flag', key], (old: object | undefined) => ({ ...old, ...result.flag }));
+      }
       await queryClient.invalidateQueries({ queryKey: ['flags'] });
+      await queryClient.invalidateQueries({ queryKey: ['change-requests'] });
     },
   });
 }

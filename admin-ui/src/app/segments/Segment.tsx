@@ -13,6 +13,7 @@ import { splitList } from '../../lib/context-form';
 import { FieldErrors } from '../../lib/field-errors';
 import type { Segment, SegmentRule } from '../../types';
 import { useCan, useMe } from '../auth/authApi';
+import { requestedMessage } from '../flags/flagsApi';
 import { useDeleteSegment, useSaveSegment, useSegment, useSegmentUsage } from './segmentsApi';
 
 /** One segment: included and excluded keys, rules, and where it is used. */
@@ -82,7 +83,12 @@ function SegmentEditor({ segment }: { segment: Segment }) {
                 excluded: splitList(excluded),
                 rules,
               },
-              { onSuccess: () => toast('success', `Saved segment ${segment.key}`) },
+              {
+                onSuccess: (result) =>
+                  result.kind === 'requested'
+                    ? toast('info', requestedMessage(result.changeRequest))
+                    : toast('success', `Saved segment ${segment.key}`),
+              },
             );
           }}
         >

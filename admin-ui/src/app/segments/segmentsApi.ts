@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
-import type { Segment, SegmentRule, SegmentUse } from '../../types';
+import { api, request } from '../../api';
+import type { ChangeRequest, Segment, SegmentRule, SegmentUse } from '../../types';
 
 const enc = encodeURIComponent;
 
@@ -12,7 +12,11 @@ export function useSegments() {
 }
 
 export function useSegment(key: string) {
-  return useQuery({ queryKey: ['segment', key], queryFn: () => api.get<Segment>(`/segments/${enc(key)}`) });
+  return useQuery({
+    queryKey: ['segment', key],
+    queryFn: () => api.get<Segment>(`/segments/${enc(key)}`),
+    enabled: key !== '',
+  });
 }
 
 /** The flag rules that use a segment, per environment. */
@@ -39,16 +43,31 @@ export function useCreateSegment() {
   });
 }
 
-/** Replaces a segment at `version`. */
+/**
+ * What saving a segment did: applied at once, or — where a config of an environment requiring
+ * approval uses it — a change request (202) that waits for someone else.
+ */
+export type SegmentWriteResult =
+  | { kind: 'applied'; segment: Segment }
+  | { kind: 'requested'; changeRequest: ChangeRequest };
+
+/** Replaces a segment at `version` (a change made meanwhile is refused, not overwritten). */
 export function useSaveSegment(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: SegmentInput & { version: number }) =>
-      api.put<Segment>(`/segments/${enc(key)}`, input),
-    onSuccess: async (segment) => {
-      queryClient.setQueryData(['segment', key], segment);
+    mutationFn: async (input: SegmentInput & { version: number }): Promise<SegmentWriteResult> => {
+      const response = await request<Segment | ChangeRequest>('PUT', `/segments/${enc(key)}`, {
+        body: input,
+      });
+      return response.status === 202
+        ? { kind: 'requested', changeRequest: response.body as ChangeRequest }
+        : { kind: 'applied', segment: response.body as Segment };
+    },
+    onSuccess: async (result) => {
+      if (result.kind === 'applied') queryClient.setQueryData(['segment', key], result.segment);
       await queryClient.invalidateQueries({ queryKey: ['segments'] });
       await queryClient.invalidateQueries({ queryKey: ['audit'] });
+      await queryClient.invalidateQueries({ queryKey: ['change-requests'] });
     },
   });
 }

@@ -1,8 +1,15 @@
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import { hasRole } from '../../app/auth/authApi';
-import { isAuthor, type ReviewAction, useReview } from '../../app/changes/changesApi';
-import { useConfig } from '../../app/flags/flagsApi';
+import {
+  describeChange,
+  isAuthor,
+  type ReviewAction,
+  subjectOf,
+  useReview,
+} from '../../app/changes/changesApi';
+import { useConfig, useFlag as useFlagQuery } from '../../app/flags/flagsApi';
+import { useSegment as useSegmentQuery } from '../../app/segments/segmentsApi';
 import { formatDateTime, relativeTime } from '../../lib/time';
 import type { ChangeRequest, Environment, Me } from '../../types';
 import { EnvBadge } from '../common/EnvBadge';
@@ -17,10 +24,22 @@ const DONE: Record<ReviewAction, string> = {
   cancel: 'cancelled',
 };
 
-/** What a request asks for, in a few words. */
-function summary(request: ChangeRequest): string {
-  if (request.kind === 'toggle') return `Turn ${request.proposed.enabled ? 'on' : 'off'}`;
-  return 'Change targeting';
+/** What the request would change now (the current config, flag or segment), to diff against. */
+function useCurrent(request: ChangeRequest): {
+  data?: { version: number };
+  error: Error | null;
+  noun: string;
+} {
+  const config = useConfig(request.flag ?? '', request.environment ?? '');
+  const flag = useFlagQuery(request.environment === null ? (request.flag ?? '') : '');
+  const segment = useSegmentQuery(request.segment ?? '');
+  if (request.kind === 'segment') return { data: segment.data, error: segment.error, noun: 'segment' };
+  if (request.environment === null) {
+    // The flag as a proposal shows it: without its per-environment states.
+    const { environments: _states, ...data } = flag.data ?? { environments: undefined };
+    return { data: flag.data && (data as { version: number }), error: flag.error, noun: 'flag' };
+  }
+  return { data: config.data, error: config.error, noun: 'config' };
 }
 
 /**
@@ -31,21 +50,22 @@ function summary(request: ChangeRequest): string {
 export function ChangeRequestCard({
   request,
   me,
-  env,
-  envIndex,
+  environments,
 }: {
   request: ChangeRequest;
   me: Me | null | undefined;
-  env: Pick<Environment, 'key' | 'name'>;
-  envIndex: number;
+  /** The environments it applies in, or — for a global change — those that gate it, with their index. */
+  environments: { env: Pick<Environment, 'key' | 'name'>; index: number }[];
 }) {
   const id = useId();
-  const current = useConfig(request.flag, request.environment);
+  const current = useCurrent(request);
+  const subject = subjectOf(request);
   const review = useReview();
   const toast = useToast();
   const [comment, setComment] = useState('');
   const mine = isAuthor(me, request);
-  const inScope = me?.environments == null || me.environments.includes(request.environment);
+  const scope = me?.environments;
+  const inScope = scope == null || request.environments.every((env) => scope.includes(env));
   const canReview = request.state === 'pending' && !mine && inScope && hasRole(me?.role, 'approver');
   const canCancel = request.state === 'scheduled' && (mine || hasRole(me?.role, 'admin'));
   const moved = current.data !== undefined && current.data.version !== request.baseVersion;
@@ -73,12 +93,16 @@ export function ChangeRequestCard({
     <li className="card change-request" id={`change-${request.id}`} data-state={request.state}>
       <header className="change-request-head">
         <h3>
-          #{request.id} · {summary(request)} of{' '}
-          <Link to={`/flags/${encodeURIComponent(request.flag)}/${request.environment}`} className="mono">
-            {request.flag}
+          #{request.id} · {describeChange(request)} of{' '}
+          <Link to={subject.to} className="mono">
+            {subject.label}
           </Link>
+          {request.environment === null && <span className="muted"> in all environments</span>}
         </h3>
-        <EnvBadge env={env} index={envIndex} />
+        {request.environment === null && <span className="muted">needs approval for</span>}
+        {environments.map(({ env, index }) => (
+          <EnvBadge key={env.key} env={env} index={index} />
+        ))}
         <span className={`badge badge-${request.state === 'pending' ? 'pending' : 'muted'}`}>
           {request.state}
         </span>
@@ -105,8 +129,8 @@ export function ChangeRequestCard({
       )}
       {moved && (
         <p className="banner banner-warning">
-          The config changed since this was proposed (now version {current.data?.version}, proposed against
-          version {request.baseVersion}): approving it will fail with a conflict.
+          The {current.noun} changed since this was proposed (now version {current.data?.version}, proposed
+          against version {request.baseVersion}): approving it will fail with a conflict.
         </p>
       )}
       {current.data ? (

@@ -1,10 +1,11 @@
 import { Link } from 'react-router';
-import { OPEN_STATES, useChangeRequests } from '../../app/changes/changesApi';
+import { describeChange, OPEN_STATES, useChangeRequests } from '../../app/changes/changesApi';
 import { formatDateTime } from '../../lib/time';
 
 /**
- * On the flag page: the change requests of this flag in this environment that are still open, so
- * that a save answered with 202 reads as "waiting for approval", not as saved.
+ * On the flag page: the change requests of this flag in this environment (and flag-level ones this
+ * environment gates) that are still open, so that a save answered with 202 reads as "waiting for
+ * approval", not as saved.
  */
 export function OpenChangesBanner({ flag, environment }: { flag: string; environment: string }) {
   const open = useChangeRequests({ flag, environment, states: OPEN_STATES });
@@ -19,8 +20,8 @@ export function OpenChangesBanner({ flag, environment }: { flag: string; environ
               ? '— waiting for approval'
               : `— scheduled for ${formatDateTime(request.applyAt ?? '')}`}{' '}
             <span className="muted">
-              ({request.kind === 'toggle' ? `turn ${request.proposed.enabled ? 'on' : 'off'}` : 'targeting'},
-              by {request.author.name})
+              ({describeChange(request).toLowerCase()}
+              {request.environment === null && ' in all environments'}, by {request.author.name})
             </span>{' '}
             <Link to={`/changes#change-${request.id}`}>Review</Link>
           </li>

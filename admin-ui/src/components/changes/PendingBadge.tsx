@@ -1,3 +1,4 @@
+import { whereOf } from '../../app/changes/changesApi';
 import type { ChangeRequest } from '../../types';
 
 /**
@@ -13,7 +14,7 @@ export function PendingBadge({ requests }: { requests: readonly ChangeRequest[] 
   const label = [pending > 0 && `${pending} pending`, scheduled > 0 && `${scheduled} scheduled`]
     .filter(Boolean)
     .join(', ');
-  const title = requests.map((r) => `#${r.id} ${r.state} in ${r.environment}`).join('\n');
+  const title = requests.map((r) => `#${r.id} ${r.state} in ${whereOf(r)}`).join('\n');
   return (
     <span className="badge badge-pending" title={title} data-testid="pending-badge">
       {label}

@@ -1,11 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../../app-env.js';
-import { ValidationError } from '../../errors/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
 import { requireRole } from '../auth/authenticate.js';
-import { pageAuditEvents, verifyAuditChain } from './audit.service.js';
+import { pageAuditEvents } from './audit.service.js';
 import { type AuditFilter, iterateAuditEvents } from './audit.store.js';
+import { checkpointAuditHead } from './audit-checkpoints.js';
 import { CSV_COLUMNS, csvLine, linesStream } from './audit-export.js';
+import { checkpointMessage } from './audit-signing.js';
+import { verifyAuditTrail } from './audit-verify.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -39,9 +42,46 @@ const verify = createRoute({
   ...base,
   method: 'get',
   path: '/api/v1/audit/verify',
-  summary: 'Check the hash chain: { ok, count, firstBadId? }',
+  summary:
+    'Check the hash chain, every signed checkpoint and optionally a head remembered outside (`head=<eventId>:<hash>`): ' +
+    '{ ok, count, firstBadId?, checkpoints, firstBadCheckpointId?, signedThrough, keyId, reason? }',
   middleware: [requireRole('viewer')],
-  responses: responses({ 200: '{ ok, count, firstBadId? }' }),
+  request: {
+    query: z.object({
+      head: z
+        .string()
+        .regex(
+          /^[1-9]\d{0,15}:[0-9a-f]{64}$/,
+          'must be <eventId>:<64 hex digits>, as GET /api/v1/audit/head gives',
+        )
+        .optional(),
+    }),
+  },
+  responses: responses({
+    200: '{ ok, count, firstBadId?, checkpoints, firstBadCheckpointId?, signedThrough, keyId, reason? }',
+  }),
+});
+const head = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/audit/head',
+  summary:
+    'The head of the chain, signed (a new checkpoint when the head moved): { eventId, hash, at, signature, keyId, ' +
+    'algorithm, publicKey, message }. Store it outside Ringflag; verify with `?head=<eventId>:<hash>` later',
+  middleware: [requireRole('viewer')],
+  responses: responses({
+    200: 'The signed head',
+    404: 'No events yet',
+    409: 'The chain is broken: nothing signed',
+  }),
+});
+const publicKey = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/audit/public-key',
+  summary: 'The Ed25519 public key that signs audit checkpoints: { keyId, algorithm, publicKey (SPKI PEM) }',
+  middleware: [requireRole('viewer')],
+  responses: responses({ 200: '{ keyId, algorithm, publicKey }' }),
 });
 const exportRoute = createRoute({
   ...base,
@@ -65,7 +105,7 @@ function toFilter(query: z.infer<typeof auditFilterSchema>): AuditFilter {
   };
 }
 
-/** `/api/v1/audit`: list, verify, export. */
+/** `/api/v1/audit`: list, verify, export, the signed head and the signing public key. */
 export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(list, (c) => {
     const query = c.req.valid('query');
@@ -81,7 +121,46 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): vo
     }
   });
 
-  app.openapi(verify, (c) => c.json(verifyAuditChain(deps.db), 200));
+  app.openapi(verify, (c) => {
+    const remembered = c.req.valid('query').head?.split(':');
+    const result = verifyAuditTrail(
+      deps.db,
+      deps.auditSigner,
+      remembered && { eventId: Number(remembered[0]), hash: remembered[1]! },
+    );
+    return c.json(result, 200);
+  });
+
+  app.openapi(head, (c) => {
+    const outcome = checkpointAuditHead(deps.db, deps.auditSigner, deps.clock());
+    if (outcome.kind === 'empty') throw new NotFoundError('The audit trail has no events yet');
+    if (outcome.kind === 'broken') {
+      throw new ConflictError(
+        `The chain is broken at event #${outcome.firstBadId}: it no longer extends the last signed checkpoint, so it is not signed`,
+      );
+    }
+    const { eventId, hash, at, signature, keyId } = outcome.checkpoint;
+    return c.json(
+      {
+        eventId,
+        hash,
+        at,
+        signature,
+        keyId,
+        algorithm: 'Ed25519',
+        publicKey: deps.auditSigner.publicKeyPem,
+        message: checkpointMessage({ eventId, hash, at }),
+      },
+      200,
+    );
+  });
+
+  app.openapi(publicKey, (c) =>
+    c.json(
+      { keyId: deps.auditSigner.keyId, algorithm: 'Ed25519', publicKey: deps.auditSigner.publicKeyPem },
+      200,
+    ),
+  );
 
   app.openapi(exportRoute, (c) => {
     const query = c.req.valid('query');

@@ -7,6 +7,7 @@ import {
   listAuditEvents,
 } from './audit.store.js';
 import { type Actor, type AuditEvent, type AuditResource, GENESIS_HASH, hashEvent } from './audit-event.js';
+import { toStoredJson } from './well-formed.js';
 
 /** What a caller supplies for a new event; id, hashes and chaining are added here. */
 export interface NewAuditEvent {
@@ -41,8 +42,9 @@ export function appendAuditEvent(tx: Queryable, input: NewAuditEvent): AuditEven
   if (input.changeRequestId !== undefined) unhashed.changeRequestId = input.changeRequestId;
   // Optional members are left out when absent, so events written before they existed keep their hash.
   if (input.onBehalfOf !== undefined) unhashed.onBehalfOf = input.onBehalfOf;
-  // Round-trip through JSON so the hash covers exactly what is stored and read back.
-  const event = JSON.parse(JSON.stringify(unhashed)) as Omit<AuditEvent, 'hash'>;
+  // Hash exactly what is stored and read back: the JSON round trip drops what JSON cannot carry, and
+  // every string (in any member, keys too) is made well-formed as SQLite's UTF-8 would store it.
+  const event = toStoredJson(unhashed);
   const stored: AuditEvent = { ...event, hash: hashEvent(event) };
   insertAuditEvent(tx, stored);
   return stored;
@@ -52,28 +54,41 @@ function stripUndefined(resource: AuditResource): AuditResource {
   return resource.environment === undefined ? { type: resource.type, key: resource.key } : resource;
 }
 
-/** The result of checking the chain. */
-export interface VerifyResult {
-  ok: boolean;
+/** Where a walk along the chain stopped. */
+export interface ChainWalk {
+  /** Events checked. */
   count: number;
+  /** The first event whose `prevHash` is not the previous hash or whose `hash` is not its content's. */
   firstBadId?: number;
+  /** The last good event (`startId`/`startHash` when none were checked). */
+  lastId: number;
+  lastHash: string;
 }
 
 /**
- * Walks the whole chain: each event's `prevHash` must be the previous event's hash and its `hash` must
- * match its content.
+ * Walks the chain from the event after `startId`, whose predecessor must hash to `startHash` (the
+ * genesis by default): each event's `prevHash` must be the previous event's hash and its `hash` must
+ * match its content. Stops after `limit` events.
  */
-export function verifyAuditChain(db: Queryable): VerifyResult {
-  let previous = GENESIS_HASH;
+export function walkAuditChain(
+  db: Queryable,
+  startId = 0,
+  startHash = GENESIS_HASH,
+  limit = Number.POSITIVE_INFINITY,
+): ChainWalk {
+  let lastHash = startHash;
+  let lastId = startId;
   let count = 0;
-  for (const event of iterateAuditEvents(db)) {
+  for (const event of iterateAuditEvents(db, {}, Math.min(1000, limit), startId)) {
+    if (count === limit) break;
     count++;
-    if (event.prevHash !== previous || hashEvent(event) !== event.hash) {
-      return { ok: false, count, firstBadId: event.id };
+    if (event.prevHash !== lastHash || hashEvent(event) !== event.hash) {
+      return { count, firstBadId: event.id, lastId, lastHash };
     }
-    previous = event.hash;
+    lastHash = event.hash;
+    lastId = event.id;
   }
-  return { ok: true, count };
+  return { count, lastId, lastHash };
 }
 
 /** A page of events with the cursor of the next page. */

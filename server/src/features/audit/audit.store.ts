@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { prepared } from '../../db/prepared.js';
-import { auditEvents } from '../../db/schema.js';
+import { auditCheckpoints, auditEvents } from '../../db/schema.js';
 import type { Actor, AuditEvent } from './audit-event.js';
 
 type Row = typeof auditEvents.$inferSelect;
@@ -129,8 +129,9 @@ export function* iterateAuditEvents(
   db: Queryable,
   filter: AuditFilter = {},
   batch = 1000,
+  startAfterId = 0,
 ): Generator<AuditEvent> {
-  let afterId = 0;
+  let afterId = startAfterId;
   for (;;) {
     const rows = db
       .select()
@@ -140,6 +141,49 @@ export function* iterateAuditEvents(
       .limit(batch)
       .all();
     for (const row of rows) yield rowToEvent(row);
+    if (rows.length < batch) return;
+    afterId = rows[rows.length - 1]!.id;
+  }
+}
+
+/** The stored hash of event `id`, or `undefined` when there is no such event. */
+export function auditEventHash(db: Queryable, id: number): string | undefined {
+  return prepared(db, 'auditEventHash', () =>
+    db
+      .select({ hash: auditEvents.hash })
+      .from(auditEvents)
+      .where(eq(auditEvents.id, sql.placeholder('id')))
+      .prepare(),
+  ).get({ id })?.hash;
+}
+
+/** A signed checkpoint of the chain's head, as stored. */
+export type AuditCheckpoint = typeof auditCheckpoints.$inferSelect;
+
+export function insertAuditCheckpoint(
+  db: Queryable,
+  checkpoint: Omit<AuditCheckpoint, 'id'>,
+): AuditCheckpoint {
+  return db.insert(auditCheckpoints).values(checkpoint).returning().get();
+}
+
+/** The newest checkpoint. */
+export function lastAuditCheckpoint(db: Queryable): AuditCheckpoint | undefined {
+  return db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1).get();
+}
+
+/** Every checkpoint, oldest first, in bounded batches. */
+export function* iterateAuditCheckpoints(db: Queryable, batch = 1000): Generator<AuditCheckpoint> {
+  let afterId = 0;
+  for (;;) {
+    const rows = db
+      .select()
+      .from(auditCheckpoints)
+      .where(gte(auditCheckpoints.id, afterId + 1))
+      .orderBy(auditCheckpoints.id)
+      .limit(batch)
+      .all();
+    yield* rows;
     if (rows.length < batch) return;
     afterId = rows[rows.length - 1]!.id;
   }

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../app-env.js';
-import { clientAddress } from '../../http/client-address.js';
+import { clientAddress, requestIsHttps } from '../../http/client-address.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import type { AuthService } from './auth.service.js';
 import { CSRF_COOKIE, principalOf, requireRole, SESSION_COOKIE } from './authenticate.js';
@@ -53,7 +53,7 @@ export function registerAuthRoutes(
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
     const result = await auth.login(email, password, clientAddress(c));
-    const secure = new URL(c.req.url).protocol === 'https:';
+    const secure = requestIsHttps(c);
     const cookie = { path: '/', sameSite: 'Strict', secure, maxAge: sessionTtlSeconds } as const;
     setCookie(c, SESSION_COOKIE, result.token, { ...cookie, httpOnly: true });
     setCookie(c, CSRF_COOKIE, result.csrfToken, cookie);

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app-env.js';
 import { runWrite } from '../../db/unit-of-work.js';
 import { RateLimitedError, UnauthorizedError } from '../../errors/index.js';
 import { findUserByEmail, insertSession, revokeSession } from './auth.store.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { LoginLimiter, LoginRefusal } from './login-limiter.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
 import { signSessionToken } from './session-token.js';
@@ -23,6 +23,27 @@ export interface AuthService {
 }
 
 /**
+ * Refuses a rate-limited login. Only the first refusal per limit and window is audited, so guessing
+ * cannot flood the audit trail; every refusal is counted in `/metrics`.
+ */
+function refuseAttempt(deps: AppDeps, email: string, client: string, refusal: LoginRefusal): never {
+  deps.metrics.recordAuthRefusal('login', refusal.limit);
+  if (refusal.first) {
+    runWrite(deps, { type: 'user', id: 'anonymous', name: email }, (w) =>
+      w.audit({
+        action: 'auth.login_rate_limited',
+        resource: { type: 'user', key: email },
+        before: null,
+        after: { client, limit: refusal.limit, retryAfter: refusal.retryAfter },
+      }),
+    );
+  }
+  throw new RateLimitedError(`Too many failed logins; try again in ${refusal.retryAfter} s`, [], {
+    'retry-after': String(refusal.retryAfter),
+  });
+}
+
+/**
  * Creates the auth service: scrypt passwords, rate-limited attempts, audited failures, sessions
  * that logout revokes.
  */
@@ -30,17 +51,12 @@ export function createAuthService(deps: AppDeps, limiter: LoginLimiter): AuthSer
   return {
     async login(rawEmail, password, client) {
       const email = rawEmail.trim().toLowerCase();
-      const keys = [`email:${email}`, `client:${client}`];
-      const wait = Math.max(...keys.map((key) => limiter.retryAfter(key)));
-      if (wait > 0) {
-        throw new RateLimitedError(`Too many failed logins; try again in ${wait} s`, [], {
-          'retry-after': String(wait),
-        });
-      }
+      // Counted before the slow password check, so concurrent attempts cannot outrun the limit.
+      const attempt = limiter.reserve(email, client);
+      if (!attempt.ok) refuseAttempt(deps, email, client, attempt);
       const user = findUserByEmail(deps.db, email);
       const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
       if (!user || !valid || user.disabled) {
-        for (const key of keys) limiter.recordFailure(key);
         runWrite(deps, { type: 'user', id: 'anonymous', name: email }, (w) =>
           w.audit({
             action: 'auth.login_failed',
@@ -51,7 +67,7 @@ export function createAuthService(deps: AppDeps, limiter: LoginLimiter): AuthSer
         );
         throw new UnauthorizedError('Wrong email or password');
       }
-      for (const key of keys) limiter.reset(key);
+      attempt.succeeded();
       const now = deps.clock();
       const sid = randomUUID();
       const csrf = randomBytes(24).toString('base64url');

@@ -7,6 +7,7 @@ export interface Principal {
   id: number;
   /** The user's email or the token's name. */
   name: string;
+  /** For an API token: the lower of its own role and its creator's current role. */
   role: Role;
   /** Environment keys an API token is limited to; null means all (users are never limited). */
   environments: string[] | null;

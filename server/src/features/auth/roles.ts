@@ -14,3 +14,13 @@ export const roleSchema = z.enum(ROLES);
 export function hasRole(role: Role, minimum: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
 }
+
+/**
+ * The lesser of two roles: what an API token may do when its creator's role is lower than its own.
+ *
+ * @example
+ * lowerRole('admin', 'editor'); // 'editor'
+ */
+export function lowerRole(a: Role, b: Role): Role {
+  return ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b;
+}

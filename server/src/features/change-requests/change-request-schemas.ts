@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { flagKeySchema } from '@ringflag/sdk-node/engine';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import { CHANGE_REQUEST_STATES } from './change-request.js';
+import { CHANGE_REQUEST_KINDS, CHANGE_REQUEST_STATES } from './change-request.js';
 
 /** Longest comment on a change, its review or a toggle. */
 export const COMMENT_MAX = 1000;
@@ -38,7 +38,24 @@ export const changeRequestListQuery = z.object({
       return states as (typeof CHANGE_REQUEST_STATES)[number][];
     })
     .optional(),
+  /** One kind or several, comma-separated (`flag,segment`). */
+  kind: z
+    .string()
+    .max(200)
+    .transform((value, ctx) => {
+      const kinds = value.split(',').filter((k) => k !== '');
+      for (const kind of kinds) {
+        if (!(CHANGE_REQUEST_KINDS as readonly string[]).includes(kind)) {
+          ctx.addIssue({ code: 'custom', message: `unknown kind "${kind}"` });
+          return z.NEVER;
+        }
+      }
+      return kinds as (typeof CHANGE_REQUEST_KINDS)[number][];
+    })
+    .optional(),
   flag: flagKeySchema.optional(),
+  segment: flagKeySchema.optional(),
+  /** Requests in this environment, and global (flag-level or segment) requests it gates. */
   environment: environmentKeySchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });

@@ -1,6 +1,7 @@
-import type { FlagConfig } from '@ringflag/sdk-node/engine';
+import type { FlagConfig, Segment } from '@ringflag/sdk-node/engine';
 import type { changeRequests } from '../../db/schema.js';
-import type { Actor } from '../audit/audit-event.js';
+import type { Actor, AuditResource } from '../audit/audit-event.js';
+import type { FlagView } from '../flags/flag-model.js';
 
 export type ChangeRequestRow = typeof changeRequests.$inferSelect;
 
@@ -17,22 +18,30 @@ export const CHANGE_REQUEST_STATES = [
 ] as const;
 export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
 
-/** What a change request changes: a whole config (`PUT`) or the on/off switch (`toggle`). */
-export type ChangeRequestKind = 'config' | 'toggle';
-
 /**
- * A change request as the API shows it (issue 6 contract A): a proposed config waiting for a second
- * person's approval, for its `applyAt` time, or both.
+ * What a change request changes: a whole config (`PUT`) or the on/off switch (`toggle`) in one
+ * environment; a flag's global part (`flag`: variations, clientSide, …), its archiving (`archive`,
+ * `unarchive`), or a segment (`segment`) — global changes, gated by every approval-required
+ * environment whose served values they would change.
  */
-export interface ChangeRequest {
+export const CHANGE_REQUEST_KINDS = ['config', 'toggle', 'flag', 'archive', 'unarchive', 'segment'] as const;
+export type ChangeRequestKind = (typeof CHANGE_REQUEST_KINDS)[number];
+
+/** A segment as a `segment` change request proposes it. */
+export interface ProposedSegment extends Segment {
+  name: string;
+  description: string;
+}
+
+interface ChangeRequestCommon {
   id: number;
   state: ChangeRequestState;
-  flag: string;
-  environment: string;
-  kind: ChangeRequestKind;
-  /** The full config that would result. */
-  proposed: FlagConfig;
-  /** The config version the proposal was made against; applying needs the config still there. */
+  /**
+   * The approval-required environments the request is gated by: `[environment]` for a config or
+   * toggle change, those whose served values a global change would change for the others.
+   */
+  environments: string[];
+  /** The version of what it changes (config, flag or segment) the proposal was made against. */
   baseVersion: number;
   author: Actor;
   comment: string | null;
@@ -46,22 +55,56 @@ export interface ChangeRequest {
   conflict: string | null;
 }
 
-/** A row with its flag and environment keys, as the store reads it. */
-export interface ChangeRequestRecord {
-  row: ChangeRequestRow;
+/** A change to one flag config in one environment. */
+export interface ConfigChangeRequest extends ChangeRequestCommon {
+  kind: 'config' | 'toggle';
   flag: string;
   environment: string;
+  segment: null;
+  /** The full config that would result. */
+  proposed: FlagConfig;
+}
+
+/** A change to a flag's global part, shared by every environment. */
+export interface FlagChangeRequest extends ChangeRequestCommon {
+  kind: 'flag' | 'archive' | 'unarchive';
+  flag: string;
+  environment: null;
+  segment: null;
+  /** The flag that would result. */
+  proposed: FlagView;
+}
+
+/** A change to a segment, shared by every environment. */
+export interface SegmentChangeRequest extends ChangeRequestCommon {
+  kind: 'segment';
+  flag: null;
+  environment: null;
+  segment: string;
+  /** The segment that would result. */
+  proposed: ProposedSegment;
+}
+
+/**
+ * A change request as the API shows it: a proposed change waiting for a second person's approval,
+ * for its `applyAt` time, or both. `kind` says what it changes and what `proposed` holds.
+ */
+export type ChangeRequest = ConfigChangeRequest | FlagChangeRequest | SegmentChangeRequest;
+
+/** A row with the keys of what it names, as the store reads it. */
+export interface ChangeRequestRecord {
+  row: ChangeRequestRow;
+  flag: string | null;
+  environment: string | null;
+  segment: string | null;
 }
 
 /** The wire form of a stored change request. */
-export function changeRequestView({ row, flag, environment }: ChangeRequestRecord): ChangeRequest {
-  return {
+export function changeRequestView({ row, flag, environment, segment }: ChangeRequestRecord): ChangeRequest {
+  const common: ChangeRequestCommon = {
     id: row.id,
     state: row.state,
-    flag,
-    environment,
-    kind: row.kind,
-    proposed: row.proposed as FlagConfig,
+    environments: environment === null ? row.environments : [environment],
     baseVersion: row.baseVersion,
     author: row.author,
     comment: row.comment,
@@ -73,4 +116,44 @@ export function changeRequestView({ row, flag, environment }: ChangeRequestRecor
     appliedAt: row.appliedAt,
     conflict: row.conflict,
   };
+  switch (row.kind) {
+    case 'config':
+    case 'toggle':
+      return {
+        ...common,
+        kind: row.kind,
+        flag: flag ?? '',
+        environment: environment ?? '',
+        segment: null,
+        proposed: row.proposed as FlagConfig,
+      };
+    case 'flag':
+    case 'archive':
+    case 'unarchive':
+      return {
+        ...common,
+        kind: row.kind,
+        flag: flag ?? '',
+        environment: null,
+        segment: null,
+        proposed: row.proposed as FlagView,
+      };
+    case 'segment':
+      return {
+        ...common,
+        kind: row.kind,
+        flag: null,
+        environment: null,
+        segment: segment ?? '',
+        proposed: row.proposed as ProposedSegment,
+      };
+  }
+}
+
+/** Where a request's audit events are filed: its flag (and environment), or its segment. */
+export function changeRequestResource(record: ChangeRequestRecord): AuditResource {
+  if (record.segment !== null) return { type: 'segment', key: record.segment };
+  return record.environment === null
+    ? { type: 'flag', key: record.flag ?? '' }
+    : { type: 'flag', key: record.flag ?? '', environment: record.environment };
 }

@@ -1,13 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { issuesToErrors } from '@ringflag/sdk-node/engine';
 import type { AppEnv } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
-import { ValidationError } from '../../errors/index.js';
 import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { ChangeRequestConflictError } from './change-request-conflict-error.js';
-import { changeRequestListQuery, changeRequestParams, reviewBodySchema } from './change-request-schemas.js';
+import { changeRequestListQuery, changeRequestParams } from './change-request-schemas.js';
 import type { ChangeRequestService } from './change-requests.service.js';
+import { commentOf } from './comment-body.js';
 import { requesterOf } from './requester.js';
 
 const base = { tags: ['change requests'], security: ADMIN_SECURITY };
@@ -17,7 +16,9 @@ const list = createRoute({
   ...base,
   method: 'get',
   path: '/api/v1/change-requests',
-  summary: 'List change requests, newest first (state may list several, comma-separated)',
+  summary: 'List change requests, newest first (state and kind may list several, comma-separated)',
+  description:
+    'Kinds: config and toggle change one flag config in one environment (environment set); flag (variations, clientSide), archive and unarchive change a flag everywhere, segment a segment (environment null, segment set for segment changes). Those global requests list in environments the approval-required environments that gate them; filtering by environment returns both.',
   middleware: [requireRole('viewer')],
   request: { query: changeRequestListQuery },
   responses: responses({ 200: '{ items }' }),
@@ -46,7 +47,7 @@ function action(name: string, summary: string, role: 'viewer' | 'approver') {
       200: 'The change request',
       403: 'Not allowed (the author may not review their own change)',
       404: 'Not found',
-      409: 'Not in a state that allows this; for approve, also a config that moved (state conflict)',
+      409: 'Not in a state that allows this; for approve, also a config, flag or segment that moved since it was proposed (state conflict)',
     }),
   });
 }
@@ -60,29 +61,6 @@ const reject = action('reject', 'Reject a pending change request (approver, not 
 const withdraw = action('withdraw', 'Withdraw a pending change request (its author)', 'viewer');
 const cancel = action('cancel', 'Cancel a scheduled change (its author or an admin)', 'viewer');
 
-/**
- * The comment of an optional `{comment}` body. Parsed here rather than by a route validator, so that a
- * pipeline may POST with no body at all, with or without a JSON content type.
- */
-async function commentOf(c: { req: { text(): Promise<string> } }): Promise<string | undefined> {
-  const text = await c.req.text();
-  if (text.trim() === '') return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ValidationError('The body is not JSON', [{ path: '', message: 'malformed JSON' }]);
-  }
-  const result = reviewBodySchema.safeParse(json);
-  if (!result.success) {
-    throw new ValidationError(
-      'The request does not pass validation',
-      issuesToErrors(result.error.issues, []),
-    );
-  }
-  return result.data.comment;
-}
-
 /** `/api/v1/change-requests`: the four-eyes inbox and scheduled changes. */
 export function registerChangeRequestRoutes(
   app: OpenAPIHono<AppEnv>,
@@ -90,8 +68,11 @@ export function registerChangeRequestRoutes(
   db: Queryable,
 ): void {
   app.openapi(list, (c) => {
-    const { state, flag, environment, limit } = c.req.valid('query');
-    return c.json({ items: changeRequests.list({ states: state, flag, environment }, limit) }, 200);
+    const { state, kind, flag, segment, environment, limit } = c.req.valid('query');
+    return c.json(
+      { items: changeRequests.list({ states: state, kinds: kind, flag, segment, environment }, limit) },
+      200,
+    );
   });
   app.openapi(get, (c) => c.json(changeRequests.get(c.req.valid('param').id), 200));
   app.openapi(approve, async (c) => {

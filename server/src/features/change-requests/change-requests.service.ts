@@ -1,14 +1,27 @@
+import { sql } from 'drizzle-orm';
 import type { AppDeps } from '../../app-env.js';
 import { runWrite, type Write } from '../../db/unit-of-work.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
 import { hasRole } from '../auth/roles.js';
-import { buildConfig, locateConfig, writeConfig } from '../flag-configs/apply-config.js';
+import {
+  buildConfig,
+  type ConfigWriteEntry,
+  locateConfig,
+  writeConfig,
+} from '../flag-configs/apply-config.js';
+import { applyArchived, applyFlagChanges, type FlagWriteEntry } from '../flags/flag-changes.js';
+import { findFlag, findSegment } from '../flags/flags.store.js';
+import { applySegment, type SegmentWriteEntry } from '../segments/segment-changes.js';
 import {
   type ChangeRequest,
   type ChangeRequestRecord,
   type ChangeRequestState,
+  type ConfigChangeRequest,
+  changeRequestResource,
   changeRequestView,
+  type FlagChangeRequest,
+  type SegmentChangeRequest,
 } from './change-request.js';
 import {
   type ChangeRequestFilter,
@@ -73,7 +86,7 @@ function transition(w: Write, record: ChangeRequestRecord, to: Transition): Chan
   });
   w.audit({
     action: to.action,
-    resource: { type: 'flag', key: record.flag, environment: record.environment },
+    resource: changeRequestResource(record),
     before: { state: record.row.state },
     after: { state: to.state },
     comment: to.comment,
@@ -83,50 +96,112 @@ function transition(w: Write, record: ChangeRequestRecord, to: Transition): Chan
   return { ...record, row };
 }
 
+/** Why a proposal cannot apply (its base moved), or undefined once it is applied. */
+type ApplyResult = string | undefined;
+
+/** Applies a config or toggle proposal in its environment, if the config is still at the base version. */
+function applyConfigProposal(
+  w: Write,
+  request: ConfigChangeRequest,
+  entry: Omit<ConfigWriteEntry, 'action'>,
+): ApplyResult {
+  const located = locateConfig(w.tx, request.flag, request.environment);
+  if (located.config.version !== request.baseVersion) {
+    return `The config is at version ${located.config.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
+  }
+  const {
+    key: _key,
+    kind: _kind,
+    variations: _variations,
+    clientSide: _client,
+    version: _v,
+    ...input
+  } = request.proposed;
+  const next = buildConfig(w.tx, located, input);
+  const action =
+    request.kind === 'config'
+      ? 'flag.config.update'
+      : next.enabled
+        ? 'flag.config.enable'
+        : 'flag.config.disable';
+  writeConfig(w, located, next, { ...entry, action });
+  return undefined;
+}
+
+/** Applies a flag-level proposal (fields or archiving), if the flag is still at the base version. */
+function applyFlagProposal(w: Write, request: FlagChangeRequest, entry: FlagWriteEntry): ApplyResult {
+  const flag = findFlag(w.tx, request.flag);
+  if (!flag) throw new NotFoundError(`No flag "${request.flag}"`);
+  if (flag.version !== request.baseVersion) {
+    return `The flag is at version ${flag.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
+  }
+  if (request.kind !== 'flag') {
+    applyArchived(w, flag, request.kind === 'archive', entry);
+    return undefined;
+  }
+  const { name, description, variations, tags, owner, temporary, clientSide } = request.proposed;
+  applyFlagChanges(w, flag, { name, description, variations, tags, owner, temporary, clientSide }, entry);
+  return undefined;
+}
+
+/** Applies a segment proposal, if the segment is still at the base version. */
+function applySegmentProposal(
+  w: Write,
+  request: SegmentChangeRequest,
+  entry: SegmentWriteEntry,
+): ApplyResult {
+  const segment = findSegment(w.tx, request.segment);
+  if (!segment) throw new NotFoundError(`No segment "${request.segment}"`);
+  if (segment.version !== request.baseVersion) {
+    return `The segment is at version ${segment.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
+  }
+  applySegment(w, segment, { ...request.proposed, version: segment.version + 1 }, entry);
+  return undefined;
+}
+
 /**
- * Applies a request's proposal if the config is still at the base version and the proposal is still
- * valid (segments and flags it names may have gone); else marks it `conflict` and changes nothing.
+ * Applies a request's proposal if what it changes is still at the base version and the proposal is
+ * still valid (segments and flags it names may have gone, a flag may have become a prerequisite);
+ * else marks it `conflict` and changes nothing.
  */
 function applyProposal(w: Write, record: ChangeRequestRecord, onBehalfOf?: Actor): ChangeRequestRecord {
   const { row } = record;
-  const located = locateConfig(w.tx, record.flag, record.environment);
+  const request = changeRequestView(record);
+  const entry = { comment: row.comment ?? undefined, changeRequestId: String(row.id), onBehalfOf };
   let problem: string | undefined;
-  if (located.config.version !== row.baseVersion) {
-    problem = `The config is at version ${located.config.version}, not ${row.baseVersion} as when the change was proposed; propose it again`;
-  } else {
-    const {
-      key: _key,
-      kind: _kind,
-      variations: _variations,
-      clientSide: _client,
-      version: _v,
-      ...input
-    } = changeRequestView(record).proposed;
-    try {
-      const next = buildConfig(w.tx, located, input);
-      const action =
-        row.kind === 'config'
-          ? 'flag.config.update'
-          : next.enabled
-            ? 'flag.config.enable'
-            : 'flag.config.disable';
-      writeConfig(w, located, next, {
-        action,
-        comment: row.comment ?? undefined,
-        changeRequestId: String(row.id),
-        onBehalfOf,
-      });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
+  const savepoint = `change_request_${row.id}`;
+  w.tx.run(sql.raw(`savepoint ${savepoint}`));
+  try {
+    switch (request.kind) {
+      case 'config':
+      case 'toggle':
+        problem = applyConfigProposal(w, request, entry);
+        break;
+      case 'segment':
+        problem = applySegmentProposal(w, request, entry);
+        break;
+      default:
+        problem = applyFlagProposal(w, request, entry);
+    }
+    w.tx.run(sql.raw(`release ${savepoint}`));
+  } catch (error) {
+    // Nothing of a failed application may stay: roll back to before it, then record the conflict.
+    w.tx.run(sql.raw(`rollback to ${savepoint}`));
+    w.tx.run(sql.raw(`release ${savepoint}`));
+    if (error instanceof ValidationError) {
       const details = error.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
       problem = `The proposal is no longer valid: ${details || error.message}`;
+    } else if (error instanceof ConflictError) {
+      problem = `The proposal can no longer apply: ${error.message}`;
+    } else {
+      throw error;
     }
   }
   if (problem !== undefined) {
     updateChangeRequest(w.tx, row.id, { state: 'conflict', conflict: problem, updatedAt: w.now });
     w.audit({
       action: 'change_request.conflict',
-      resource: { type: 'flag', key: record.flag, environment: record.environment },
+      resource: changeRequestResource(record),
       before: { state: row.state },
       after: { state: 'conflict', conflict: problem },
       changeRequestId: String(row.id),
@@ -143,8 +218,11 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
   const load = (w: Write, requester: Requester, id: number, state: ChangeRequestState) => {
     const record = findChangeRequest(w.tx, id);
     if (!record) throw new NotFoundError(`No change request ${id}`);
-    if (requester.environments !== null && !requester.environments.includes(record.environment)) {
-      throw new ForbiddenError(`This token may not act on environment "${record.environment}"`);
+    const allowed = requester.environments;
+    const outside =
+      allowed === null ? undefined : changeRequestView(record).environments.find((e) => !allowed.includes(e));
+    if (outside !== undefined) {
+      throw new ForbiddenError(`This token may not act on environment "${outside}"`);
     }
     if (record.row.state !== state) {
       throw new ConflictError(`Change request ${id} is ${record.row.state}, not ${state}`);

@@ -1,21 +1,30 @@
-import { and, asc, desc, eq, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { apiTokens, changeRequests, environments, flags } from '../../db/schema.js';
-import type { ChangeRequestRecord, ChangeRequestRow, ChangeRequestState } from './change-request.js';
+import { apiTokens, changeRequests, environments, flags, segments } from '../../db/schema.js';
+import type {
+  ChangeRequestKind,
+  ChangeRequestRecord,
+  ChangeRequestRow,
+  ChangeRequestState,
+} from './change-request.js';
 
 /** Filters of the change request list. */
 export interface ChangeRequestFilter {
   states?: ChangeRequestState[];
+  kinds?: ChangeRequestKind[];
   flag?: string;
+  segment?: string;
+  /** Requests in this environment, and global requests gated by it. */
   environment?: string;
 }
 
 function selectRecords(db: Queryable) {
   return db
-    .select({ row: changeRequests, flag: flags.key, environment: environments.key })
+    .select({ row: changeRequests, flag: flags.key, environment: environments.key, segment: segments.key })
     .from(changeRequests)
-    .innerJoin(flags, eq(flags.id, changeRequests.flagId))
-    .innerJoin(environments, eq(environments.id, changeRequests.environmentId));
+    .leftJoin(flags, eq(flags.id, changeRequests.flagId))
+    .leftJoin(environments, eq(environments.id, changeRequests.environmentId))
+    .leftJoin(segments, eq(segments.id, changeRequests.segmentId));
 }
 
 export function insertChangeRequest(
@@ -37,8 +46,15 @@ export function listChangeRequests(
 ): ChangeRequestRecord[] {
   const parts: (SQL | undefined)[] = [
     filter.states === undefined ? undefined : inArray(changeRequests.state, filter.states),
+    filter.kinds === undefined ? undefined : inArray(changeRequests.kind, filter.kinds),
     filter.flag === undefined ? undefined : eq(flags.key, filter.flag),
-    filter.environment === undefined ? undefined : eq(environments.key, filter.environment),
+    filter.segment === undefined ? undefined : eq(segments.key, filter.segment),
+    filter.environment === undefined
+      ? undefined
+      : or(
+          eq(environments.key, filter.environment),
+          sql`exists (select 1 from json_each(${changeRequests.environments}) where value = ${filter.environment})`,
+        ),
   ];
   return selectRecords(db)
     .where(and(...parts))
@@ -72,4 +88,27 @@ export function findTokenOwner(db: Queryable, tokenId: number): number | null {
     db.select({ createdBy: apiTokens.createdBy }).from(apiTokens).where(eq(apiTokens.id, tokenId)).get()
       ?.createdBy ?? null
   );
+}
+
+/**
+ * The proposals of config and toggle requests that are approved and wait for their time, with their
+ * environment: what will apply without another review.
+ */
+export function listApprovedConfigProposals(
+  db: Queryable,
+): { environment: { id: number; key: string }; proposed: unknown }[] {
+  return db
+    .select({
+      environment: { id: environments.id, key: environments.key },
+      proposed: changeRequests.proposed,
+    })
+    .from(changeRequests)
+    .innerJoin(environments, eq(environments.id, changeRequests.environmentId))
+    .where(
+      and(
+        inArray(changeRequests.kind, ['config', 'toggle']),
+        inArray(changeRequests.state, ['approved', 'scheduled']),
+      ),
+    )
+    .all();
 }

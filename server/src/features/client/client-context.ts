@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { type Context, contextSchema, issuesToErrors } from '@ringflag/sdk-node/engine';
 import { LRUCache } from 'lru-cache';
 import { ValidationError } from '../../errors/index.js';
+import { parseJsonText } from '../../http/json-body.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 
 /**
@@ -15,6 +16,8 @@ export const CLIENT_LIMITS = {
   evaluateBodyBytes: 32 * 1024,
   /** Largest `context` query parameter of `GET /client/v1/stream` (base64url), in characters. */
   streamContextChars: 16 * 1024,
+  /** Largest body of `POST /client/v1/events`, in bytes (the browser SDK sends at most 64 KiB). */
+  eventsBodyBytes: 256 * 1024,
 } as const;
 
 /**
@@ -62,15 +65,8 @@ export function decodeStreamContext(encoded: string | undefined): Context {
       { path: 'query.context', message: 'not base64url' },
     ]);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-  } catch {
-    throw new ValidationError('The context must be base64url of a JSON object', [
-      { path: 'query.context', message: 'not JSON' },
-    ]);
-  }
-  return parseContext(parsed, 'query.context');
+  const text = Buffer.from(encoded, 'base64url').toString('utf8');
+  return parseContext(parseJsonText(text, { path: 'query.context' }), 'query.context');
 }
 
 /** The body of `POST /client/v1/evaluate`: who is asking (the empty context when left out). */
@@ -82,34 +78,49 @@ export interface ParsedContext {
   readonly hash: string;
 }
 
+/** Memory {@link EvaluateBodies} may hold by default: 16 MiB (estimated, see there). */
+export const EVALUATE_BODIES_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
- * Parses and checks `POST /client/v1/evaluate` bodies, remembering the last 10,000 valid ones by their
- * exact text: a browser polls with the same body again and again, and parsing, validating and hashing
- * it cost more than answering from the evaluation cache. Throws {@link ValidationError} (never cached).
+ * Parses and checks `POST /client/v1/evaluate` bodies, remembering valid ones by their exact text: a
+ * browser polls with the same body again and again, and parsing, validating and hashing it cost more
+ * than answering from the evaluation cache. Throws {@link ValidationError} (never cached). Bounded by
+ * entries (10,000) and by bytes (`maxBytes`, default 16 MiB), an entry estimated at four bytes per
+ * character of its text (the text as the key, up to 2 bytes a character, and the parsed context), so
+ * a flood of distinct large contexts only evicts older ones.
  *
  * @example
  * const bodies = new EvaluateBodies();
  * const { context, hash } = bodies.parse('{"context":{"key":"user-1"}}');
  */
 export class EvaluateBodies {
-  private readonly parsed = new LRUCache<string, ParsedContext>({ max: 10_000 });
+  private readonly parsed: LRUCache<string, ParsedContext>;
+
+  constructor(maxBytes: number = EVALUATE_BODIES_MAX_BYTES) {
+    this.parsed = new LRUCache({
+      max: 10_000,
+      maxSize: maxBytes,
+      sizeCalculation: (_entry, text) => 64 + text.length * 4,
+    });
+  }
 
   parse(text: string): ParsedContext {
     const cached = this.parsed.get(text);
     if (cached) return cached;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new ValidationError('The body is not valid JSON');
-    }
+    const body = parseJsonText(text);
     const result = clientEvaluateSchema.safeParse(body);
     if (!result.success) {
       throw new ValidationError('The request does not pass validation', issuesToErrors(result.error.issues));
     }
     const context = result.data.context as Context;
     const entry = { context, hash: contextHash(context) };
-    this.parsed.set(text, entry);
+    // Larger than the whole cache may hold: used once, not kept.
+    if (64 + text.length * 4 <= this.parsed.maxSize) this.parsed.set(text, entry);
     return entry;
+  }
+
+  /** Estimated bytes held now. */
+  get bytes(): number {
+    return this.parsed.calculatedSize;
   }
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Context } from '@ringflag/sdk-node/engine';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { findEnvironment } from '../environments/environments.store.js';
 import { contextHash } from './client-context.js';
@@ -79,8 +79,6 @@ describe('ClientStreams', () => {
     streams.attach(response, ENV, keyId, context, hash, evaluations.get(ENV, 'client', store, context, hash));
     return response;
   };
-  /** Lets the fan-out (scheduled with setImmediate after the write) run. */
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   beforeEach(async () => {
     t = await createTestApp();
@@ -113,7 +111,8 @@ describe('ClientStreams', () => {
       offVariation: 'off',
       fallthrough: { variation: 'off' },
     });
-    await settle();
+    // The fan-out runs after the write's response (setImmediate): wait for the patch itself.
+    await vi.waitFor(() => expect(user1.events()).toHaveLength(2));
     expect(user1.events().slice(1)).toEqual([
       {
         event: 'patch',
@@ -124,18 +123,16 @@ describe('ClientStreams', () => {
         },
       },
     ]);
-    expect(user2.events()).toHaveLength(1);
 
-    // A change to a flag browsers cannot see sends nothing.
+    // A change to a flag browsers cannot see sends nothing. The next change that does reach them
+    // proves the fan-out of the first one has passed: it must be the very next event.
     await admin('POST', `/api/v1/flags/server-only/environments/${ENV}/toggle`, { enabled: true });
-    await settle();
-    expect(user1.events()).toHaveLength(2);
-    expect(user2.events()).toHaveLength(1);
-
     // A flag that stops being clientSide is null.
     await admin('PATCH', '/api/v1/flags/banner', { clientSide: false });
-    await settle();
+    await vi.waitFor(() => expect(user2.events()).toHaveLength(2));
+    await vi.waitFor(() => expect(user1.events()).toHaveLength(3));
     expect(user2.events()[1]?.data.flags).toEqual({ banner: null });
+    expect(user1.events()[2]?.data.flags).toEqual({ banner: null });
   });
 
   it('evaluates streams that share a context once per revision and writes them the same bytes', async () => {
@@ -144,13 +141,35 @@ describe('ClientStreams', () => {
     expect(streams.contextCount(ENV)).toBe(1);
     expect(streams.connectionCount(ENV)).toBe(2);
     await admin('POST', `/api/v1/flags/banner/environments/${ENV}/toggle`, { enabled: true });
-    await settle();
-    expect(a.chunks[1]).toBeDefined();
+    await vi.waitFor(() => expect(a.chunks[1]).toBeDefined());
     expect(a.chunks[1]).toBe(b.chunks[1]);
     a.destroy();
     expect(streams.connectionCount(ENV)).toBe(1);
     b.destroy();
     expect(streams.contextCount(ENV)).toBe(0);
+  });
+
+  it('bounds the memory of per-context state: a new context past it has no room, a shared one does', () => {
+    const env = findEnvironment(t.deps.db, ENV);
+    if (!env) throw new Error('no env');
+    const store = t.deps.payloads.get(t.deps.db, env).store();
+    const small = new ClientStreams(t.deps, { maxStateBytes: 20_000 });
+    const contexts = Array.from({ length: 50 }, (_, i) => ({ key: `user-${i}`, note: 'x'.repeat(500) }));
+    let attached = 0;
+    for (const context of contexts) {
+      const hash = contextHash(context);
+      const initial = evaluations.get(ENV, 'client', store, context, hash);
+      if (!small.hasRoomFor(ENV, hash, context, initial)) break;
+      small.attach(new FakeResponse(), ENV, 1, context, hash, initial);
+      attached++;
+    }
+    expect(attached).toBeGreaterThan(0);
+    expect(attached).toBeLessThan(contexts.length);
+    expect(small.bytes).toBeLessThanOrEqual(20_000);
+    const first = contexts[0] as Context;
+    const hash = contextHash(first);
+    expect(small.hasRoomFor(ENV, hash, first, evaluations.get(ENV, 'client', store, first, hash))).toBe(true);
+    small.close();
   });
 
   it('closes the streams of a revoked key', async () => {

@@ -1,6 +1,7 @@
 import type { Context, EvaluationDetail, JsonValue } from '@ringflag/sdk-node/engine';
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub, StreamConnection, StreamSink } from '../../stream/change-hub.js';
 import { sseFrame } from '../../stream/sse-frame.js';
 import { findEnvironment } from '../environments/environments.store.js';
@@ -18,6 +19,13 @@ interface ContextGroup {
   /** The `put` frame at `revision`, built when a stream joins. */
   put: Buffer | undefined;
   readonly connections: Set<StreamConnection>;
+  /** What the group is estimated to hold, in bytes (counted in {@link ClientStreams.bytes}). */
+  readonly bytes: number;
+}
+
+/** Estimated bytes of a group: its context and results (strings and objects), and its `put` frame. */
+function groupBytes(contextChars: number, resultsChars: number): number {
+  return 512 + contextChars * 4 + resultsChars * 6;
 }
 
 /** What {@link ClientStreams} needs from the application. */
@@ -26,6 +34,7 @@ export interface ClientStreamsDeps {
   hub: ChangeHub;
   payloads: PayloadCache;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** Options of {@link ClientStreams}. */
@@ -34,6 +43,11 @@ export interface ClientStreamsOptions {
   maxBufferedBytes?: number;
   /** A fan-out yields the event loop after this long, so other requests are not held up. */
   sliceMs?: number;
+  /**
+   * Memory the per-context state of all streams may take, in bytes (estimated from each context's and
+   * its results' JSON; default 256 MiB). A stream with a new context past it is refused (429).
+   */
+  maxStateBytes?: number;
 }
 
 /** The hub channel of an environment's browser streams (heartbeats, key revocation, shutdown). */
@@ -60,6 +74,8 @@ export class ClientStreams {
   private readonly fanOuts = new Map<string, boolean>();
   private readonly maxBufferedBytes: number;
   private readonly sliceMs: number;
+  private readonly maxStateBytes: number;
+  private stateBytes = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -68,6 +84,7 @@ export class ClientStreams {
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.sliceMs = options.sliceMs ?? 25;
+    this.maxStateBytes = options.maxStateBytes ?? 256 * 1024 * 1024;
     this.unsubscribe = deps.hub.onPublish((environment) => this.schedule(environment));
   }
 
@@ -77,6 +94,22 @@ export class ClientStreams {
     let total = 0;
     for (const key of this.groups.keys()) total += this.deps.hub.connectionCount(clientChannel(key));
     return total;
+  }
+
+  /**
+   * Whether a stream for this context fits: it joins an open group, or a new group stays within
+   * `maxStateBytes`.
+   */
+  hasRoomFor(environment: string, hash: string, context: Context, initial: CachedEvaluation): boolean {
+    if (this.groups.get(environment)?.has(hash)) return true;
+    return (
+      this.stateBytes + groupBytes(JSON.stringify(context).length, initial.json.length) <= this.maxStateBytes
+    );
+  }
+
+  /** Estimated bytes held for the open streams' contexts. */
+  get bytes(): number {
+    return this.stateBytes;
   }
 
   /** Distinct contexts with open streams in an environment. */
@@ -111,8 +144,10 @@ export class ClientStreams {
         results: initial.results,
         put: Buffer.from(sseFrame('put', initial.revision, initial.json)),
         connections: new Set(),
+        bytes: groupBytes(JSON.stringify(context).length, initial.json.length),
       };
       byHash.set(hash, group);
+      this.stateBytes += group.bytes;
     }
     group.put ??= Buffer.from(
       sseFrame('put', group.revision, JSON.stringify({ revision: group.revision, flags: group.results })),
@@ -121,12 +156,17 @@ export class ClientStreams {
     const connection: StreamConnection = { environment: clientChannel(environment), keyId, sink };
     group.connections.add(connection);
     this.deps.hub.subscribe(connection);
+    this.deps.metrics.observeBrowserStream(environment, 1);
     const joined = group;
     const groups = byHash;
     sink.once('close', () => {
       this.deps.hub.unsubscribe(connection);
+      this.deps.metrics.observeBrowserStream(environment, -1);
       joined.connections.delete(connection);
-      if (joined.connections.size === 0 && groups.get(hash) === joined) groups.delete(hash);
+      if (joined.connections.size === 0 && groups.get(hash) === joined) {
+        groups.delete(hash);
+        this.stateBytes -= joined.bytes;
+      }
     });
   }
 

@@ -1,14 +1,17 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../../app-env.js';
-import { NotFoundError, PayloadTooLargeError } from '../../errors/index.js';
+import { NotFoundError, PayloadTooLargeError, RateLimitedError } from '../../errors/index.js';
+import { limitBodySize } from '../../http/body-limit.js';
+import { clientAddress } from '../../http/client-address.js';
+import { rejectIllFormedStrings } from '../../http/json-body.js';
 import { jsonBody, responses } from '../../http/openapi-app.js';
 import { problemResponse } from '../../http/problem.js';
-import { SSE_HEADERS } from '../../stream/open-stream.js';
-import { observeGuards } from '../releases/guard-ingest.js';
+import { SSE_HEADERS, startEventStream } from '../../stream/open-stream.js';
+import { KeyAddressRateLimiter, type KeyAddressRateLimits } from '../ofrep/rate-limiter.js';
+import { guardIntake } from '../releases/guard-ingest.js';
 import { sdkKeyOf } from '../sdk/sdk-auth.js';
-import { recordSdkEvents, sdkEventsSchema } from '../sdk/sdk-events.js';
-import { limitBodySize } from './body-size.js';
+import { clientEventsSchema, recordSdkEvents } from '../sdk/sdk-events.js';
 import { requireClientKey } from './client-auth.js';
 import {
   CLIENT_LIMITS,
@@ -17,10 +20,20 @@ import {
   decodeStreamContext,
   EvaluateBodies,
 } from './client-context.js';
-import { ClientStreams } from './client-streams.js';
+import { ClientEvents } from './client-events.js';
+import { ClientStreams, type ClientStreamsOptions } from './client-streams.js';
 import type { ClientSurface } from './client-surface.js';
 import { browserCors, corsHeaders } from './cors.js';
 import { etagMatches, evaluationEtag } from './etag.js';
+import { limitClientRate } from './public-rate-limit.js';
+
+/** Options of {@link registerClientRoutes}. */
+export interface ClientRouteOptions {
+  /** Requests per client key, and per key and client address; beyond them 429 with `Retry-After`. */
+  rateLimits: KeyAddressRateLimits;
+  /** Bounds of the browser streams (memory of their per-context state, slow readers). */
+  streams?: ClientStreamsOptions;
+}
 
 const CLIENT_SECURITY: Record<string, string[]>[] = [{ clientKey: [] }];
 const base = { tags: ['browser SDK'], security: CLIENT_SECURITY };
@@ -31,17 +44,29 @@ const base = { tags: ['browser SDK'], security: CLIENT_SECURITY };
  * environment's `clientSide` flags, evaluated on the server, as `{ value, variant, reason }` — never
  * the rules.
  *
+ * The key is public, so everything it can send is bounded (DESIGN §10): requests per key and per
+ * (key, client address), body sizes, the memory of every cache, and what events may record
+ * (client-events.ts); guards count the distinct contexts the server evaluated, never a browser's
+ * numbers (guard-ingest.ts).
+ *
  * @example
- * registerClientRoutes(app, deps, createClientSurface(deps));
+ * registerClientRoutes(app, deps, createClientSurface(deps), { rateLimits });
  */
 export function registerClientRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps,
   surface: ClientSurface,
+  options: ClientRouteOptions,
 ): ClientStreams {
   const { evaluations, environments } = surface;
-  const streams = new ClientStreams(deps);
+  const streams = new ClientStreams(deps, options.streams);
   const bodies = new EvaluateBodies();
+  const clientEvents = new ClientEvents();
+  const guards = guardIntake(deps);
+  const rate = limitClientRate(
+    deps,
+    new KeyAddressRateLimiter(options.rateLimits, () => deps.clock().getTime()),
+  );
   app.openAPIRegistry.registerComponent('securitySchemes', 'clientKey', {
     type: 'apiKey',
     in: 'header',
@@ -55,7 +80,8 @@ export function registerClientRoutes(
     );
   // A context is small; event batches may be larger.
   app.use('/client/v1/evaluate', limit(CLIENT_LIMITS.evaluateBodyBytes));
-  app.use('/client/v1/events', limit(deps.bodyLimitBytes));
+  app.use('/client/v1/events', limit(CLIENT_LIMITS.eventsBodyBytes));
+  app.use('/client/*', rejectIllFormedStrings());
 
   const environmentOf = (id: number) => {
     const env = environments.byId(id);
@@ -81,12 +107,14 @@ export function registerClientRoutes(
         401: 'Bad key',
         403: 'Not a client key',
         413: 'Body too large',
+        429: 'Too many requests (Retry-After)',
       }),
     }),
   );
-  app.post('/client/v1/evaluate', requireClientKey(deps), async (c) => {
+  app.post('/client/v1/evaluate', requireClientKey(deps), rate, async (c) => {
     const env = environmentOf(sdkKeyOf(c).environmentId);
     const { context, hash } = bodies.parse(await c.req.text());
+    guards.exposeBrowserContext(env.id, clientAddress(c), context, hash);
     const etag = evaluationEtag(env.revision, hash);
     if (etagMatches(c.req.header('if-none-match'), etag)) {
       return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
@@ -108,7 +136,7 @@ export function registerClientRoutes(
       'Server-sent events for one context: `put` { revision, flags: { key: { value, variant, reason } } } on connect, ' +
       'then `patch` { revision, flags: { key: result | null } } with only the flags that changed for this context; ' +
       '`id` = revision; comment heartbeats; a reconnect gets a fresh `put`',
-    middleware: [requireClientKey(deps, { allowQuery: true, fresh: true })],
+    middleware: [requireClientKey(deps, { allowQuery: true, fresh: true }), rate],
     request: {
       query: z.object({
         key: z.string().max(256).optional(),
@@ -120,6 +148,7 @@ export function registerClientRoutes(
       400: 'Invalid context',
       401: 'Bad key',
       403: 'Not a client key',
+      429: 'Too many requests, or no room for another context (Retry-After)',
     }),
   });
   app.openapi(stream, (c) => {
@@ -129,6 +158,17 @@ export function registerClientRoutes(
     const env = environmentOf(key.environmentId);
     const store = deps.payloads.get(deps.db, env).store();
     const initial = evaluations.get(env.key, 'client', store, context, hash);
+    if (!streams.hasRoomFor(env.key, hash, context, initial)) {
+      deps.metrics.recordPublicRejection('client', 'stream_state_full');
+      throw new RateLimitedError(
+        'The server holds as many browser stream contexts as it may; retry later',
+        [],
+        {
+          'Retry-After': '30',
+        },
+      );
+    }
+    guards.exposeBrowserContext(env.id, clientAddress(c), context, hash);
     const headers = { ...SSE_HEADERS, ...corsHeaders(deps.db, c.req.header('origin'), env.id) };
     const outgoing = c.env?.outgoing;
     if (!outgoing) {
@@ -138,9 +178,9 @@ export function registerClientRoutes(
         headers,
       });
     }
-    outgoing.writeHead(200, headers);
-    outgoing.socket?.setNoDelay(true);
-    outgoing.socket?.setKeepAlive(true, 30_000);
+    if (!startEventStream(deps.connections, outgoing, headers, key.id, clientAddress(c))) {
+      return RESPONSE_ALREADY_SENT;
+    }
     streams.attach(outgoing, env.key, key.id, context, hash, initial);
     return RESPONSE_ALREADY_SENT;
   });
@@ -149,17 +189,27 @@ export function registerClientRoutes(
     ...base,
     method: 'post',
     path: '/client/v1/events',
-    summary: 'Exposure counts per flag, variant and minute, and tracked events, from browsers',
-    middleware: [requireClientKey(deps)],
-    request: { body: jsonBody(sdkEventsSchema) },
-    responses: responses({ 202: '{ exposures, events } accepted counts', 400: 'Invalid' }),
+    summary:
+      "Exposure counts and tracked events from browsers. Counted at the server's minute; an event counts once " +
+      '(`count` is ignored); exposures only for visible flags, at most 1,000 per request. Answers how many entries were kept.',
+    middleware: [requireClientKey(deps), rate],
+    request: { body: jsonBody(clientEventsSchema) },
+    responses: responses({
+      202: '{ exposures, events } entries kept',
+      400: 'Invalid',
+      413: 'Body too large',
+      429: 'Too many requests (Retry-After)',
+    }),
   });
   app.openapi(events, (c) => {
-    const body = c.req.valid('json');
+    const environmentId = sdkKeyOf(c).environmentId;
+    const env = environmentOf(environmentId);
+    const store = deps.payloads.get(deps.db, env).store();
     const now = deps.clock();
-    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, now);
-    observeGuards(deps, sdkKeyOf(c).environmentId, body, now);
-    return c.json({ exposures: body.exposures.length, events: body.events.length }, 202);
+    const { body, accepted } = clientEvents.sanitise(environmentId, store, c.req.valid('json'), now);
+    recordSdkEvents(deps.db, environmentId, body, now);
+    guards.trackBrowserEvents(environmentId, clientAddress(c), body.events);
+    return c.json(accepted, 202);
   });
 
   return streams;

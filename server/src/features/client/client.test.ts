@@ -192,4 +192,46 @@ describe('client API (/client/v1)', () => {
     });
     expect(invalid.status).toBe(400);
   });
+
+  it('trusts no number a browser sends: server minutes, one per event, visible flags only, capped', async () => {
+    const before = Math.floor(Date.now() / 60_000);
+    const res = await t.request<{ exposures: number; events: number }>('POST', '/client/v1/events', {
+      headers: { authorization: clientKey },
+      body: {
+        exposures: [
+          { flag: 'banner', variant: 'on', count: 1_000_000_000, minute: 99_999_999 },
+          { flag: 'secret-rules', variant: 'on', count: 5 },
+          { flag: 'made-up', variant: 'on', count: 5 },
+          { flag: 'banner', variant: 'nope', count: 5 },
+        ],
+        events: [
+          { event: 'checkout-error', context: { key: 'u' }, count: 1_000_000_000, minute: 99_999_999 },
+        ],
+      },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ exposures: 1, events: 1 });
+    const rows = t.dump() as Record<string, { minute: number; count: number }[]>;
+    expect(rows.exposure_counts).toEqual([
+      expect.objectContaining({ flag_key: 'banner', variant: 'on', count: 1000 }),
+    ]);
+    expect(rows.event_counts).toEqual([expect.objectContaining({ event: 'checkout-error', count: 1 })]);
+    for (const row of [...(rows.exposure_counts ?? []), ...(rows.event_counts ?? [])]) {
+      expect(row.minute).toBeGreaterThanOrEqual(before);
+      expect(row.minute).toBeLessThanOrEqual(Math.floor(Date.now() / 60_000));
+    }
+
+    // Made-up event names add rows only up to the per-minute budget.
+    const names = await t.request('POST', '/client/v1/events', {
+      headers: { authorization: clientKey },
+      body: { events: Array.from({ length: 300 }, (_, i) => ({ event: `made-up-${i}` })) },
+    });
+    expect(names.status).toBe(202);
+    expect(t.dump().event_counts?.length).toBeLessThanOrEqual(100);
+    const tooMany = await t.request('POST', '/client/v1/events', {
+      headers: { authorization: clientKey },
+      body: { events: Array.from({ length: 1001 }, () => ({ event: 'x' })) },
+    });
+    expect(tooMany.status).toBe(400);
+  });
 });

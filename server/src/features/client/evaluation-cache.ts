@@ -23,17 +23,26 @@ export interface CachedEvaluation {
 export interface EvaluationCacheOptions {
   /** Entries kept (one per environment, revision, scope and context). Default 10,000. */
   maxEntries?: number;
-  /** Total size of the cached JSON bodies, in characters. Default 32 Mi (~32–64 MB). */
-  maxChars?: number;
+  /**
+   * Memory the entries may take, in bytes, estimated as {@link EVALUATION_BYTES_PER_CHAR} per character
+   * of an entry's JSON (the string, plus the results it was built from). Default 64 MiB.
+   */
+  maxBytes?: number;
 }
 
 const isClientSide = (flag: CompiledFlag) => flag.clientSide;
 
 /**
+ * Bytes one character of an entry's JSON stands for: up to 2 for the string itself and about as many
+ * again for the results objects it was serialised from (measured: an entry's heap is 2–4× its JSON).
+ */
+export const EVALUATION_BYTES_PER_CHAR = 4;
+
+/**
  * Evaluates the flags a key may see for one context, serialises the result once, and remembers it
  * per environment revision and context hash. A revision names an immutable payload, so an entry is
- * never stale; entries of past revisions simply age out. Bounded by entries and by total JSON size
- * (the defaults hold 10,000 contexts, about 20–60 MB with 20 flags each).
+ * never stale; entries of past revisions simply age out. Bounded by entries (10,000) and by bytes
+ * (64 MiB, estimated from each entry's JSON), whichever comes first.
  *
  * @example
  * const cache = new EvaluationCache();
@@ -45,8 +54,8 @@ export class EvaluationCache {
   constructor(options: EvaluationCacheOptions = {}) {
     this.entries = new LRUCache({
       max: options.maxEntries ?? 10_000,
-      maxSize: options.maxChars ?? 32 * 1024 * 1024,
-      sizeCalculation: (entry) => Math.max(1, entry.json.length),
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (entry, key) => (entry.json.length + key.length) * EVALUATION_BYTES_PER_CHAR,
     });
   }
 

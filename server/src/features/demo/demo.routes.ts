@@ -1,9 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../../app-env.js';
 import { AppError, NotFoundError } from '../../errors/index.js';
+import { pagePolicy } from '../../http/security-headers.js';
 import { demoBundle } from './demo-bundle.js';
 import { findDemoClientKey } from './demo-key.js';
 import { demoPage } from './demo-page.js';
+
+/** The demo's inline script by hash; the key is only in a JSON data block, so any key gives this policy. */
+const DEMO_POLICY = pagePolicy(demoPage({ clientKey: 'rf_cli_policy' }));
 
 /**
  * Registers the live demo: `GET /demo` (a page whose dark-launched banner follows the `demo-banner`
@@ -26,7 +30,7 @@ export function registerDemoRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
 
   app.get('/demo', (c) => {
     const html = demoPage({ clientKey: demoKey() });
-    return c.html(html, 200, { 'cache-control': 'no-store' });
+    return c.html(html, 200, { 'cache-control': 'no-store', 'content-security-policy': DEMO_POLICY });
   });
 
   app.get('/demo/ringflag.js', async (c) => {

@@ -8,6 +8,7 @@ import { etagOf, versionFromTag } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { requestedResponse } from '../change-requests/requested-response.js';
 import { requesterOf } from '../change-requests/requester.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
 import type { FlagConfigService, WriteOutcome } from './flag-configs.service.js';
@@ -106,10 +107,7 @@ export function registerFlagConfigRoutes(
 
 /** 200 with the config (and its ETag), or 202 with the change request (and its Location). */
 function respond(c: Context<AppEnv>, outcome: WriteOutcome): Response {
-  if (outcome.kind === 'requested') {
-    c.header('Location', `/api/v1/change-requests/${outcome.changeRequest.id}`);
-    return c.json(outcome.changeRequest, 202);
-  }
+  if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
   c.header('ETag', etagOf(outcome.config.version));
   return c.json(outcome.config, 200);
 }

@@ -17,6 +17,8 @@ export interface FlagView {
   temporary: boolean;
   clientSide: boolean;
   archived: boolean;
+  /** Increments on every change to the global part; the flag's `ETag`. */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -33,6 +35,7 @@ export function flagView(row: FlagRow): FlagView {
     temporary: row.temporary,
     clientSide: row.clientSide,
     archived: row.archived,
+    version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -1,10 +1,18 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema, flagKindSchema, LIMITS, variationSchema } from '@ringflag/sdk-node/engine';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
+import type { Queryable } from '../../db/client.js';
+import { PreconditionFailedError } from '../../errors/index.js';
+import { etagOf, versionFromTag } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
-import type { FlagService } from './flags.service.js';
+import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { commentOf } from '../change-requests/comment-body.js';
+import { requestedResponse } from '../change-requests/requested-response.js';
+import { requesterOf } from '../change-requests/requester.js';
+import type { FlagService, FlagWriteOutcome } from './flags.service.js';
 
 const tagsSchema = z.array(z.string().min(1).max(64)).max(50);
 
@@ -22,7 +30,10 @@ export const newFlagSchema = z
   })
   .strict();
 
-export const flagChangesSchema = newFlagSchema.omit({ key: true, kind: true }).strict();
+export const flagChangesSchema = newFlagSchema
+  .omit({ key: true, kind: true })
+  .extend({ comment: writeOptionsShape.comment })
+  .strict();
 
 const keyParams = z.object({ key: flagKeySchema });
 
@@ -62,50 +73,106 @@ const get = createRoute({
   request: { params: keyParams },
   responses: responses({ 200: 'The flag', 404: 'No such flag' }),
 });
+const FOUR_EYES =
+  'Where the change alters what an environment requiring approval serves (variation ids or values, exposing the flag to browser keys with clientSide: true, archiving or restoring), it answers 202 with a change request that someone else with the approver role approves; otherwise it applies at once (200). A PATCH that mixes such fields with descriptive ones (name, description, tags, owner, temporary, variation names) becomes one change request as a whole. Send If-Match with the ETag you read (412 when the flag moved); If-Match: * or none writes whatever the version.';
+
 const patch = createRoute({
   ...base,
   method: 'patch',
   path: '/api/v1/flags/{key}',
-  summary: "Change a flag's name, description, variations, tags, owner, temporary or clientSide",
+  summary:
+    "Change a flag's name, description, variations, tags, owner, temporary or clientSide (If-Match: version)",
+  description: FOUR_EYES,
   middleware: [requireRole('editor', 'global')],
   request: { params: keyParams, body: jsonBody(flagChangesSchema) },
-  responses: responses({ 200: 'The flag', 400: 'Invalid', 404: 'No such flag' }),
+  responses: responses({
+    200: 'The flag (ETag = version)',
+    202: 'A change request (an environment requiring approval serves this flag)',
+    400: 'Invalid',
+    404: 'No such flag',
+    412: 'Stale version',
+  }),
 });
 const archive = createRoute({
   ...base,
   method: 'post',
   path: '/api/v1/flags/{key}/archive',
   summary: 'Archive a flag (SDKs stop seeing it)',
+  description: `Body (optional): \`{ "comment": string }\`. ${FOUR_EYES}`,
   middleware: [requireRole('editor', 'global')],
   request: { params: keyParams },
-  responses: responses({ 200: 'The flag', 404: 'No such flag', 409: 'Still a prerequisite' }),
+  responses: responses({
+    200: 'The flag',
+    202: 'A change request (an environment requiring approval serves this flag)',
+    404: 'No such flag',
+    409: 'Still a prerequisite',
+    412: 'Stale version',
+  }),
 });
 const unarchive = createRoute({
   ...base,
   method: 'post',
   path: '/api/v1/flags/{key}/unarchive',
   summary: 'Restore an archived flag',
+  description: `Body (optional): \`{ "comment": string }\`. ${FOUR_EYES}`,
   middleware: [requireRole('editor', 'global')],
   request: { params: keyParams },
-  responses: responses({ 200: 'The flag', 404: 'No such flag' }),
+  responses: responses({
+    200: 'The flag',
+    202: 'A change request (an environment requiring approval would serve this flag)',
+    404: 'No such flag',
+    412: 'Stale version',
+  }),
 });
 
+/** The version `If-Match` names; undefined for none or `*`. */
+function expectedVersion(c: Context<AppEnv>): number | undefined {
+  const version = versionFromTag(c.req.header('if-match'));
+  if (Number.isNaN(version))
+    throw new PreconditionFailedError('If-Match must be the ETag of the flag, e.g. "3"');
+  return version;
+}
+
+/** 200 with the flag (and its ETag), or 202 with the change request. */
+function respond(c: Context<AppEnv>, outcome: FlagWriteOutcome): Response {
+  if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
+  c.header('ETag', etagOf(outcome.flag.version));
+  return c.json(outcome.flag, 200);
+}
+
 /** `/api/v1/flags`: the global part of flags. */
-export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, flags: FlagService): void {
+export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, flags: FlagService, db: Queryable): void {
   app.openapi(list, (c) => {
     const query = c.req.valid('query');
     const archived = query.archived === undefined ? undefined : query.archived === 'true';
     return c.json(flags.list({ limit: query.limit, cursor: query.cursor, archived, tag: query.tag }), 200);
   });
   app.openapi(create, (c) => c.json(flags.create(actorOf(principalOf(c)), c.req.valid('json')), 201));
-  app.openapi(get, (c) => c.json(flags.get(c.req.valid('param').key), 200));
-  app.openapi(patch, (c) =>
-    c.json(flags.update(actorOf(principalOf(c)), c.req.valid('param').key, c.req.valid('json')), 200),
-  );
-  app.openapi(archive, (c) =>
-    c.json(flags.setArchived(actorOf(principalOf(c)), c.req.valid('param').key, true), 200),
-  );
-  app.openapi(unarchive, (c) =>
-    c.json(flags.setArchived(actorOf(principalOf(c)), c.req.valid('param').key, false), 200),
-  );
+  app.openapi(get, (c) => {
+    const flag = flags.get(c.req.valid('param').key);
+    c.header('ETag', etagOf(flag.version));
+    return c.json(flag, 200);
+  });
+  app.openapi(patch, (c) => {
+    const { comment, ...changes } = c.req.valid('json');
+    const outcome = flags.update(requesterOf(db, principalOf(c)), c.req.valid('param').key, changes, {
+      expectedVersion: expectedVersion(c),
+      comment,
+    });
+    return respond(c, outcome);
+  });
+  app.openapi(archive, async (c) => {
+    const options = { expectedVersion: expectedVersion(c), comment: await commentOf(c) };
+    return respond(
+      c,
+      flags.setArchived(requesterOf(db, principalOf(c)), c.req.valid('param').key, true, options),
+    );
+  });
+  app.openapi(unarchive, async (c) => {
+    const options = { expectedVersion: expectedVersion(c), comment: await commentOf(c) };
+    return respond(
+      c,
+      flags.setArchived(requesterOf(db, principalOf(c)), c.req.valid('param').key, false, options),
+    );
+  });
 }

@@ -1,15 +1,26 @@
-import {
-  type FlagConfig,
-  type FlagKind,
-  type Variation,
-  validateFlagConfig,
-} from '@ringflag/sdk-node/engine';
+import { type FlagKind, type Variation, validateFlagConfig } from '@ringflag/sdk-node/engine';
 import type { AppDeps } from '../../app-env.js';
 import { runWrite } from '../../db/unit-of-work.js';
-import { ConflictError, type FieldError, NotFoundError, ValidationError } from '../../errors/index.js';
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  ValidationError,
+} from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
+import type { ChangeRequest } from '../change-requests/change-request.js';
+import { openGlobalChangeRequest } from '../change-requests/open-change-request.js';
+import type { Requester } from '../change-requests/requester.js';
 import { listEnvironments } from '../environments/environments.store.js';
-import { referencesIn } from '../flag-configs/references.js';
+import {
+  applyArchived,
+  applyFlagChanges,
+  changesServedValues,
+  checkArchivable,
+  checkFlagChanges,
+  type FlagChanges,
+  flagGatedEnvironments,
+} from './flag-changes.js';
 import {
   BOOLEAN_VARIATIONS,
   composeConfig,
@@ -19,16 +30,7 @@ import {
   type FlagView,
   flagView,
 } from './flag-model.js';
-import {
-  findFlag,
-  insertConfig,
-  insertFlag,
-  listAllConfigs,
-  listConfigsOfFlag,
-  listFlags,
-  updateConfig,
-  updateFlag,
-} from './flags.store.js';
+import { findFlag, insertConfig, insertFlag, listConfigsOfFlag, listFlags } from './flags.store.js';
 
 /** A new flag as the API accepts it. */
 export interface NewFlag {
@@ -43,16 +45,20 @@ export interface NewFlag {
   clientSide?: boolean;
 }
 
-/** Changes to a flag's global part. */
-export interface FlagChanges {
-  name?: string;
-  description?: string;
-  variations?: Variation[];
-  tags?: string[];
-  owner?: string | null;
-  temporary?: boolean;
-  clientSide?: boolean;
+export type { FlagChanges } from './flag-changes.js';
+
+/** Options of a flag-level write through the API. */
+export interface FlagWriteOptions {
+  /** From `If-Match`: the flag version the client read; another version is a 412. */
+  expectedVersion?: number;
+  /** Why; kept on the change request and in the audit trail. */
+  comment?: string;
 }
+
+/** What a flag-level write did: applied at once, or left a change request (HTTP 202). */
+export type FlagWriteOutcome =
+  | { kind: 'applied'; flag: FlagView }
+  | { kind: 'requested'; changeRequest: ChangeRequest };
 
 /** The rules of flags (their global part); configs per environment live in flag-configs. */
 export interface FlagService {
@@ -62,8 +68,23 @@ export interface FlagService {
   };
   get(key: string): FlagView & { environments: Record<string, { enabled: boolean; version: number }> };
   create(actor: Actor, input: NewFlag): FlagView;
-  update(actor: Actor, key: string, changes: FlagChanges): FlagView;
-  setArchived(actor: Actor, key: string, archived: boolean): FlagView;
+  /**
+   * Changes the global part. Where a change alters what an approval-required environment serves
+   * (variation values, exposing to browser keys), the whole change becomes a change request there.
+   */
+  update(
+    requester: Requester,
+    key: string,
+    changes: FlagChanges,
+    options?: FlagWriteOptions,
+  ): FlagWriteOutcome;
+  /** Archives or restores a flag; a change request where an environment requires approval. */
+  setArchived(
+    requester: Requester,
+    key: string,
+    archived: boolean,
+    options?: FlagWriteOptions,
+  ): FlagWriteOutcome;
 }
 
 export function createFlagService(deps: AppDeps): FlagService {
@@ -152,97 +173,62 @@ export function createFlagService(deps: AppDeps): FlagService {
       });
     },
 
-    update(actor, key, changes) {
-      return runWrite(deps, actor, (w) => {
+    update(requester, key, changes, options = {}) {
+      return runWrite(deps, requester.actor, (w): FlagWriteOutcome => {
         const before = findFlag(w.tx, key);
         if (!before) throw new NotFoundError(`No flag "${key}"`);
-        const variationsChanged =
-          changes.variations !== undefined &&
-          JSON.stringify(changes.variations) !== JSON.stringify(before.variations);
-        const clientSideChanged =
-          changes.clientSide !== undefined && changes.clientSide !== before.clientSide;
-        const after = updateFlag(w.tx, before.id, { ...changes, updatedAt: w.now });
-        if (variationsChanged || clientSideChanged) {
-          if (variationsChanged) checkVariationChange(w.tx, after);
-          for (const env of listEnvironments(w.tx)) {
-            const config = listConfigsOfFlag(w.tx, after.id).find((c) => c.environmentId === env.id);
-            if (!config) continue;
-            const bumped = updateConfig(w.tx, after.id, env.id, {
-              version: config.version + 1,
-              updatedAt: w.now,
-            });
-            if (!after.archived) w.changed(env.key, { flags: { [key]: composeConfig(after, bumped) } });
-          }
+        checkFlagVersion(before, options.expectedVersion);
+        const gatedBy = changesServedValues(before, changes) ? flagGatedEnvironments(w.tx, before) : [];
+        if (gatedBy.length === 0) {
+          return { kind: 'applied', flag: flagView(applyFlagChanges(w, before, changes, options)) };
         }
-        w.audit({
-          action: 'flag.update',
-          resource: { type: 'flag', key },
+        // The whole PATCH becomes the request: one proposal, one review, one audit trail. It must
+        // fit now (it is checked again when approved).
+        checkFlagChanges(w.tx, before, changes);
+        const proposed = { ...flagView(before), ...changes, version: before.version + 1 };
+        const changeRequest = openGlobalChangeRequest(w, {
+          kind: 'flag',
+          flag: before,
           before: flagView(before),
-          after: flagView(after),
+          proposed,
+          environments: gatedBy,
+          requester,
+          comment: options.comment,
         });
-        return flagView(after);
+        return { kind: 'requested', changeRequest };
       });
     },
 
-    setArchived(actor, key, archived) {
-      return runWrite(deps, actor, (w) => {
+    setArchived(requester, key, archived, options = {}) {
+      return runWrite(deps, requester.actor, (w): FlagWriteOutcome => {
         const before = findFlag(w.tx, key);
         if (!before) throw new NotFoundError(`No flag "${key}"`);
-        if (before.archived === archived) return flagView(before);
-        if (archived) {
-          const dependants = listAllConfigs(w.tx).filter(
-            ({ flag, config }) =>
-              !flag.archived &&
-              (config.prerequisites as FlagConfig['prerequisites']).some((p) => p.flag === key),
-          );
-          if (dependants.length > 0) {
-            const names = [...new Set(dependants.map(({ flag }) => flag.key))].join(', ');
-            throw new ConflictError(`"${key}" is a prerequisite of ${names}; remove it there first`);
-          }
+        checkFlagVersion(before, options.expectedVersion);
+        const gatedBy = before.archived === archived ? [] : flagGatedEnvironments(w.tx, before, true);
+        if (gatedBy.length === 0) {
+          return { kind: 'applied', flag: flagView(applyArchived(w, before, archived, options)) };
         }
-        const after = updateFlag(w.tx, before.id, { archived, updatedAt: w.now });
-        const envs = new Map(listEnvironments(w.tx).map((env) => [env.id, env.key]));
-        for (const config of listConfigsOfFlag(w.tx, after.id)) {
-          const env = envs.get(config.environmentId);
-          if (env) w.changed(env, { flags: { [key]: archived ? null : composeConfig(after, config) } });
-        }
-        w.audit({
-          action: archived ? 'flag.archive' : 'flag.unarchive',
-          resource: { type: 'flag', key },
+        if (archived) checkArchivable(w.tx, before);
+        const changeRequest = openGlobalChangeRequest(w, {
+          kind: archived ? 'archive' : 'unarchive',
+          flag: before,
           before: flagView(before),
-          after: flagView(after),
+          proposed: { ...flagView(before), archived, version: before.version + 1 },
+          environments: gatedBy,
+          requester,
+          comment: options.comment,
         });
-        return flagView(after);
+        return { kind: 'requested', changeRequest };
       });
     },
   };
+}
 
-  /** New variations must still fit every environment's config and every flag that depends on this one. */
-  function checkVariationChange(tx: Parameters<typeof listAllConfigs>[0], flag: FlagRow): void {
-    const errors: FieldError[] = [];
-    const envs = listEnvironments(tx);
-    for (const config of listConfigsOfFlag(tx, flag.id)) {
-      const env = envs.find((e) => e.id === config.environmentId);
-      if (!env) continue;
-      const result = validateFlagConfig(composeConfig(flag, config), referencesIn(tx, env.id));
-      if (!result.ok) {
-        for (const error of result.errors) {
-          errors.push({ path: `variations`, message: `in ${env.key}: ${error.path} ${error.message}` });
-        }
-      }
-    }
-    const ids = new Set((flag.variations as Variation[]).map((v) => v.id));
-    for (const { flag: other, config } of listAllConfigs(tx)) {
-      for (const prerequisite of config.prerequisites as FlagConfig['prerequisites']) {
-        if (prerequisite.flag === flag.key && !ids.has(prerequisite.variation)) {
-          errors.push({
-            path: 'variations',
-            message: `flag "${other.key}" needs variation "${prerequisite.variation}" as a prerequisite`,
-          });
-        }
-      }
-    }
-    if (errors.length > 0)
-      throw new ValidationError('The new variations do not fit the existing configs', errors);
+/** Throws {@link PreconditionFailedError} when the client's `If-Match` names another version. */
+function checkFlagVersion(flag: FlagRow, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && expectedVersion !== flag.version) {
+    throw new PreconditionFailedError(
+      `The flag is at version ${flag.version}, not ${expectedVersion}; reload and reapply your change`,
+    );
   }
 }

@@ -59,7 +59,15 @@ describe('flags', () => {
     expect(noVariations.body.errors[0]?.path).toBe('variations');
   });
 
+  /** Lets writes apply at once; the four-eyes tests below keep production's approval. */
+  const noApprovals = () =>
+    t.request('PATCH', '/api/v1/environments/production', {
+      token: t.adminToken,
+      body: { requireApproval: false },
+    });
+
   it('patches metadata and variations, bumping config versions when variations change', async () => {
+    await noApprovals();
     await t.request('POST', '/api/v1/flags', {
       token: t.adminToken,
       body: { key: 'colour', kind: 'string', variations: [{ id: 'blue', value: 'blue' }] },
@@ -87,6 +95,7 @@ describe('flags', () => {
   });
 
   it('archives a flag out of the SDK payload and refuses archiving a prerequisite', async () => {
+    await noApprovals();
     for (const key of ['base', 'child']) {
       await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key, kind: 'boolean' } });
     }
@@ -113,6 +122,145 @@ describe('flags', () => {
     expect(Object.keys(payload.body.flags)).toEqual(['base']);
     const restored = await t.request<Flag>('POST', '/api/v1/flags/child/unarchive', { token: t.adminToken });
     expect(restored.body.archived).toBe(false);
+  });
+
+  it('applies descriptive fields at once but makes served ones a change request where approval is required', async () => {
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'colour', kind: 'string', variations: [{ id: 'blue', value: 'blue' }] },
+    });
+    const editor = await t.tokenFor('editor');
+    const described = await t.request<Flag & { version: number }>('PATCH', '/api/v1/flags/colour', {
+      token: editor,
+      body: { description: 'the checkout colour', variations: [{ id: 'blue', value: 'blue', name: 'Blue' }] },
+    });
+    expect(described.status).toBe(200);
+    expect(described.body.version).toBe(2);
+    const proposed = await t.request<{
+      kind: string;
+      state: string;
+      flag: string;
+      environment: string | null;
+      environments: string[];
+      baseVersion: number;
+    }>('PATCH', '/api/v1/flags/colour', {
+      token: editor,
+      body: { name: 'Colour', variations: [{ id: 'blue', value: 'navy' }], comment: 'darker' },
+    });
+    expect(proposed.status).toBe(202);
+    expect(proposed.body).toMatchObject({
+      kind: 'flag',
+      state: 'pending',
+      flag: 'colour',
+      environment: null,
+      environments: ['production'],
+      baseVersion: 2,
+    });
+    // Nothing of the PATCH applied, not even its name: the whole PATCH is the request.
+    const unchanged = await t.request<Flag & { name: string }>('GET', '/api/v1/flags/colour', {
+      token: editor,
+    });
+    expect(unchanged.body.name).toBe('colour');
+    expect(unchanged.body.variations).toEqual([{ id: 'blue', value: 'blue', name: 'Blue' }]);
+    // Variations that do not fit the configs are refused when proposed, not only when approved.
+    const unfit = await t.request('PATCH', '/api/v1/flags/colour', {
+      token: editor,
+      body: { variations: [{ id: 'green', value: 'green' }] },
+    });
+    expect(unfit.status).toBe(400);
+  });
+
+  it('answers PATCH with an ETag and refuses a stale If-Match with 412', async () => {
+    await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key: 'f', kind: 'boolean' } });
+    const read = await t.request('GET', '/api/v1/flags/f', { token: t.adminToken });
+    expect(read.headers.get('etag')).toBe('"1"');
+    const first = await t.request('PATCH', '/api/v1/flags/f', {
+      token: t.adminToken,
+      body: { description: 'one' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"2"');
+    const stale = await t.request<{ detail: string }>('PATCH', '/api/v1/flags/f', {
+      token: t.adminToken,
+      body: { description: 'two' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('content-type')).toContain('application/problem+json');
+    const star = await t.request('PATCH', '/api/v1/flags/f', {
+      token: t.adminToken,
+      body: { description: 'three' },
+      headers: { 'if-match': '*' },
+    });
+    expect(star.status).toBe(200);
+    const garbage = await t.request('PATCH', '/api/v1/flags/f', {
+      token: t.adminToken,
+      body: { description: 'four' },
+      headers: { 'if-match': 'yesterday' },
+    });
+    expect(garbage.status).toBe(412);
+  });
+
+  it('refuses archiving a prerequisite at once, also where archiving needs approval', async () => {
+    for (const key of ['base', 'child']) {
+      await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key, kind: 'boolean' } });
+    }
+    await t.request('PUT', '/api/v1/flags/child/environments/development', {
+      token: t.adminToken,
+      body: {
+        enabled: true,
+        offVariation: 'off',
+        prerequisites: [{ flag: 'base', variation: 'on' }],
+        fallthrough: { variation: 'on' },
+      },
+    });
+    const refused = await t.request('POST', '/api/v1/flags/base/archive', { token: t.adminToken });
+    expect(refused.status).toBe(409);
+    const requested = await t.request<{ kind: string }>('POST', '/api/v1/flags/child/archive', {
+      token: t.adminToken,
+      body: { comment: 'done with it' },
+    });
+    expect(requested.status).toBe(202);
+    expect(requested.body.kind).toBe('archive');
+  });
+
+  it('turns an approval whose variations no longer fit the configs into a conflict that changes nothing', async () => {
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: {
+        key: 'colour',
+        kind: 'string',
+        variations: [
+          { id: 'blue', value: 'blue' },
+          { id: 'green', value: 'green' },
+        ],
+      },
+    });
+    const proposed = await t.request<{ id: number }>('PATCH', '/api/v1/flags/colour', {
+      token: await t.tokenFor('editor'),
+      body: { variations: [{ id: 'blue', value: 'blue' }] },
+    });
+    expect(proposed.status).toBe(202);
+    // Meanwhile staging (no approval needed) starts serving the variation the request removes.
+    const staging = await t.request('PUT', '/api/v1/flags/colour/environments/staging', {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'blue', fallthrough: { variation: 'green' } },
+    });
+    expect(staging.status).toBe(200);
+    const before = t.dump();
+    const approved = await t.request<{ changeRequest: { state: string; conflict: string } }>(
+      'POST',
+      `/api/v1/change-requests/${proposed.body.id}/approve`,
+      { token: await t.tokenFor('approver') },
+    );
+    expect(approved.status).toBe(409);
+    expect(approved.body.changeRequest.state).toBe('conflict');
+    expect(approved.body.changeRequest.conflict).toContain('variations');
+    const after = t.dump();
+    expect(after.flags).toEqual(before.flags);
+    expect(after.flag_configs).toEqual(before.flag_configs);
+    expect(after.environments).toEqual(before.environments);
   });
 
   it('lists flags in pages', async () => {

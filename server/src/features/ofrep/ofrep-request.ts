@@ -1,4 +1,6 @@
 import { type Context, contextSchema, formatPath } from '@ringflag/sdk-node/engine';
+import { ValidationError } from '../../errors/index.js';
+import { parseJsonText } from '../../http/json-body.js';
 import type { OfrepErrorCode } from './ofrep-result.js';
 
 /** A parsed OFREP request body, or why it could not be read. */
@@ -23,9 +25,13 @@ export function parseOfrepRequest(text: string): OfrepRequest {
   if (text.trim() === '') return { ok: true, context: {} };
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch {
-    return { ok: false, errorCode: 'PARSE_ERROR', errorDetails: 'The request body is not JSON' };
+    body = parseJsonText(text);
+  } catch (error) {
+    const field = error instanceof ValidationError ? error.errors[0] : undefined;
+    if (field === undefined || field.message === 'malformed JSON') {
+      return { ok: false, errorCode: 'PARSE_ERROR', errorDetails: 'The request body is not JSON' };
+    }
+    return { ok: false, errorCode: 'INVALID_CONTEXT', errorDetails: `${field.path}: ${field.message}` };
   }
   if (!isObject(body)) {
     return { ok: false, errorCode: 'PARSE_ERROR', errorDetails: 'The request body must be a JSON object' };

@@ -2,7 +2,9 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type EvaluationDetail, evaluate, type FlagStore, type JsonValue } from '@ringflag/sdk-node/engine';
 import type { Context as HonoContext, MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../../app-env.js';
-import { limitBodySize } from '../client/body-size.js';
+import { limitBodySize } from '../../http/body-limit.js';
+import { clientAddress } from '../../http/client-address.js';
+import { rejectIllFormedStrings } from '../../http/json-body.js';
 import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
 import type { ClientSurface } from '../client/client-surface.js';
 import { browserCors } from '../client/cors.js';
@@ -12,12 +14,20 @@ import { lookupSdkKey } from '../client/sdk-key-lookup.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
 import { parseOfrepRequest } from './ofrep-request.js';
 import { type OfrepFailure, type OfrepSuccess, toOfrep } from './ofrep-result.js';
-import { DEFAULT_OFREP_RATE_LIMIT, type RateLimit, RateLimiter } from './rate-limiter.js';
+import {
+  DEFAULT_ADDRESS_RATE_LIMIT,
+  DEFAULT_OFREP_RATE_LIMIT,
+  KeyAddressRateLimiter,
+  type KeyAddressRateLimits,
+} from './rate-limiter.js';
 
 /** Options of {@link registerOfrepRoutes}. */
 export interface OfrepOptions {
-  /** Requests per SDK key (default 1,000/s sustained, bursts of 2,000); beyond it 429 with `Retry-After`. */
-  rateLimit?: RateLimit;
+  /**
+   * Requests per SDK key (default 1,000/s sustained, bursts of 2,000) and per key and client address
+   * (default 200/s, bursts of 1,000); beyond either, 429 with `Retry-After`.
+   */
+  rateLimits?: KeyAddressRateLimits;
 }
 
 const SINGLE_PATH = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)$/;
@@ -35,7 +45,7 @@ const SINGLE_PATH = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)$/;
  * (`rf_srv_…`) all of them; the key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
  *
  * @example
- * registerOfrepRoutes(app, deps, surface, { rateLimit: { requestsPerSecond: 100, burst: 200 } });
+ * registerOfrepRoutes(app, deps, surface, { rateLimits: { perKey, perAddress } });
  */
 export function registerOfrepRoutes(
   app: OpenAPIHono<AppEnv>,
@@ -44,8 +54,9 @@ export function registerOfrepRoutes(
   options: OfrepOptions = {},
 ): void {
   const { evaluations, environments } = surface;
-  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_OFREP_RATE_LIMIT, () =>
-    deps.clock().getTime(),
+  const limiter = new KeyAddressRateLimiter(
+    options.rateLimits ?? { perKey: DEFAULT_OFREP_RATE_LIMIT, perAddress: DEFAULT_ADDRESS_RATE_LIMIT },
+    () => deps.clock().getTime(),
   );
 
   app.use('/ofrep/*', browserCors(deps));
@@ -62,6 +73,17 @@ export function registerOfrepRoutes(
     }),
   );
   app.use('/ofrep/*', authenticateOfrep(deps, limiter));
+  app.use(
+    '/ofrep/*',
+    rejectIllFormedStrings((c, error) => {
+      const key = SINGLE_PATH.exec(c.req.path)?.[1];
+      const where = error.errors.map((field) => `${field.path}: ${field.message}`).join('; ');
+      return c.json(
+        { ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails: where },
+        400,
+      );
+    }),
+  );
 
   /** The environment, its store and what the key may see, for an authenticated request. */
   const scopeOf = (c: HonoContext<AppEnv>) => {
@@ -144,17 +166,21 @@ function bulkResults(
 
 /**
  * Reads the key from `Authorization: Bearer <key>` (or a bare key) or `X-API-Key`, and applies the
- * per-key rate limit. OFREP wants 401/403/429 without a body.
+ * rate limits per key and per key and client address, so one abusive address is refused while other
+ * browsers with the same public key are served. OFREP wants 401/403/429 without a body.
  */
-function authenticateOfrep(deps: AppDeps, limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+function authenticateOfrep(deps: AppDeps, limiter: KeyAddressRateLimiter): MiddlewareHandler<AppEnv> {
   return async function checkOfrepKey(c, next) {
     if (c.req.method === 'OPTIONS') return next();
     const key = sdkKeyFromHeader(c.req.header('authorization')) ?? c.req.header('x-api-key')?.trim();
     const identity = key ? lookupSdkKey(deps.db, key) : undefined;
     if (!identity) return c.body(null, 401);
     c.set('sdkKey', identity);
-    const wait = limiter.take(identity.id);
-    if (wait > 0) return c.body(null, 429, { 'Retry-After': String(wait) });
+    const refused = limiter.take(identity.id, clientAddress(c));
+    if (refused) {
+      deps.metrics.recordPublicRejection('ofrep', `rate_limited_${refused.scope}`);
+      return c.body(null, 429, { 'Retry-After': String(refused.retryAfter) });
+    }
     await next();
   };
 }

@@ -16,6 +16,7 @@ import { referencesIn } from '../flag-configs/references.js';
 import { composeConfig, type FlagConfigRow, type FlagRow } from '../flags/flag-model.js';
 import { findConfig, findFlag, findSegment, updateConfig } from '../flags/flags.store.js';
 import { guardTrip } from './guard.js';
+import { flushGuardCounts } from './guard-ingest.js';
 import { compileRollback, compileStage } from './release-compiler.js';
 import { awaitsApproval, isActive, nextAdvanceAt, type ReleasePlan } from './release-plan.js';
 import type { NewReleasePlan } from './release-schemas.js';
@@ -241,6 +242,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
     const guard = planView(located).guard;
     if (!guard) return null;
     const fromMinute = Math.floor(Date.parse(plan.stageStartedAt) / MINUTE_MS);
+    flushGuardCounts(deps);
     return {
       guard,
       exposures: sumExposures(deps.db, plan.environmentId, located.flagKey, plan.variation, fromMinute),

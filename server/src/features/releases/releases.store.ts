@@ -3,9 +3,9 @@ import type { Queryable } from '../../db/client.js';
 import {
   apiTokens,
   environments,
-  exposureCounts,
   flags,
   guardEventCounts,
+  guardExposureCounts,
   releasePlans,
 } from '../../db/schema.js';
 import type { Actor } from '../audit/audit-event.js';
@@ -113,7 +113,37 @@ export function addGuardEventCounts(db: Queryable, environmentId: number, counts
   }
 }
 
-/** Exposures of one variant of a flag from `fromMinute` (epoch minutes) on. */
+/** One exposure count a guard trusts (see `guard_exposure_counts`). */
+export interface GuardExposureCount {
+  flagKey: string;
+  variant: string;
+  minute: number;
+  count: number;
+}
+
+/** Adds trusted exposure counts to the per-minute totals. */
+export function addGuardExposureCounts(
+  db: Queryable,
+  environmentId: number,
+  counts: GuardExposureCount[],
+): void {
+  for (const count of counts) {
+    db.insert(guardExposureCounts)
+      .values({ environmentId, ...count })
+      .onConflictDoUpdate({
+        target: [
+          guardExposureCounts.environmentId,
+          guardExposureCounts.flagKey,
+          guardExposureCounts.variant,
+          guardExposureCounts.minute,
+        ],
+        set: { count: sql`${guardExposureCounts.count} + excluded.count` },
+      })
+      .run();
+  }
+}
+
+/** Trusted exposures of one variant of a flag from `fromMinute` (epoch minutes) on. */
 export function sumExposures(
   db: Queryable,
   environmentId: number,
@@ -122,14 +152,14 @@ export function sumExposures(
   fromMinute: number,
 ): number {
   const row = db
-    .select({ total: sql<number | null>`sum(${exposureCounts.count})` })
-    .from(exposureCounts)
+    .select({ total: sql<number | null>`sum(${guardExposureCounts.count})` })
+    .from(guardExposureCounts)
     .where(
       and(
-        eq(exposureCounts.environmentId, environmentId),
-        eq(exposureCounts.flagKey, flagKey),
-        eq(exposureCounts.variant, variant),
-        gte(exposureCounts.minute, fromMinute),
+        eq(guardExposureCounts.environmentId, environmentId),
+        eq(guardExposureCounts.flagKey, flagKey),
+        eq(guardExposureCounts.variant, variant),
+        gte(guardExposureCounts.minute, fromMinute),
       ),
     )
     .get();

@@ -8,6 +8,36 @@ const countSchema = z.number().int().min(1).max(1_000_000_000);
 /** Minutes since the Unix epoch (`Math.floor(ms / 60000)`); the server's current minute when left out. */
 const minuteSchema = z.number().int().min(0).max(1e8);
 
+/** The shape of an events body, with at most `maxItems` exposures and as many events. */
+function eventsSchema(maxItems: number) {
+  return z
+    .object({
+      exposures: z
+        .array(
+          z.object({
+            flag: flagKeySchema,
+            variant: idSchema,
+            count: countSchema,
+            minute: minuteSchema.optional(),
+          }),
+        )
+        .max(maxItems)
+        .default([]),
+      events: z
+        .array(
+          z.object({
+            event: z.string().min(1).max(128),
+            context: contextSchema.optional(),
+            count: countSchema.optional(),
+            minute: minuteSchema.optional(),
+          }),
+        )
+        .max(maxItems)
+        .default([]),
+    })
+    .strict();
+}
+
 /**
  * The body of `POST /sdk/v1/events`: exposure summaries (how often each flag served each variant in a
  * minute) and tracked events (`track(event, context)`, optionally pre-counted).
@@ -16,38 +46,41 @@ const minuteSchema = z.number().int().min(0).max(1e8);
  * { "exposures": [{ "flag": "new-checkout", "variant": "on", "count": 42, "minute": 29000000 }],
  *   "events": [{ "event": "checkout-error", "context": { "key": "user-1" }, "count": 1 }] }
  */
-export const sdkEventsSchema = z
-  .object({
-    exposures: z
-      .array(
-        z.object({
-          flag: flagKeySchema,
-          variant: idSchema,
-          count: countSchema,
-          minute: minuteSchema.optional(),
-        }),
-      )
-      .max(10_000)
-      .default([]),
-    events: z
-      .array(
-        z.object({
-          event: z.string().min(1).max(128),
-          context: contextSchema.optional(),
-          count: countSchema.optional(),
-          minute: minuteSchema.optional(),
-        }),
-      )
-      .max(10_000)
-      .default([]),
-  })
-  .strict();
+export const sdkEventsSchema = eventsSchema(10_000);
+
+/**
+ * The body of `POST /client/v1/events`: the same shape, at most 1,000 of each. A browser's `count` and
+ * `minute` are accepted for compatibility and never trusted (see client-events.ts).
+ */
+export const clientEventsSchema = eventsSchema(1_000);
 
 export type SdkEvents = z.infer<typeof sdkEventsSchema>;
 
-/** Adds reported counts to the per-minute totals, in one transaction. */
+/** How many minutes back a server SDK may date its counts (a flush held up by a slow network). */
+export const SERVER_MINUTE_SKEW = 5;
+
+/** The epoch minute of a time. */
+export const minuteOf = (now: Date): number => Math.floor(now.getTime() / 60_000);
+
+/**
+ * The minute a count is filed under: the reported one bound to `[current - SERVER_MINUTE_SKEW,
+ * current]` (a clock ahead or far behind cannot file counts into the future or rewrite the past), the
+ * current one when none is reported.
+ *
+ * @example
+ * boundedMinute(99_999_999, 29_000_000); // 29000000
+ */
+export function boundedMinute(reported: number | undefined, current: number): number {
+  if (reported === undefined) return current;
+  return Math.min(current, Math.max(current - SERVER_MINUTE_SKEW, reported));
+}
+
+/**
+ * Adds reported counts to the per-minute totals, in one transaction; minutes are bound by
+ * {@link boundedMinute}. Browser bodies are sanitised first (client-events.ts).
+ */
 export function recordSdkEvents(db: Db, environmentId: number, body: SdkEvents, now: Date): void {
-  const current = Math.floor(now.getTime() / 60_000);
+  const current = minuteOf(now);
   db.transaction((tx) => {
     for (const exposure of body.exposures) {
       tx.insert(exposureCounts)
@@ -55,7 +88,7 @@ export function recordSdkEvents(db: Db, environmentId: number, body: SdkEvents, 
           environmentId,
           flagKey: exposure.flag,
           variant: exposure.variant,
-          minute: exposure.minute ?? current,
+          minute: boundedMinute(exposure.minute, current),
           count: exposure.count,
         })
         .onConflictDoUpdate({
@@ -74,7 +107,7 @@ export function recordSdkEvents(db: Db, environmentId: number, body: SdkEvents, 
         .values({
           environmentId,
           event: event.event,
-          minute: event.minute ?? current,
+          minute: boundedMinute(event.minute, current),
           count: event.count ?? 1,
         })
         .onConflictDoUpdate({

@@ -2,12 +2,13 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../../app-env.js';
 import { NotFoundError } from '../../errors/index.js';
+import { clientAddress } from '../../http/client-address.js';
 import { etagOf, versionFromTag } from '../../http/etag.js';
 import { jsonBody, responses } from '../../http/openapi-app.js';
 import { openStream, SSE_HEADERS } from '../../stream/open-stream.js';
 import { sseFrame } from '../../stream/sse-frame.js';
 import { findEnvironmentById } from '../environments/environments.store.js';
-import { observeGuards } from '../releases/guard-ingest.js';
+import { guardIntake } from '../releases/guard-ingest.js';
 import { requireSdkKey, sdkKeyOf } from './sdk-auth.js';
 import { recordSdkEvents, sdkEventsSchema } from './sdk-events.js';
 
@@ -71,7 +72,14 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
       // Under app.request() (tests) there is no socket to keep: answer with the initial events.
       return new Response(Buffer.concat(initial), { status: 200, headers: SSE_HEADERS });
     }
-    openStream(deps.hub, outgoing, { environment: env.key, keyId: key.id }, initial);
+    const address = clientAddress(c);
+    openStream(
+      deps.hub,
+      deps.connections,
+      outgoing,
+      { environment: env.key, keyId: key.id, address },
+      initial,
+    );
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -79,7 +87,8 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     ...base,
     method: 'post',
     path: '/sdk/v1/events',
-    summary: 'Exposure counts per flag, variant and minute, and tracked events',
+    summary:
+      'Exposure counts per flag, variant and minute, and tracked events (minutes more than 5 minutes old or in the future are filed under the nearest allowed minute)',
     middleware: [auth],
     request: { body: jsonBody(sdkEventsSchema) },
     responses: responses({ 202: '{ exposures, events } accepted counts', 400: 'Invalid' }),
@@ -88,7 +97,7 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     const body = c.req.valid('json');
     const now = deps.clock();
     recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, now);
-    observeGuards(deps, sdkKeyOf(c).environmentId, body, now);
+    guardIntake(deps).recordServerReport(sdkKeyOf(c).environmentId, body);
     return c.json({ exposures: body.exposures.length, events: body.events.length }, 202);
   });
 }

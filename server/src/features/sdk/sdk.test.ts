@@ -96,22 +96,34 @@ describe('server SDK surface', () => {
     expect(Object.keys(payload.flags)).toEqual(['f']);
   });
 
-  it('stores exposure and event counts per minute', async () => {
+  it('stores exposure and event counts per minute, within a few minutes of the server clock', async () => {
+    const now = Math.floor(Date.now() / 60_000);
     const body = {
       exposures: [
-        { flag: 'f', variant: 'on', count: 3, minute: 100 },
-        { flag: 'f', variant: 'on', count: 2, minute: 100 },
+        { flag: 'f', variant: 'on', count: 3, minute: now - 2 },
+        { flag: 'f', variant: 'on', count: 2, minute: now - 2 },
         { flag: 'f', variant: 'off', count: 1 },
+        // Far in the future or the past: filed under the nearest minute allowed.
+        { flag: 'g', variant: 'on', count: 1, minute: 99_999_999 },
+        { flag: 'g', variant: 'off', count: 1, minute: 100 },
       ],
       events: [{ event: 'checkout-error', context: { key: 'u1' } }],
     };
     const res = await t.request('POST', '/sdk/v1/events', { headers: { authorization: serverKey }, body });
     expect(res.status).toBe(202);
     const rows = t.database.sqlite
-      .prepare('select flag_key, variant, minute, count from exposure_counts order by variant desc, minute')
+      .prepare(
+        "select flag_key, variant, minute, count from exposure_counts where flag_key = 'f' order by variant desc, minute",
+      )
       .all() as { variant: string; minute: number; count: number }[];
-    expect(rows[0]).toMatchObject({ variant: 'on', minute: 100, count: 5 });
+    expect(rows[0]).toMatchObject({ variant: 'on', minute: now - 2, count: 5 });
     expect(rows[1]).toMatchObject({ variant: 'off', count: 1 });
+    const skewed = t.database.sqlite
+      .prepare("select variant, minute from exposure_counts where flag_key = 'g' order by variant")
+      .all() as { variant: string; minute: number }[];
+    expect(skewed[0]?.minute).toBeLessThanOrEqual(Math.floor(Date.now() / 60_000));
+    expect(skewed[0]?.minute).toBeGreaterThanOrEqual(now - 5);
+    expect(skewed[1]?.minute).toBeGreaterThanOrEqual(now - 5);
     expect(t.database.sqlite.prepare('select event, count from event_counts').all()).toEqual([
       { event: 'checkout-error', count: 1 },
     ]);

@@ -1,11 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema, LIMITS, segmentSchema } from '@ringflag/sdk-node/engine';
 import type { AppEnv } from '../../app-env.js';
+import type { Queryable } from '../../db/client.js';
 import { PreconditionFailedError } from '../../errors/index.js';
 import { etagOf, versionFromTag } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
+import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { requestedResponse } from '../change-requests/requested-response.js';
+import { requesterOf } from '../change-requests/requester.js';
 import type { SegmentService } from './segments.service.js';
 
 const described = {
@@ -14,7 +18,11 @@ const described = {
 };
 
 export const newSegmentSchema = segmentSchema.omit({ version: true }).extend(described).strict();
-export const segmentUpdateSchema = segmentSchema.partial({ key: true }).extend(described).strict();
+export const segmentUpdateSchema = segmentSchema
+  .partial({ key: true })
+  // The version the client read (like If-Match); no default, so that leaving it out is told apart.
+  .extend({ ...described, version: z.number().int().min(1).optional(), comment: writeOptionsShape.comment })
+  .strict();
 
 const base = { tags: ['segments'], security: ADMIN_SECURITY };
 const params = z.object({ key: flagKeySchema });
@@ -49,10 +57,18 @@ const update = createRoute({
   ...base,
   method: 'put',
   path: '/api/v1/segments/{key}',
-  summary: 'Replace a segment (If-Match: version)',
+  summary: 'Replace a segment (If-Match: version, or * for any; required)',
+  description:
+    'Where a flag config in an environment requiring approval uses the segment and its members or rules change, answers 202 with a change request that someone else with the approver role approves; otherwise applies at once (200). Name and description alone always apply at once. Send If-Match with the ETag you read (412 when the segment moved); If-Match: * or none writes whatever the version.',
   middleware: [requireRole('editor', 'global')],
   request: { params, body: jsonBody(segmentUpdateSchema) },
-  responses: responses({ 200: 'The segment', 400: 'Invalid', 404: 'Not found', 412: 'Stale version' }),
+  responses: responses({
+    200: 'The segment',
+    202: 'A change request (an environment requiring approval uses the segment)',
+    400: 'Invalid',
+    404: 'Not found',
+    412: 'Stale version',
+  }),
 });
 const remove = createRoute({
   ...base,
@@ -65,7 +81,11 @@ const remove = createRoute({
 });
 
 /** `/api/v1/segments`. */
-export function registerSegmentRoutes(app: OpenAPIHono<AppEnv>, segments: SegmentService): void {
+export function registerSegmentRoutes(
+  app: OpenAPIHono<AppEnv>,
+  segments: SegmentService,
+  db: Queryable,
+): void {
   app.openapi(list, (c) => c.json({ items: segments.list() }, 200));
   app.openapi(get, (c) => {
     const segment = segments.get(c.req.valid('param').key);
@@ -78,16 +98,23 @@ export function registerSegmentRoutes(app: OpenAPIHono<AppEnv>, segments: Segmen
     return c.json(segment, 201);
   });
   app.openapi(update, (c) => {
-    const ifMatch = versionFromTag(c.req.header('if-match'));
+    const header = c.req.header('if-match');
+    const ifMatch = versionFromTag(header);
     if (Number.isNaN(ifMatch)) throw new PreconditionFailedError('If-Match must be the ETag of the segment');
-    const segment = segments.update(
-      actorOf(principalOf(c)),
-      c.req.valid('param').key,
-      c.req.valid('json'),
-      ifMatch,
-    );
-    c.header('ETag', etagOf(segment.version));
-    return c.json(segment, 200);
+    const { comment, ...input } = c.req.valid('json');
+    // A replace says which version it replaces; `If-Match: *` says "whatever is there".
+    if (ifMatch === undefined && input.version === undefined && header?.trim() !== '*') {
+      throw new PreconditionFailedError(
+        'Send If-Match with the ETag of the segment you read (or If-Match: * to replace whatever version is there)',
+      );
+    }
+    const outcome = segments.update(requesterOf(db, principalOf(c)), c.req.valid('param').key, input, {
+      expectedVersion: ifMatch,
+      comment,
+    });
+    if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
+    c.header('ETag', etagOf(outcome.segment.version));
+    return c.json(outcome.segment, 200);
   });
   app.openapi(remove, (c) => {
     segments.remove(actorOf(principalOf(c)), c.req.valid('param').key);

@@ -8,23 +8,24 @@ import {
   ValidationError,
 } from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
+import { canonicalJson } from '../audit/canonical-json.js';
+import type { ChangeRequest } from '../change-requests/change-request.js';
+import { openGlobalChangeRequest } from '../change-requests/open-change-request.js';
+import type { Requester } from '../change-requests/requester.js';
 import { listEnvironments } from '../environments/environments.store.js';
-import { type SegmentRow, segmentWire } from '../flags/flag-model.js';
+import { segmentWire } from '../flags/flag-model.js';
 import { listAllConfigs } from '../flags/flags.store.js';
-import { deleteSegment, findSegment, insertSegment, listSegments, updateSegment } from './segments.store.js';
+import {
+  applySegment,
+  proposedSegment,
+  type SegmentView,
+  segmentGatedEnvironments,
+  segmentView,
+  usesSegment,
+} from './segment-changes.js';
+import { deleteSegment, findSegment, insertSegment, listSegments } from './segments.store.js';
 
-/** A segment as the API shows it: the wire segment plus name and description. */
-export interface SegmentView {
-  key: string;
-  name: string;
-  description: string;
-  version: number;
-  included: string[];
-  excluded: string[];
-  rules: unknown[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type { SegmentView } from './segment-changes.js';
 
 /** A segment as written. */
 export interface SegmentInput {
@@ -37,22 +38,34 @@ export interface SegmentInput {
   rules?: unknown[];
 }
 
-function segmentView(row: SegmentRow): SegmentView {
-  return {
-    ...segmentWire(row),
-    name: row.name,
-    description: row.description,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
+/** Options of a segment write through the API. */
+export interface SegmentWriteOptions {
+  /** From `If-Match` (or the body's `version`): the version the client read; another is a 412. */
+  expectedVersion?: number;
+  /** Why; kept on the change request and in the audit trail. */
+  comment?: string;
 }
+
+/** What a segment update did: applied at once, or left a change request (HTTP 202). */
+export type SegmentWriteOutcome =
+  | { kind: 'applied'; segment: SegmentView }
+  | { kind: 'requested'; changeRequest: ChangeRequest };
 
 /** Reusable audiences. A change reaches every environment, as segments are global. */
 export interface SegmentService {
   list(): SegmentView[];
   get(key: string): SegmentView;
   create(actor: Actor, input: SegmentInput & { key: string }): SegmentView;
-  update(actor: Actor, key: string, input: SegmentInput, expectedVersion?: number): SegmentView;
+  /**
+   * Replaces a segment. Where a config of an environment requiring approval uses it (and its members
+   * or rules change), the change becomes a change request there instead.
+   */
+  update(
+    requester: Requester,
+    key: string,
+    input: SegmentInput,
+    options?: SegmentWriteOptions,
+  ): SegmentWriteOutcome;
   /** Refuses (409) while a flag config still names the segment. */
   remove(actor: Actor, key: string): void;
 }
@@ -109,38 +122,43 @@ export function createSegmentService(deps: AppDeps): SegmentService {
       });
     },
 
-    update(actor, key, input, expectedVersion) {
+    update(requester, key, input, options = {}) {
       if (input.key !== undefined && input.key !== key) {
         throw new ValidationError('A segment key cannot change', [
           { path: 'key', message: `must be "${key}"` },
         ]);
       }
-      return runWrite(deps, actor, (w) => {
+      return runWrite(deps, requester.actor, (w): SegmentWriteOutcome => {
         const before = findSegment(w.tx, key);
         if (!before) throw new NotFoundError(`No segment "${key}"`);
-        const expected = expectedVersion ?? input.version;
+        const expected = options.expectedVersion ?? input.version;
         if (expected !== undefined && expected !== before.version) {
           throw new PreconditionFailedError(`The segment is at version ${before.version}, not ${expected}`);
         }
         const segment = check(input, key, before.version + 1);
-        const row = updateSegment(w.tx, before.id, {
+        const next = {
+          ...segment,
           name: input.name ?? before.name,
           description: input.description ?? before.description,
-          version: segment.version,
-          included: segment.included,
-          excluded: segment.excluded,
-          rules: segment.rules,
-          updatedAt: w.now,
+        };
+        const current = proposedSegment(before);
+        const servedChange =
+          canonicalJson([next.included, next.excluded, next.rules]) !==
+          canonicalJson([current.included, current.excluded, current.rules]);
+        const gatedBy = servedChange ? segmentGatedEnvironments(w.tx, key) : [];
+        if (gatedBy.length === 0) {
+          return { kind: 'applied', segment: segmentView(applySegment(w, before, next, options)) };
+        }
+        const changeRequest = openGlobalChangeRequest(w, {
+          kind: 'segment',
+          segment: before,
+          before: current,
+          proposed: next,
+          environments: gatedBy,
+          requester,
+          comment: options.comment,
         });
-        const view = segmentView(row);
-        w.audit({
-          action: 'segment.update',
-          resource: { type: 'segment', key },
-          before: segmentView(before),
-          after: view,
-        });
-        publish(w, key, segmentWire(row));
-        return view;
+        return { kind: 'requested', changeRequest };
       });
     },
 
@@ -149,9 +167,7 @@ export function createSegmentService(deps: AppDeps): SegmentService {
         const before = findSegment(w.tx, key);
         if (!before) throw new NotFoundError(`No segment "${key}"`);
         const users = listAllConfigs(w.tx).filter(({ config }) =>
-          (config.rules as FlagConfig['rules']).some((rule) =>
-            rule.clauses.some((clause) => clause.op === 'inSegment' && clause.values.includes(key)),
-          ),
+          usesSegment({ rules: config.rules as FlagConfig['rules'] }, key),
         );
         if (users.length > 0) {
           const names = [...new Set(users.map(({ flag }) => flag.key))].join(', ');

@@ -68,4 +68,138 @@ describe('segments', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0]?.path).toBe('excluded[0]');
   });
+
+  it('asks which version a replace is for: no If-Match or version is refused, If-Match: * replaces any', async () => {
+    await t.request('POST', '/api/v1/segments', { token: t.adminToken, body: { key: 'beta' } });
+    const blind = await t.request<{ detail: string }>('PUT', '/api/v1/segments/beta', {
+      token: t.adminToken,
+      body: { included: ['u1'] },
+    });
+    expect(blind.status).toBe(412);
+    expect(blind.body.detail).toContain('If-Match: *');
+    const any = await t.request<Segment>('PUT', '/api/v1/segments/beta', {
+      token: t.adminToken,
+      body: { included: ['u1'] },
+      headers: { 'if-match': '*' },
+    });
+    expect(any.status).toBe(200);
+    expect(any.body).toMatchObject({ version: 2, included: ['u1'] });
+  });
+
+  describe('used where approval is required', () => {
+    type Request = { id: number; kind: string; state: string; segment: string; environments: string[] };
+    const useInProduction = async () => {
+      await t.request('POST', '/api/v1/segments', { token: t.adminToken, body: { key: 'staff' } });
+      await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key: 'f', kind: 'boolean' } });
+      const put = await t.request('PUT', '/api/v1/flags/f/environments/production', {
+        token: t.adminToken,
+        body: {
+          enabled: true,
+          offVariation: 'off',
+          rules: [{ id: 'r', clauses: [{ op: 'inSegment', values: ['staff'] }], serve: { variation: 'on' } }],
+          fallthrough: { variation: 'off' },
+        },
+      });
+      expect(put.status).toBe(202);
+      return put.body as { id: number };
+    };
+
+    it('is gated by an approved change waiting for its time, and listed for that environment', async () => {
+      const config = await useInProduction();
+      const editor = await t.tokenFor('editor');
+      // Not used by production's config yet: the edit applies at once.
+      const before = await t.request('PUT', '/api/v1/segments/staff', {
+        token: editor,
+        body: { included: ['u1'], version: 1 },
+      });
+      expect(before.status).toBe(200);
+      // Approved (for later), production will use it: from now on it needs approval.
+      const approver = await t.tokenFor('approver');
+      const at = new Date(Date.now() + 3_600_000).toISOString();
+      expect(
+        (
+          await t.request('PUT', '/api/v1/flags/f/environments/production', {
+            token: editor,
+            body: {
+              enabled: true,
+              offVariation: 'off',
+              rules: [
+                { id: 'r', clauses: [{ op: 'inSegment', values: ['staff'] }], serve: { variation: 'on' } },
+              ],
+              fallthrough: { variation: 'off' },
+              applyAt: at,
+            },
+          })
+        ).status,
+      ).toBe(202);
+      await t.request('POST', `/api/v1/change-requests/${config.id}/withdraw`, { token: t.adminToken });
+      const waiting = await t.request<{ items: Request[] }>('GET', '/api/v1/change-requests?state=pending', {
+        token: approver,
+      });
+      const pending = waiting.body.items.find((item) => item.kind === 'config');
+      expect(pending).toBeDefined();
+      expect(
+        (await t.request('POST', `/api/v1/change-requests/${pending?.id}/approve`, { token: approver }))
+          .status,
+      ).toBe(200);
+      const gated = await t.request<Request>('PUT', '/api/v1/segments/staff', {
+        token: editor,
+        body: { included: ['u1', 'u2'], version: 2 },
+      });
+      expect(gated.status).toBe(202);
+      expect(gated.body).toMatchObject({ kind: 'segment', segment: 'staff', environments: ['production'] });
+      const listed = await t.request<{ items: Request[] }>(
+        'GET',
+        '/api/v1/change-requests?environment=production&kind=segment',
+        { token: approver },
+      );
+      expect(listed.body.items.map((item) => item.id)).toEqual([gated.body.id]);
+      const forStaging = await t.request<{ items: Request[] }>(
+        'GET',
+        '/api/v1/change-requests?environment=staging&kind=segment',
+        { token: approver },
+      );
+      expect(forStaging.body.items).toEqual([]);
+    });
+
+    it('applies a new name at once, and lets an approver reject a member change (nothing changes)', async () => {
+      await useInProduction();
+      // The config request above is pending: only an approved config gates. Approve it.
+      const approver = await t.tokenFor('approver');
+      const open = await t.request<{ items: Request[] }>('GET', '/api/v1/change-requests?state=pending', {
+        token: approver,
+      });
+      for (const item of open.body.items) {
+        await t.request('POST', `/api/v1/change-requests/${item.id}/approve`, { token: approver });
+      }
+      const editor = await t.tokenFor('editor');
+      const renamed = await t.request<Segment>('PUT', '/api/v1/segments/staff', {
+        token: editor,
+        body: { name: 'Staff', version: 1 },
+      });
+      expect(renamed.status).toBe(200);
+      const proposed = await t.request<Request>('PUT', '/api/v1/segments/staff', {
+        token: editor,
+        body: { name: 'Staff', included: ['mallory'], version: 2 },
+      });
+      expect(proposed.status).toBe(202);
+      const rejected = await t.request<Request>(
+        'POST',
+        `/api/v1/change-requests/${proposed.body.id}/reject`,
+        {
+          token: approver,
+          body: { comment: 'no' },
+        },
+      );
+      expect(rejected.body.state).toBe('rejected');
+      const now = await t.request<Segment>('GET', '/api/v1/segments/staff', { token: editor });
+      expect(now.body).toMatchObject({ version: 2, included: [] });
+      const audit = await t.request<{ items: { action: string; changeRequestId?: string }[] }>(
+        'GET',
+        '/api/v1/audit?resource=staff',
+        { token: t.adminToken },
+      );
+      expect(audit.body.items.map((item) => item.action)).toContain('change_request.reject');
+    });
+  });
 });

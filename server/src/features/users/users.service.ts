@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../app-env.js';
 import { runWrite } from '../../db/unit-of-work.js';
 import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { revokeUserTokens } from '../api-tokens/api-tokens.service.js';
 import type { Actor } from '../audit/audit-event.js';
 import { revokeUserSessions } from '../auth/auth.store.js';
 import { hashPassword } from '../auth/password.js';
@@ -52,7 +53,10 @@ export interface UserChanges {
   password?: string;
 }
 
-/** Users and their roles. There is always at least one enabled admin. */
+/**
+ * Users and their roles. There is always at least one enabled admin. Disabling a user ends their
+ * sessions and revokes their API tokens; a lower role limits their tokens at once (see authenticate).
+ */
 export interface UserService {
   list(): UserView[];
   create(actor: Actor, input: NewUser): Promise<UserView>;
@@ -83,6 +87,8 @@ export function createUserService(deps: AppDeps): UserService {
         before: userView(before),
         after: view,
       });
+      // A disabled user's tokens stop with their sessions, in the same transaction, each audited.
+      if (after.disabled) revokeUserTokens(w, after.id);
       return view;
     });
   };

@@ -1,0 +1,15 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../../app-env.js';
+import type { ChangeRequest } from './change-request.js';
+
+/**
+ * The answer to a write that left a change request instead of applying: 202, the request, and its
+ * `Location`.
+ *
+ * @example
+ * if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
+ */
+export function requestedResponse(c: Context<AppEnv>, changeRequest: ChangeRequest): Response {
+  c.header('Location', `/api/v1/change-requests/${changeRequest.id}`);
+  return c.json(changeRequest, 202);
+}
