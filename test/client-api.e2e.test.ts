@@ -7,7 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminRequest, createSdkKey, loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
+import {
+  ANY_VERSION,
+  adminRequest,
+  createSdkKey,
+  loginAsAdmin,
+  type RunningServer,
+  startServer,
+} from '@ringflag/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -26,8 +33,8 @@ let dir: string;
 let token: string;
 let clientKey: string;
 
-const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await adminRequest(server.url, token, method, path, body);
+const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+  const res = await adminRequest(server.url, token, method, path, body, headers);
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 };
@@ -101,12 +108,17 @@ beforeAll(async () => {
   clientKey = await createSdkKey(server.url, token, ENV, 'client');
   await admin('PATCH', `/api/v1/environments/${ENV}`, { corsOrigins: [ALLOWED] });
   await admin('POST', '/api/v1/flags', { key: 'banner', kind: 'boolean', clientSide: true });
-  await admin('PUT', `/api/v1/flags/banner/environments/${ENV}`, {
-    enabled: true,
-    offVariation: 'off',
-    targets: [{ variation: 'on', keys: ['user-1'] }],
-    fallthrough: { variation: 'off' },
-  });
+  await admin(
+    'PUT',
+    `/api/v1/flags/banner/environments/${ENV}`,
+    {
+      enabled: true,
+      offVariation: 'off',
+      targets: [{ variation: 'on', keys: ['user-1'] }],
+      fallthrough: { variation: 'off' },
+    },
+    ANY_VERSION,
+  );
   await admin('POST', '/api/v1/flags', { key: 'header', kind: 'boolean', clientSide: true });
   await admin('POST', `/api/v1/flags/header/environments/${ENV}/toggle`, { enabled: true });
   await admin('POST', '/api/v1/flags', { key: 'server-only', kind: 'boolean' });
@@ -143,11 +155,16 @@ describe('client API against the real server', () => {
     expect(user2.events[0]?.data.flags.banner?.value).toBe(false);
 
     // Taking user-1 out of the targets changes banner for user-1 only; server-only is invisible.
-    await admin('PUT', `/api/v1/flags/banner/environments/${ENV}`, {
-      enabled: true,
-      offVariation: 'off',
-      fallthrough: { variation: 'off' },
-    });
+    await admin(
+      'PUT',
+      `/api/v1/flags/banner/environments/${ENV}`,
+      {
+        enabled: true,
+        offVariation: 'off',
+        fallthrough: { variation: 'off' },
+      },
+      ANY_VERSION,
+    );
     await admin('POST', `/api/v1/flags/server-only/environments/${ENV}/toggle`, { enabled: false });
     await admin('POST', `/api/v1/flags/header/environments/${ENV}/toggle`, { enabled: false });
     await user1.waitFor(3);

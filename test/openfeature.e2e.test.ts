@@ -12,7 +12,14 @@ import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { ErrorCode, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
 import { RingflagProvider } from '@ringflag/sdk-node/openfeature';
-import { adminRequest, createSdkKey, loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
+import {
+  ANY_VERSION,
+  adminRequest,
+  createSdkKey,
+  loginAsAdmin,
+  type RunningServer,
+  startServer,
+} from '@ringflag/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -25,8 +32,8 @@ let token: string;
 let serverKey: string;
 let clientKey: string;
 
-const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await adminRequest(server.url, token, method, path, body);
+const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+  const res = await adminRequest(server.url, token, method, path, body, headers);
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 };
@@ -38,25 +45,35 @@ beforeAll(async () => {
   serverKey = await createSdkKey(server.url, token, ENV, 'server');
   clientKey = await createSdkKey(server.url, token, ENV, 'client');
   await admin('POST', '/api/v1/flags', { key: 'new-checkout', kind: 'boolean', clientSide: true });
-  await admin('PUT', `/api/v1/flags/new-checkout/environments/${ENV}`, {
-    enabled: true,
-    offVariation: 'off',
-    targets: [{ variation: 'on', keys: ['user-1'] }],
-    rules: [
-      {
-        id: 'staff',
-        clauses: [{ attribute: 'groups', op: 'in', values: ['staff'] }],
-        serve: { variation: 'on' },
-      },
-    ],
-    fallthrough: { variation: 'off' },
-  });
+  await admin(
+    'PUT',
+    `/api/v1/flags/new-checkout/environments/${ENV}`,
+    {
+      enabled: true,
+      offVariation: 'off',
+      targets: [{ variation: 'on', keys: ['user-1'] }],
+      rules: [
+        {
+          id: 'staff',
+          clauses: [{ attribute: 'groups', op: 'in', values: ['staff'] }],
+          serve: { variation: 'on' },
+        },
+      ],
+      fallthrough: { variation: 'off' },
+    },
+    ANY_VERSION,
+  );
   await admin('POST', '/api/v1/flags', { key: 'always-on', kind: 'boolean', clientSide: true });
-  await admin('PUT', `/api/v1/flags/always-on/environments/${ENV}`, {
-    enabled: true,
-    offVariation: 'off',
-    fallthrough: { variation: 'on' },
-  });
+  await admin(
+    'PUT',
+    `/api/v1/flags/always-on/environments/${ENV}`,
+    {
+      enabled: true,
+      offVariation: 'off',
+      fallthrough: { variation: 'on' },
+    },
+    ANY_VERSION,
+  );
   await admin('POST', '/api/v1/flags', {
     key: 'checkout-backend',
     kind: 'string',
@@ -65,18 +82,23 @@ beforeAll(async () => {
       { id: 'green', value: 'green' },
     ],
   });
-  await admin('PUT', `/api/v1/flags/checkout-backend/environments/${ENV}`, {
-    enabled: true,
-    offVariation: 'blue',
-    fallthrough: {
-      rollout: {
-        variations: [
-          { variation: 'blue', weight: 50_000 },
-          { variation: 'green', weight: 50_000 },
-        ],
+  await admin(
+    'PUT',
+    `/api/v1/flags/checkout-backend/environments/${ENV}`,
+    {
+      enabled: true,
+      offVariation: 'blue',
+      fallthrough: {
+        rollout: {
+          variations: [
+            { variation: 'blue', weight: 50_000 },
+            { variation: 'green', weight: 50_000 },
+          ],
+        },
       },
     },
-  });
+    ANY_VERSION,
+  );
 });
 
 afterAll(async () => {

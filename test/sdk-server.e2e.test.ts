@@ -72,7 +72,7 @@ async function loadCases(admin: AdminClient, environment: string): Promise<strin
   const order = [...flags].sort((a, b) => (a.prerequisites?.length ?? 0) - (b.prerequisites?.length ?? 0));
   for (const flag of order) {
     const { enabled, offVariation, prerequisites, targets, rules, fallthrough } = flag;
-    await admin.request('PUT', `/api/v1/flags/${flag.key}/environments/${environment}`, {
+    await admin.putConfig(flag.key, environment, {
       enabled,
       offVariation,
       prerequisites,
@@ -107,7 +107,7 @@ describe('Node SDK against the real server', () => {
     const ruled = nextChange(flags, 'e2e-flag', () =>
       flags.isEnabled('e2e-flag', { key: 'u1', groups: ['beta'] }),
     );
-    await admin.request('PUT', '/api/v1/flags/e2e-flag/environments/development', {
+    await admin.putConfig('e2e-flag', 'development', {
       enabled: true,
       offVariation: 'off',
       rules: [

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from './features/auth/roles.js';
-import { ADMIN, createTestApp, type TestApp } from './test-support/test-app.js';
+import { ADMIN, ANY_VERSION, createTestApp, type TestApp } from './test-support/test-app.js';
 
 type Problem = {
   type: string;
@@ -352,7 +352,7 @@ describe('the admin API', () => {
       ['POST', '/api/v1/flags', { raw: '{"key": "b",' }],
       ['POST', '/api/v1/flags', { raw: '[]' }],
       ['PATCH', '/api/v1/flags/f', { body: { tags: 'x' } }],
-      ['PUT', '/api/v1/flags/f/environments/production', { body: { enabled: 'yes' } }],
+      ['PUT', '/api/v1/flags/f/environments/production', { body: { enabled: 'yes' }, headers: ANY_VERSION }],
       [
         'PUT',
         '/api/v1/flags/f/environments/production',
@@ -362,11 +362,12 @@ describe('the admin API', () => {
             offVariation: 'off',
             fallthrough: { rollout: { variations: [{ variation: 'on', weight: 5 }] } },
           },
+          headers: ANY_VERSION,
         },
       ],
       ['POST', '/api/v1/flags/f/environments/production/toggle', { body: { enabled: 1 } }],
       ['POST', '/api/v1/segments', { body: { key: 's2', rules: [{ clauses: [] }] } }],
-      ['PUT', '/api/v1/segments/s', { body: { included: [1] } }],
+      ['PUT', '/api/v1/segments/s', { body: { included: [1] }, headers: ANY_VERSION }],
       ['POST', '/api/v1/environments/production/sdk-keys', { body: { type: 'admin' } }],
       ['DELETE', '/api/v1/environments/production/sdk-keys/x', {}],
       ['POST', '/api/v1/environments/production/evaluate', { body: { context: { key: 5 } } }],
@@ -375,7 +376,10 @@ describe('the admin API', () => {
       [
         'PUT',
         '/api/v1/flags/f/environments/development',
-        { body: { enabled: true, offVariation: 'off', fallthrough: { variation: 'on' }, applyAt: 'soon' } },
+        {
+          body: { enabled: true, offVariation: 'off', fallthrough: { variation: 'on' }, applyAt: 'soon' },
+          headers: ANY_VERSION,
+        },
       ],
       [
         'POST',
@@ -474,4 +478,4 @@ describe('the admin API', () => {
   });
 });
 
-type RequestBody = { body?: unknown; raw?: string };
+type RequestBody = { body?: unknown; raw?: string; headers?: Record<string, string> };

@@ -11,4 +11,4 @@ export type { AppDeps, AppEnv } from './app-env.js';
 export { type Config, ConfigError, loadConfig } from './config.js';
 export { prepare, type RunningServer, type StartServerOptions, startServer } from './server.js';
 export type { SdkPatch } from './stream/change-hub.js';
-export { adminRequest, createSdkKey, loginAsAdmin } from './testing.js';
+export { ANY_VERSION, adminRequest, createSdkKey, loginAsAdmin } from './testing.js';

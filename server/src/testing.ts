@@ -7,6 +7,12 @@
  * const sdkKey = await createSdkKey(server.url, token, 'production', 'server'); // rf_srv_…
  */
 
+/**
+ * `If-Match: *`, for a test that sets up a config or segment and does not care which version it
+ * replaces (a replace must say which version it replaces, or that it means whatever is there).
+ */
+export const ANY_VERSION: Readonly<Record<string, string>> = { 'if-match': '*' };
+
 /** Logs in through the admin API and returns the session JWT (send it as `Bearer`). */
 export async function loginAsAdmin(baseUrl: string, email: string, password: string): Promise<string> {
   const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
@@ -35,17 +41,22 @@ export async function createSdkKey(
   return ((await response.json()) as { key: string }).key;
 }
 
-/** Sends an admin API request with a bearer token; returns status, headers and parsed JSON body. */
+/**
+ * Sends an admin API request with a bearer token; returns status, headers and parsed JSON body.
+ * `headers` adds to them, e.g. `{ 'if-match': '"3"' }`: a PUT of a config or segment must say which
+ * version it replaces (or `*` for whatever is there).
+ */
 export async function adminRequest<T = unknown>(
   baseUrl: string,
   token: string,
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; body: T }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

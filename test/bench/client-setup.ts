@@ -82,7 +82,9 @@ export async function startClientBenchServer(): Promise<ClientBenchServer> {
         },
       },
     ];
-    await admin.request('PUT', configPath(key), configs[shape]);
+    // The replace names the version it read: the flag was created just now, at its defaults.
+    const { version } = await admin.request<{ version: number }>('GET', configPath(key));
+    await admin.request('PUT', configPath(key), { ...configs[shape], version });
   }
   const clientKey = await admin.createSdkKey(BENCH_ENV, 'client');
   return {

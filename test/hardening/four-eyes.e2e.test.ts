@@ -11,7 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSdkKey, loginAsAdmin, type RunningServer, startServer } from '../../server/src/index.js';
+import {
+  ANY_VERSION,
+  createSdkKey,
+  loginAsAdmin,
+  type RunningServer,
+  startServer,
+} from '../../server/src/index.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
@@ -103,7 +109,13 @@ describe('four eyes hold for every write that changes what production serves', (
   async function createFlag(body: Record<string, unknown>, production: Record<string, unknown>) {
     await withoutApproval(async () => {
       expect((await call(admin, 'POST', '/api/v1/flags', body)).status).toBe(201);
-      const put = await call(admin, 'PUT', `/api/v1/flags/${body.key}/environments/production`, production);
+      const put = await call(
+        admin,
+        'PUT',
+        `/api/v1/flags/${body.key}/environments/production`,
+        production,
+        ANY_VERSION,
+      );
       expect(put.status).toBe(200);
     });
   }
@@ -260,7 +272,7 @@ describe('four eyes hold for every write that changes what production serves', (
       'PUT',
       '/api/v1/segments/unused',
       { included: ['u1', 'u2'] },
-      { 'if-match': '*' },
+      ANY_VERSION,
     );
     expect(unused.status).toBe(200);
   });

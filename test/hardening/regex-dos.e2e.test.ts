@@ -81,7 +81,7 @@ afterAll(async () => {
 
 describe('regex denial of service through the public key', { timeout: 60_000 }, () => {
   it("accepts an editor's catastrophic patterns, and answers hostile values promptly", async () => {
-    await editor.request('PUT', `/api/v1/flags/${FLAG}/environments/${ENV}`, {
+    await editor.putConfig(FLAG, ENV, {
       enabled: true,
       offVariation: 'off',
       rules: rules(PATTERNS),
@@ -129,7 +129,11 @@ describe('regex denial of service through the public key', { timeout: 60_000 }, 
     const refused = async (pattern: string) => {
       const response = await fetch(`${server.base}/api/v1/flags/${FLAG}/environments/${ENV}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${editor.token}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${editor.token}`,
+          'content-type': 'application/json',
+          'if-match': '*',
+        },
         body: JSON.stringify({
           enabled: true,
           offVariation: 'off',

@@ -133,15 +133,26 @@ export class AdminClient {
     path: string,
     body?: unknown,
     expected: number[] = [200, 201],
+    headers: Record<string, string> = {},
   ): Promise<T> {
     const response = await fetch(`${this.base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      headers: { ...headers, authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
     if (!expected.includes(response.status)) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * Replaces a flag's config in `environment` with `If-Match: *`, whatever version is there: for a
+   * test setting up state, where nobody else writes.
+   */
+  async putConfig<T = unknown>(flag: string, environment: string, config: object): Promise<T> {
+    return this.request<T>('PUT', `/api/v1/flags/${flag}/environments/${environment}`, config, [200], {
+      'if-match': '*',
+    });
   }
 
   async createSdkKey(environment: string, type: 'server' | 'client'): Promise<string> {

@@ -10,6 +10,8 @@ import { prepare, type StartServerOptions } from '../server.js';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
+export { ANY_VERSION } from '../testing.js';
+
 /** A response, with its JSON body parsed (or the text when it is not JSON). */
 export interface TestResponse<T = unknown> {
   status: number;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 import type { Actor } from '../audit/audit-event.js';
 import type { ChangeRequest } from './change-request.js';
 import { createChangeRequestService } from './change-requests.service.js';
@@ -58,7 +58,7 @@ describe('change requests (four eyes)', () => {
   const act = (id: number, action: string, token: string, body?: unknown) =>
     post(`/api/v1/change-requests/${id}/${action}`, token, body);
   const propose = async (token: string, body: object = staffConfig, path = PRODUCTION) => {
-    const res = await t.request<ChangeRequest>('PUT', path, { token, body });
+    const res = await t.request<ChangeRequest>('PUT', path, { token, body, headers: ANY_VERSION });
     expect(res.status).toBe(202);
     return res.body;
   };
@@ -78,6 +78,7 @@ describe('change requests (four eyes)', () => {
     const created = await t.request<ChangeRequest>('PUT', PRODUCTION, {
       token: t.adminToken,
       body: { ...staffConfig, comment: 'staff first' },
+      headers: { 'if-match': '"1"' },
     });
     expect(created.status).toBe(202);
     expect(created.headers.get('location')).toBe(`/api/v1/change-requests/${created.body.id}`);
@@ -273,6 +274,7 @@ describe('change requests (four eyes)', () => {
     const past = await t.request<Problem>('PUT', STAGING, {
       token: editor,
       body: { ...staffConfig, applyAt: '2026-05-01T09:59:59Z' },
+      headers: ANY_VERSION,
     });
     expect(past.status).toBe(400);
     expect(past.body.errors[0]?.path).toBe('applyAt');
@@ -287,11 +289,13 @@ describe('change requests (four eyes)', () => {
     const long = await t.request<Problem>('PUT', PRODUCTION, {
       token: editor,
       body: { ...staffConfig, comment: 'x'.repeat(1001) },
+      headers: ANY_VERSION,
     });
     expect(long.status).toBe(400);
     const invalid = await t.request<Problem>('PUT', PRODUCTION, {
       token: editor,
       body: { ...staffConfig, fallthrough: { variation: 'maybe' } },
+      headers: ANY_VERSION,
     });
     expect(invalid.status).toBe(400);
     const badReview = await t.request<Problem>('POST', '/api/v1/change-requests/1/approve', {
@@ -330,6 +334,7 @@ describe('scheduled changes', () => {
     const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
       token: editor,
       body: { ...staffConfig, applyAt: '2026-05-01T12:30:00+02:00', comment: 'launch' },
+      headers: ANY_VERSION,
     });
     expect(scheduled.status).toBe(202);
     expect(scheduled.body).toMatchObject({ state: 'scheduled', applyAt: later(30), baseVersion: 1 });
@@ -397,6 +402,7 @@ describe('scheduled changes', () => {
     const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
       token: editor,
       body: { ...staffConfig, applyAt: later(10) },
+      headers: ANY_VERSION,
     });
     await t.request('POST', `${STAGING}/toggle`, { token: editor, body: { enabled: true } });
     now = new Date(later(10));

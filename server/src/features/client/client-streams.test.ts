@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Context } from '@ringflag/sdk-node/engine';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { findEnvironment } from '../environments/environments.store.js';
 import { contextHash } from './client-context.js';
 import { ClientStreams, diffResults } from './client-streams.js';
@@ -66,8 +66,8 @@ describe('ClientStreams', () => {
   let streams: ClientStreams;
   const evaluations = new EvaluationCache();
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await t.request(method, path, { token: t.adminToken, body });
+  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await t.request(method, path, { token: t.adminToken, body, headers });
     expect(res.status, res.text).toBeLessThan(300);
   };
   const open = (context: Context, keyId = 1) => {
@@ -86,12 +86,17 @@ describe('ClientStreams', () => {
     await admin('POST', '/api/v1/flags', { key: 'banner', kind: 'boolean', clientSide: true });
     await admin('POST', '/api/v1/flags', { key: 'beta', kind: 'boolean', clientSide: true });
     await admin('POST', '/api/v1/flags', { key: 'server-only', kind: 'boolean' });
-    await admin('PUT', `/api/v1/flags/beta/environments/${ENV}`, {
-      enabled: true,
-      offVariation: 'off',
-      targets: [{ variation: 'on', keys: ['user-1'] }],
-      fallthrough: { variation: 'off' },
-    });
+    await admin(
+      'PUT',
+      `/api/v1/flags/beta/environments/${ENV}`,
+      {
+        enabled: true,
+        offVariation: 'off',
+        targets: [{ variation: 'on', keys: ['user-1'] }],
+        fallthrough: { variation: 'off' },
+      },
+      ANY_VERSION,
+    );
   });
   afterEach(() => {
     streams.close();
@@ -106,11 +111,16 @@ describe('ClientStreams', () => {
     const putRevision = user1.events()[0]?.id ?? 0;
 
     // Taking user-1 out of the targets changes beta for user-1 only.
-    await admin('PUT', `/api/v1/flags/beta/environments/${ENV}`, {
-      enabled: true,
-      offVariation: 'off',
-      fallthrough: { variation: 'off' },
-    });
+    await admin(
+      'PUT',
+      `/api/v1/flags/beta/environments/${ENV}`,
+      {
+        enabled: true,
+        offVariation: 'off',
+        fallthrough: { variation: 'off' },
+      },
+      ANY_VERSION,
+    );
     // The fan-out runs after the write's response (setImmediate): wait for the patch itself.
     await vi.waitFor(() => expect(user1.events()).toHaveLength(2));
     expect(user1.events().slice(1)).toEqual([

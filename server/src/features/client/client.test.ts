@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 
 type Result = { value: unknown; variant: string | null; reason: { kind: string; ruleId?: string } };
 type Evaluation = { revision: number; flags: Record<string, Result> };
@@ -24,6 +24,7 @@ describe('client API (/client/v1)', () => {
     const res = await t.request('PUT', `/api/v1/flags/${flag}/environments/${ENV}`, {
       token: t.adminToken,
       body,
+      headers: ANY_VERSION,
     });
     expect(res.status, res.text).toBe(200);
   };

@@ -3,8 +3,7 @@ import { flagConfigSchema, flagKeySchema } from '@ringflag/sdk-node/engine';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
-import { PreconditionFailedError } from '../../errors/index.js';
-import { etagOf, versionFromTag } from '../../http/etag.js';
+import { etagOf, replacedVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
@@ -39,7 +38,8 @@ const put = createRoute({
   ...base,
   method: 'put',
   path: '/api/v1/flags/{key}/environments/{env}',
-  summary: 'Replace a flag config (If-Match: version; 412 when stale)',
+  summary:
+    'Replace a flag config (If-Match: the version read, or `version` in the body; If-Match: * for whatever is there; 412 when stale, 428 when neither)',
   description:
     'Applies at once (200), or answers 202 with a change request where the environment requires approval or the body has applyAt.',
   middleware: [requireRole('editor', 'environment')],
@@ -50,6 +50,7 @@ const put = createRoute({
     400: 'Invalid',
     404: 'Not found',
     412: 'Stale version',
+    428: 'Neither If-Match nor a version in the body',
   }),
 });
 const toggle = createRoute({
@@ -84,11 +85,9 @@ export function registerFlagConfigRoutes(
   app.openapi(put, (c) => {
     const { key, env } = c.req.valid('param');
     const { comment, applyAt, ...body } = c.req.valid('json');
-    const ifMatch = versionFromTag(c.req.header('if-match'));
-    if (Number.isNaN(ifMatch))
-      throw new PreconditionFailedError('If-Match must be the ETag of the config, e.g. "7"');
+    const expectedVersion = replacedVersion(c.req.header('if-match'), body.version, 'the config');
     const outcome = configs.submitConfig(requesterOf(db, principalOf(c)), key, env, body, {
-      expectedVersion: ifMatch ?? body.version,
+      expectedVersion,
       comment,
       applyAt,
     });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 
-type Problem = { status: number; errors: { path: string; message: string }[] };
+type Problem = { status: number; detail: string; errors: { path: string; message: string }[] };
 
 // Staging applies writes at once; production's approvals are tested in change-requests.test.ts.
 const PATH = '/api/v1/flags/new-checkout/environments/staging';
@@ -23,7 +23,8 @@ describe('flag configs', () => {
   });
   afterEach(() => t.close());
 
-  const put = (body: unknown, headers: Record<string, string> = {}) =>
+  /** Replaces staging's config; `If-Match: *` unless the test names a version. */
+  const put = (body: unknown, headers: Record<string, string> = ANY_VERSION) =>
     t.request<Problem & { version: number; enabled: boolean }>('PUT', PATH, {
       token: t.adminToken,
       body,
@@ -37,12 +38,17 @@ describe('flag configs', () => {
     });
     const path = '/api/v1/flags/banner/environments/development';
     const body = { enabled: true, offVariation: 'off', fallthrough: { variation: 'on' } };
-    const accepted = await t.request<{ clientSide: boolean }>('PUT', path, { token: t.adminToken, body });
+    const accepted = await t.request<{ clientSide: boolean }>('PUT', path, {
+      token: t.adminToken,
+      body,
+      headers: ANY_VERSION,
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body.clientSide).toBe(true);
     const refused = await t.request<Problem>('PUT', path, {
       token: t.adminToken,
       body: { ...body, clientSide: false },
+      headers: ANY_VERSION,
     });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0]?.path).toBe('clientSide');
@@ -64,11 +70,31 @@ describe('flag configs', () => {
     const stale = await put(body, { 'if-match': '"1"' });
     expect(stale.status).toBe(412);
     expect(stale.headers.get('content-type')).toContain('application/problem+json');
-    const staleBody = await put({ ...body, version: 1 });
+    const staleBody = await put({ ...body, version: 1 }, {});
     expect(staleBody.status).toBe(412);
-    const current = await put({ ...body, version: 2 });
+    const current = await put({ ...body, version: 2 }, {});
     expect(current.status).toBe(200);
     expect(current.body.version).toBe(3);
+  });
+
+  it('asks a replace which version it replaces: 428 for neither, * for whatever is there', async () => {
+    const body = { enabled: true, offVariation: 'off', fallthrough: { variation: 'on' } };
+    const before = t.dump();
+    const blind = await put(body, {});
+    expect(blind.status).toBe(428);
+    expect(blind.headers.get('content-type')).toContain('application/problem+json');
+    expect(blind.body.errors.map((e) => e.path)).toEqual(['version']);
+    expect(blind.body.detail).toContain('If-Match: *');
+    expect(t.dump()).toEqual(before);
+
+    const any = await put(body, { 'if-match': '*' });
+    expect(any.status).toBe(200);
+    expect(any.body).toMatchObject({ version: 2, enabled: true });
+    const stale = await put({ ...body, enabled: false }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    const current = await put({ ...body, enabled: false, version: 2 }, {});
+    expect(current.status).toBe(200);
+    expect(current.body).toMatchObject({ version: 3, enabled: false });
   });
 
   it('answers evaluate with the engine', async () => {
@@ -136,6 +162,7 @@ describe('flag configs', () => {
         prerequisites: [{ flag: 'new-checkout', variation: 'on' }],
         fallthrough: { variation: 'on' },
       },
+      headers: ANY_VERSION,
     });
     expect(cycle.status).toBe(400);
     expect(cycle.body.errors[0]).toMatchObject({ path: 'prerequisites' });

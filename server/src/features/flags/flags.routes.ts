@@ -3,8 +3,7 @@ import { flagKeySchema, flagKindSchema, LIMITS, variationSchema } from '@ringfla
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
-import { PreconditionFailedError } from '../../errors/index.js';
-import { etagOf, versionFromTag } from '../../http/etag.js';
+import { etagOf, ifMatchVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
@@ -127,10 +126,7 @@ const unarchive = createRoute({
 
 /** The version `If-Match` names; undefined for none or `*`. */
 function expectedVersion(c: Context<AppEnv>): number | undefined {
-  const version = versionFromTag(c.req.header('if-match'));
-  if (Number.isNaN(version))
-    throw new PreconditionFailedError('If-Match must be the ETag of the flag, e.g. "3"');
-  return version;
+  return ifMatchVersion(c.req.header('if-match'), 'the flag');
 }
 
 /** 200 with the flag (and its ETag), or 202 with the change request. */

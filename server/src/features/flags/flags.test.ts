@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 
 interface Flag {
   key: string;
@@ -107,6 +107,7 @@ describe('flags', () => {
         prerequisites: [{ flag: 'base', variation: 'on' }],
         fallthrough: { variation: 'on' },
       },
+      headers: ANY_VERSION,
     });
     expect(put.status).toBe(200);
     expect((await t.request('POST', '/api/v1/flags/base/archive', { token: t.adminToken })).status).toBe(409);
@@ -214,6 +215,7 @@ describe('flags', () => {
         prerequisites: [{ flag: 'base', variation: 'on' }],
         fallthrough: { variation: 'on' },
       },
+      headers: ANY_VERSION,
     });
     const refused = await t.request('POST', '/api/v1/flags/base/archive', { token: t.adminToken });
     expect(refused.status).toBe(409);
@@ -246,6 +248,7 @@ describe('flags', () => {
     const staging = await t.request('PUT', '/api/v1/flags/colour/environments/staging', {
       token: t.adminToken,
       body: { enabled: true, offVariation: 'blue', fallthrough: { variation: 'green' } },
+      headers: ANY_VERSION,
     });
     expect(staging.status).toBe(200);
     const before = t.dump();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../app.js';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 
 const ENV = 'development';
 type Success = {
@@ -17,13 +17,13 @@ describe('OFREP v1', () => {
   let serverKey: string;
   let clientKey: string;
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await t.request(method, path, { token: t.adminToken, body });
+  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await t.request(method, path, { token: t.adminToken, body, headers });
     expect(res.status, res.text).toBeLessThan(300);
     return res.body as { key: string };
   };
   const config = (flag: string, body: unknown) =>
-    admin('PUT', `/api/v1/flags/${flag}/environments/${ENV}`, body);
+    admin('PUT', `/api/v1/flags/${flag}/environments/${ENV}`, body, ANY_VERSION);
   const single = (
     flag: string,
     body: unknown,

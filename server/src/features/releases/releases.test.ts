@@ -1,6 +1,6 @@
 import { evaluate, type FlagConfig } from '@ringflag/sdk-node/engine';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { findEnvironment } from '../environments/environments.store.js';
 import type { ReleasePlan } from './release-plan.js';
@@ -250,6 +250,7 @@ describe('release plans', () => {
     await t.request('PUT', DEV, {
       token: t.adminToken,
       body: { enabled: true, offVariation: 'off', rules: [own], fallthrough: { variation: 'off' } },
+      headers: ANY_VERSION,
     });
     await start({ variation: 'on', stages: TEMPLATE });
     expect((await config()).rules.map((rule) => rule.id)).toEqual(['qa', 'release-0']);

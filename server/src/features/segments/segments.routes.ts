@@ -2,8 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema, LIMITS, segmentSchema } from '@ringflag/sdk-node/engine';
 import type { AppEnv } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
-import { PreconditionFailedError } from '../../errors/index.js';
-import { etagOf, versionFromTag } from '../../http/etag.js';
+import { etagOf, replacedVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
@@ -59,7 +58,7 @@ const update = createRoute({
   path: '/api/v1/segments/{key}',
   summary: 'Replace a segment (If-Match: version, or * for any; required)',
   description:
-    'Where a flag config in an environment requiring approval uses the segment and its members or rules change, answers 202 with a change request that someone else with the approver role approves; otherwise applies at once (200). Name and description alone always apply at once. Send If-Match with the ETag you read (412 when the segment moved); If-Match: * or none writes whatever the version.',
+    'Where a flag config in an environment requiring approval uses the segment and its members or rules change, answers 202 with a change request that someone else with the approver role approves; otherwise applies at once (200). Name and description alone always apply at once. Send If-Match with the ETag you read, or the version in the body (412 when the segment moved, 428 when neither); If-Match: * writes whatever the version.',
   middleware: [requireRole('editor', 'global')],
   request: { params, body: jsonBody(segmentUpdateSchema) },
   responses: responses({
@@ -98,18 +97,10 @@ export function registerSegmentRoutes(
     return c.json(segment, 201);
   });
   app.openapi(update, (c) => {
-    const header = c.req.header('if-match');
-    const ifMatch = versionFromTag(header);
-    if (Number.isNaN(ifMatch)) throw new PreconditionFailedError('If-Match must be the ETag of the segment');
     const { comment, ...input } = c.req.valid('json');
-    // A replace says which version it replaces; `If-Match: *` says "whatever is there".
-    if (ifMatch === undefined && input.version === undefined && header?.trim() !== '*') {
-      throw new PreconditionFailedError(
-        'Send If-Match with the ETag of the segment you read (or If-Match: * to replace whatever version is there)',
-      );
-    }
+    const expectedVersion = replacedVersion(c.req.header('if-match'), input.version, 'the segment');
     const outcome = segments.update(requesterOf(db, principalOf(c)), c.req.valid('param').key, input, {
-      expectedVersion: ifMatch,
+      expectedVersion,
       comment,
     });
     if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 
 interface Segment {
   key: string;
@@ -51,6 +51,7 @@ describe('segments', () => {
         rules: [{ id: 'r', clauses: [{ op: 'inSegment', values: ['staff'] }], serve: { variation: 'on' } }],
         fallthrough: { variation: 'off' },
       },
+      headers: ANY_VERSION,
     });
     expect(put.status).toBe(200);
     const refused = await t.request<{ detail: string }>('DELETE', '/api/v1/segments/staff', {
@@ -71,16 +72,21 @@ describe('segments', () => {
 
   it('asks which version a replace is for: no If-Match or version is refused, If-Match: * replaces any', async () => {
     await t.request('POST', '/api/v1/segments', { token: t.adminToken, body: { key: 'beta' } });
-    const blind = await t.request<{ detail: string }>('PUT', '/api/v1/segments/beta', {
-      token: t.adminToken,
-      body: { included: ['u1'] },
-    });
-    expect(blind.status).toBe(412);
+    const before = t.dump();
+    const blind = await t.request<{ detail: string; errors: { path: string }[] }>(
+      'PUT',
+      '/api/v1/segments/beta',
+      { token: t.adminToken, body: { included: ['u1'] } },
+    );
+    expect(blind.status).toBe(428);
+    expect(blind.headers.get('content-type')).toContain('application/problem+json');
     expect(blind.body.detail).toContain('If-Match: *');
+    expect(blind.body.errors.map((e) => e.path)).toEqual(['version']);
+    expect(t.dump()).toEqual(before);
     const any = await t.request<Segment>('PUT', '/api/v1/segments/beta', {
       token: t.adminToken,
       body: { included: ['u1'] },
-      headers: { 'if-match': '*' },
+      headers: ANY_VERSION,
     });
     expect(any.status).toBe(200);
     expect(any.body).toMatchObject({ version: 2, included: ['u1'] });
@@ -99,6 +105,7 @@ describe('segments', () => {
           rules: [{ id: 'r', clauses: [{ op: 'inSegment', values: ['staff'] }], serve: { variation: 'on' } }],
           fallthrough: { variation: 'off' },
         },
+        headers: ANY_VERSION,
       });
       expect(put.status).toBe(202);
       return put.body as { id: number };
@@ -129,6 +136,7 @@ describe('segments', () => {
               fallthrough: { variation: 'off' },
               applyAt: at,
             },
+            headers: ANY_VERSION,
           })
         ).status,
       ).toBe(202);
