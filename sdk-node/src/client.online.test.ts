@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ringflag, type RingflagOptions } from './client.js';
+import { Ringflag } from './client.js';
 import { ManualClock } from './data-source/test-support/manual-clock.js';
 import { booleanFlag, SdkTestServer, waitUntil } from './data-source/test-support/sdk-test-server.js';
+import type { RingflagOptions } from './options.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 let server: SdkTestServer | null = null;

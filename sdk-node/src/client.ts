@@ -1,6 +1,4 @@
-import type { BackoffOptions } from './data-source/backoff.js';
-import type { Clock, Random } from './data-source/clock.js';
-import { checkOptions, createDataSource } from './data-source/create-data-source.js';
+import { createDataSource } from './data-source/create-data-source.js';
 import type { DataSink, DataSource } from './data-source/data-source.js';
 import { Emitter } from './emitter.js';
 import {
@@ -17,57 +15,10 @@ import {
   type FlagStore,
   type JsonValue,
   type SdkPatch,
-  type SdkPayload,
 } from './engine/index.js';
 import { EventProcessor } from './events/event-processor.js';
 import type { ExposureCounter } from './events/exposure-counter.js';
-
-/** Where the SDK writes what it wants a human to know. Never receives a secret. */
-export interface Logger {
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export interface RingflagOptions {
-  /** The environment's server SDK key (`rf_srv_…`). Required unless `offline`. */
-  sdkKey?: string;
-  /** The Ringflag server, e.g. `http://127.0.0.1:4280`. */
-  baseUrl?: string;
-  /** Never connect; serve `bootstrap` (or every flag's default when there is none). */
-  offline?: boolean;
-  /** Flag data to start from: an SDK payload object or the path of a JSON file holding one. */
-  bootstrap?: SdkPayload | string;
-  /** Replaces the built-in data source (tests, custom transports). */
-  dataSource?: DataSource;
-  logger?: Logger;
-  /** Stream changes from `GET /sdk/v1/stream` (the default); `false` polls `GET /sdk/v1/flags`. */
-  stream?: boolean;
-  /** Time between polls when `stream: false`, and while a failing stream falls back to polling. Default 30 s. */
-  pollIntervalMs?: number;
-  /**
-   * A file to keep the last payload in (written atomically, at most once a second). At start the
-   * client becomes ready from it if the server does not answer first, and keeps trying the server.
-   */
-  cacheFile?: string;
-  /**
-   * Report exposure counts (calls of `isEnabled`, `variation` and `variationDetail` that served a
-   * variation; `allFlags` is not an exposure) and `track` events to the server. Default `true`;
-   * never when offline.
-   */
-  sendEvents?: boolean;
-  /** Time between background sends of exposures and tracked events. Default 15 s. */
-  flushIntervalMs?: number;
-  /** Tracked events kept while the server is away; beyond it the oldest are dropped. Default 10 000. */
-  maxQueuedEvents?: number;
-  /** The stream reconnects after hearing nothing (no event, no heartbeat) for this long. Default 45 s. */
-  heartbeatTimeoutMs?: number;
-  /** Stream reconnect delays: exponential with full jitter, `{ initialMs: 1000, maxMs: 30000 }` by default. */
-  reconnectBackoff?: BackoffOptions;
-  /** The clock of the SDK's timers (tests); the default's timers never keep the process alive. */
-  clock?: Clock;
-  /** A source of numbers in [0, 1) for jitter (tests); `Math.random` by default. */
-  random?: Random;
-}
+import { checkOptions, type Logger, type RingflagOptions } from './options.js';
 
 /** The events of a {@link Ringflag} client. */
 export interface RingflagEvents extends Record<string, unknown> {

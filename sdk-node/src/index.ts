@@ -7,7 +7,7 @@
  * await flags.ready();
  * flags.isEnabled('new-checkout', { key: 'user-1', groups: ['beta'] });
  */
-export type { Logger, RingflagEvents, RingflagOptions, Widen } from './client.js';
+export type { RingflagEvents, Widen } from './client.js';
 export { Ringflag } from './client.js';
 export type { BackoffOptions } from './data-source/backoff.js';
 export { BootstrapDataSource } from './data-source/bootstrap.js';
@@ -29,3 +29,4 @@ export type {
   Segment,
 } from './engine/index.js';
 export type { EventsPayload, ExposureSummary, TrackedEvent } from './events/types.js';
+export type { Logger, RingflagOptions } from './options.js';

@@ -19,8 +19,9 @@ import type {
   TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents } from '@openfeature/server-sdk';
-import { Ringflag, type RingflagOptions } from './client.js';
+import { Ringflag } from './client.js';
 import type { AttributeValue, Context, ErrorKind, EvaluationDetail, JsonValue } from './engine/index.js';
+import type { RingflagOptions } from './options.js';
 
 const ERROR_CODES: Record<ErrorKind, ErrorCode> = {
   FLAG_NOT_FOUND: ErrorCode.FLAG_NOT_FOUND,

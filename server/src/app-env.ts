@@ -3,7 +3,7 @@ import type { Db } from './db/client.js';
 import type { AuditSigner } from './features/audit/audit-signing.js';
 import type { Principal } from './features/auth/principal.js';
 import type { PayloadCache } from './features/sdk/payload-cache.js';
-import type { SdkKeyIdentity } from './features/sdk-keys/sdk-keys.service.js';
+import type { SdkKeyIdentity } from './features/sdk-keys/sdk-key-identity.js';
 import type { ConnectionGuard } from './http/connection-guard.js';
 import type { TrustedProxies } from './http/trusted-proxies.js';
 import type { Logger } from './logger.js';

@@ -64,6 +64,30 @@ describe('loadConfig', () => {
     expect(config.admin).toEqual({ email: 'a@example.com', password: 'long-enough' });
   });
 
+  it('refuses a URL in RINGFLAG_DB instead of taking it for a folder, and never echoes it', () => {
+    const url = 'postgres://ringflag:s3cret@db.internal:5432/flags';
+    expect(() => loadConfig({ RINGFLAG_DB: url })).toThrow(
+      'Invalid configuration: RINGFLAG_DB is a PostgreSQL URL, and PostgreSQL URLs are not supported yet; give a file path',
+    );
+    expect(() => loadConfig({ RINGFLAG_DB: 'PostgreSQL://db/flags' })).toThrow(
+      'PostgreSQL URLs are not supported yet',
+    );
+    expect(() => loadConfig({ RINGFLAG_DB: 'mysql://root:pw@db/flags' })).toThrow(
+      'Invalid configuration: RINGFLAG_DB looks like a URL (mysql://), not a file path or a PostgreSQL URL',
+    );
+    let message = '';
+    try {
+      loadConfig({ RINGFLAG_DB: url });
+    } catch (caught) {
+      message = (caught as Error).message;
+    }
+    expect(message).not.toContain('s3cret');
+    // Paths that merely contain a colon or a scheme-like segment are still paths.
+    for (const path of ['C:\\data\\ringflag.db', './postgres:/x.db', '/srv/a://b.db', 'file.db']) {
+      expect(loadConfig({ RINGFLAG_DB: path }).dbPath).toBe(path);
+    }
+  });
+
   it('names every bad variable in one message', () => {
     let error: unknown;
     try {

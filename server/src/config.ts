@@ -36,11 +36,31 @@ const trustProxySchema = z
     { message: 'must be off or a comma-separated list of IP addresses and CIDRs' },
   );
 
+/**
+ * A SQLite file path. A URL-looking value (`scheme://…`) is refused rather than taken for a path:
+ * `postgres://…` would otherwise become a SQLite file in a folder called `postgres:`. The message
+ * names only the scheme, never the value (a database URL carries a password).
+ */
+const dbSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .superRefine((value, ctx) => {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+    if (scheme === undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        scheme === 'postgres' || scheme === 'postgresql'
+          ? 'is a PostgreSQL URL, and PostgreSQL URLs are not supported yet; give a file path'
+          : `looks like a URL (${scheme}://), not a file path or a PostgreSQL URL`,
+    });
+  });
+
 const configSchema = z
   .object({
     RINGFLAG_PORT: portSchema.default(4280),
     RINGFLAG_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
-    RINGFLAG_DB: z.string().min(1, 'must not be empty').default('./data/ringflag.db'),
+    RINGFLAG_DB: dbSchema.default('./data/ringflag.db'),
     RINGFLAG_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     RINGFLAG_AUDIT_KEY_FILE: z.string().min(1, 'must not be empty').optional(),
     RINGFLAG_ADMIN_EMAIL: z.email('must be an email address').optional(),

@@ -16,6 +16,8 @@ export interface AuditEntry {
   changeRequestId?: string;
   /** Whom a system actor acted for (the author of a scheduled change). */
   onBehalfOf?: Actor;
+  /** Who the event records, when not the write's actor: a system actor acting for the write's one. */
+  actor?: Actor;
 }
 
 /** The handle a write's body receives: the transaction, and what to record and publish. */
@@ -69,7 +71,7 @@ export function runWrite<T>(deps: WriteDeps, actor: Actor, body: (write: Write) 
         tx,
         actor,
         now,
-        audit: (entry) => appendAuditEvent(tx, { ...entry, actor, at: now }),
+        audit: (entry) => appendAuditEvent(tx, { ...entry, actor: entry.actor ?? actor, at: now }),
         changed: (environment, change) => {
           const entry = pending.get(environment) ?? { flags: {}, segments: {} };
           Object.assign(entry.flags, change.flags);

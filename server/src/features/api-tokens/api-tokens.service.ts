@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-env.js';
 import { apiTokens } from '../../db/schema.js';
 import { runWrite, type Write } from '../../db/unit-of-work.js';
 import { type FieldError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { findTokenCreator } from '../auth/auth.store.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { hasRole, type Role } from '../auth/roles.js';
 import { generateSecret, hashSecret, SECRET_PREFIX, secretPrefix } from '../auth/secrets.js';
@@ -86,13 +87,9 @@ function revokeRow(w: Write, before: Row): Row {
 
 function ownerOf(w: Write, creator: Principal): number {
   if (creator.kind === 'user') return creator.id;
-  const owner = w.tx
-    .select({ createdBy: apiTokens.createdBy })
-    .from(apiTokens)
-    .where(eq(apiTokens.id, creator.id))
-    .get()?.createdBy;
+  const owner = findTokenCreator(w.tx, creator.id);
   // Authentication refuses a token without a creator, so this is only a guard.
-  if (owner === undefined || owner === null) throw new ForbiddenError('This API token has no creator');
+  if (owner === null) throw new ForbiddenError('This API token has no creator');
   return owner;
 }
 

@@ -51,3 +51,14 @@ export function findApiTokenByHash(db: Queryable, tokenHash: string) {
       .prepare(),
   ).get({ tokenHash });
 }
+
+/**
+ * The user who created an API token: the person behind it (a token made by a token is recorded
+ * under the user behind that one). Null for an unknown token or one that predates creators.
+ */
+export function findTokenCreator(db: Queryable, tokenId: number): number | null {
+  return (
+    db.select({ createdBy: apiTokens.createdBy }).from(apiTokens).where(eq(apiTokens.id, tokenId)).get()
+      ?.createdBy ?? null
+  );
+}

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app-env.js';
 import { runWrite, type Write } from '../../db/unit-of-work.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
-import { hasRole } from '../auth/roles.js';
+import { type Person, requireApprover, samePerson } from '../auth/four-eyes.js';
 import {
   buildConfig,
   type ConfigWriteEntry,
@@ -30,7 +30,7 @@ import {
   listDueChangeRequestIds,
   updateChangeRequest,
 } from './change-requests.store.js';
-import { type Requester, samePerson } from './requester.js';
+import type { Requester } from './requester.js';
 
 /** The actor of scheduled changes; their audit events name the author in `onBehalfOf`. */
 export const SCHEDULER_ACTOR: Actor = { type: 'system', id: 'scheduler', name: 'scheduler' };
@@ -67,6 +67,11 @@ interface Transition {
   comment?: string;
   review?: { reviewer: Actor; reviewComment: string | null };
   onBehalfOf?: Actor;
+}
+
+/** The author of a request, as four eyes compares people. */
+function authorOf(record: ChangeRequestRecord): Person {
+  return { actor: record.row.author, userId: record.row.authorUserId };
 }
 
 /** Moves a request to a new state, with its audit event (before/after: the state). */
@@ -230,15 +235,14 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
     return record;
   };
 
-  const review = (requester: Requester, record: ChangeRequestRecord, verb: string) => {
-    if (!hasRole(requester.role, 'approver')) {
-      throw new ForbiddenError(
-        `To ${verb} a change request needs the approver role; you have ${requester.role}`,
-      );
-    }
-    if (samePerson(requester, { actor: record.row.author, userId: record.row.authorUserId })) {
+  /** Loads a pending request for review: an approver's, never its author's. */
+  const review = (w: Write, requester: Requester, id: number, verb: string): ChangeRequestRecord => {
+    requireApprover(requester.role, `${verb} a change request`);
+    const record = load(w, requester, id, 'pending');
+    if (samePerson(requester, authorOf(record))) {
       throw new ForbiddenError(`Someone other than its author must ${verb} change request ${record.row.id}`);
     }
+    return record;
   };
 
   return {
@@ -252,8 +256,7 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
 
     approve(requester, id, comment) {
       return runWrite(deps, requester.actor, (w): ApprovalOutcome => {
-        const record = load(w, requester, id, 'pending');
-        review(requester, record, 'approve');
+        const record = review(w, requester, id, 'approve');
         const later = record.row.applyAt !== null && record.row.applyAt > w.now;
         const approved = transition(w, record, {
           state: later ? 'scheduled' : 'approved',
@@ -272,8 +275,7 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
 
     reject(requester, id, comment) {
       return runWrite(deps, requester.actor, (w) => {
-        const record = load(w, requester, id, 'pending');
-        review(requester, record, 'reject');
+        const record = review(w, requester, id, 'reject');
         return changeRequestView(
           transition(w, record, {
             state: 'rejected',
@@ -288,7 +290,7 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
     withdraw(requester, id, comment) {
       return runWrite(deps, requester.actor, (w) => {
         const record = load(w, requester, id, 'pending');
-        if (!samePerson(requester, { actor: record.row.author, userId: record.row.authorUserId })) {
+        if (!samePerson(requester, authorOf(record))) {
           throw new ForbiddenError(`Only its author may withdraw change request ${id}`);
         }
         return changeRequestView(
@@ -300,7 +302,7 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
     cancel(requester, id, comment) {
       return runWrite(deps, requester.actor, (w) => {
         const record = load(w, requester, id, 'scheduled');
-        const author = samePerson(requester, { actor: record.row.author, userId: record.row.authorUserId });
+        const author = samePerson(requester, authorOf(record));
         if (!author && requester.role !== 'admin') {
           throw new ForbiddenError(`Only its author or an admin may cancel change request ${id}`);
         }

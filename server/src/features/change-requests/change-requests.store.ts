@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { apiTokens, changeRequests, environments, flags, segments } from '../../db/schema.js';
+import { changeRequests, environments, flags, segments } from '../../db/schema.js';
 import type {
   ChangeRequestKind,
   ChangeRequestRecord,
@@ -80,14 +80,6 @@ export function listDueChangeRequestIds(db: Queryable, now: string): number[] {
     .orderBy(asc(changeRequests.applyAt), asc(changeRequests.id))
     .all()
     .map((r) => r.id);
-}
-
-/** The user who created an API token (null when a token predates owners or its creator is unknown). */
-export function findTokenOwner(db: Queryable, tokenId: number): number | null {
-  return (
-    db.select({ createdBy: apiTokens.createdBy }).from(apiTokens).where(eq(apiTokens.id, tokenId)).get()
-      ?.createdBy ?? null
-  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../../db/client.js';
-import { findSdkKey, type SdkKeyIdentity } from '../sdk-keys/sdk-keys.service.js';
+import type { SdkKeyIdentity } from '../sdk-keys/sdk-key-identity.js';
+import { findSdkKey } from '../sdk-keys/sdk-keys.service.js';
 
 /** How long a looked-up key is trusted without asking the database again. */
 export const KEY_CACHE_MS = 1000;

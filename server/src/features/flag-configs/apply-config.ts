@@ -47,9 +47,14 @@ export function locateConfig(db: Queryable, flagKey: string, envKey: string): Lo
 /**
  * The config an input would make the next version: flag-level fields must match the flag, and the
  * result must pass the engine's validator against what exists in the environment now. Throws
- * {@link ValidationError} with field paths.
+ * {@link ValidationError} with field paths, titled `invalid` when the config itself is invalid.
  */
-export function buildConfig(db: Queryable, { flag, env, config }: Located, input: ConfigInput): FlagConfig {
+export function buildConfig(
+  db: Queryable,
+  { flag, env, config }: Located,
+  input: ConfigInput,
+  invalid = 'The config is invalid',
+): FlagConfig {
   const errors: FieldError[] = [];
   if (input.key !== undefined && input.key !== flag.key)
     errors.push({ path: 'key', message: `must be "${flag.key}"` });
@@ -86,7 +91,7 @@ export function buildConfig(db: Queryable, { flag, env, config }: Located, input
     version: config.version + 1,
   };
   const result = validateFlagConfig(candidate, referencesIn(db, env.id));
-  if (!result.ok) throw new ValidationError('The config is invalid', result.errors);
+  if (!result.ok) throw new ValidationError(invalid, result.errors);
   return result.value;
 }
 
@@ -96,6 +101,8 @@ export interface ConfigWriteEntry {
   comment?: string;
   changeRequestId?: string;
   onBehalfOf?: Actor;
+  /** Who the event records, when not the write's actor (release plans write as themselves). */
+  actor?: Actor;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { type FlagConfig, validateFlagConfig } from '@ringflag/sdk-node/engine';
+import type { FlagConfig } from '@ringflag/sdk-node/engine';
 import type { AppDeps } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
 import { runWrite, type Write } from '../../db/unit-of-work.js';
 import {
   ConflictError,
@@ -9,12 +8,11 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../errors/index.js';
-import { appendAuditEvent } from '../audit/audit.service.js';
 import type { Actor } from '../audit/audit-event.js';
-import { type EnvironmentRow, findEnvironment } from '../environments/environments.store.js';
-import { referencesIn } from '../flag-configs/references.js';
-import { composeConfig, type FlagConfigRow, type FlagRow } from '../flags/flag-model.js';
-import { findConfig, findFlag, findSegment, updateConfig } from '../flags/flags.store.js';
+import { personOf, type Reviewer, requireApprover, samePerson } from '../auth/four-eyes.js';
+import { buildConfig, type Located, locateConfig, writeConfig } from '../flag-configs/apply-config.js';
+import { composeConfig, type FlagConfigRow } from '../flags/flag-model.js';
+import { findSegment } from '../flags/flags.store.js';
 import { guardTrip } from './guard.js';
 import { flushGuardCounts } from './guard-ingest.js';
 import { compileRollback, compileStage } from './release-compiler.js';
@@ -29,7 +27,6 @@ import {
   planView,
   sumExposures,
   sumGuardEvents,
-  tokenCreator,
   updatePlan,
 } from './releases.store.js';
 
@@ -54,42 +51,12 @@ export interface ReleaseService {
   pause(actor: Actor, flagKey: string, env: string): ReleasePlan;
   resume(actor: Actor, flagKey: string, env: string): ReleasePlan;
   rollback(actor: Actor, flagKey: string, env: string, comment?: string): ReleasePlan;
-  approve(actor: Actor, flagKey: string, env: string, comment?: string): ReleasePlan;
+  /** Approves the next gated stage: an approver's call, never the plan creator's (four eyes). */
+  approve(reviewer: Reviewer, flagKey: string, env: string, comment?: string): ReleasePlan;
   /** Checks the guard of one active plan now; rolls it back when it trips. */
   checkGuard(planId: number): ReleasePlan | null;
   /** Checks every active plan: guards first, then auto-advance where due. */
   tick(): TickResult;
-}
-
-interface Target {
-  flag: FlagRow;
-  env: EnvironmentRow;
-  config: FlagConfigRow;
-}
-
-function locate(db: Queryable, flagKey: string, envKey: string): Target {
-  const flag = findFlag(db, flagKey);
-  if (!flag) throw new NotFoundError(`No flag "${flagKey}"`);
-  const env = findEnvironment(db, envKey);
-  if (!env) throw new NotFoundError(`No environment "${envKey}"`);
-  const config = findConfig(db, flag.id, env.id);
-  if (!config) throw new NotFoundError(`Flag "${flagKey}" has no config in "${envKey}"`);
-  return { flag, env, config };
-}
-
-/** The user behind an actor: a user, or the user who created an API token. */
-function humanOf(db: Queryable, actor: Actor): number | null {
-  const [kind, id] = actor.id.split(':');
-  if (id === undefined) return null;
-  if (kind === 'user') return Number(id);
-  if (kind === 'token') return tokenCreator(db, Number(id));
-  return null;
-}
-
-function sameHuman(db: Queryable, a: Actor, b: Actor): boolean {
-  if (a.id === b.id) return true;
-  const human = humanOf(db, a);
-  return human !== null && human === humanOf(db, b);
 }
 
 const describeStage = (plan: ReleasePlan, index: number) => {
@@ -108,37 +75,15 @@ const describeStage = (plan: ReleasePlan, index: number) => {
  * releases.tick();
  */
 export function createReleaseService(deps: AppDeps): ReleaseService {
-  /** Writes a compiled config as the release actor, acting for `onBehalfOf` when a person asked. */
-  function writeConfig(w: Write, target: Target, next: FlagConfig, comment: string): void {
-    const { flag, env, config } = target;
-    const before = composeConfig(flag, config);
-    const result = validateFlagConfig({ ...next, version: config.version + 1 }, referencesIn(w.tx, env.id));
-    if (!result.ok)
-      throw new ValidationError('The stage does not compile into a valid config', result.errors);
-    const value = result.value;
-    const row = updateConfig(w.tx, flag.id, env.id, {
-      version: value.version,
-      enabled: value.enabled,
-      offVariation: value.offVariation,
-      prerequisites: value.prerequisites,
-      targets: value.targets,
-      rules: value.rules,
-      fallthrough: value.fallthrough,
-      updatedAt: w.now,
-    });
-    const after = composeConfig(flag, row);
-    appendAuditEvent(w.tx, {
-      at: w.now,
-      actor: RELEASE_ACTOR,
+  /** Writes a compiled config as the release actor, acting for the write's actor when a person asked. */
+  function writeStage(w: Write, target: Located, next: FlagConfig, comment: string): void {
+    const config = buildConfig(w.tx, target, next, 'The stage does not compile into a valid config');
+    writeConfig(w, target, config, {
       action: 'flag.config.update',
-      resource: { type: 'flag', key: flag.key, environment: env.key },
-      before,
-      after,
       comment,
+      actor: RELEASE_ACTOR,
       ...(w.actor.id === RELEASE_ACTOR.id ? {} : { onBehalfOf: w.actor }),
     });
-    target.config = row;
-    if (!flag.archived) w.changed(env.key, { flags: { [flag.key]: after } });
   }
 
   function auditPlan(
@@ -162,8 +107,8 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
     w: Write,
     flagKey: string,
     envKey: string,
-  ): { target: Target; located: LocatedPlanRow } {
-    const target = locate(w.tx, flagKey, envKey);
+  ): { target: Located; located: LocatedPlanRow } {
+    const target = locateConfig(w.tx, flagKey, envKey);
     const located = findLatestPlan(w.tx, target.flag.id, target.env.id);
     if (!located) throw new NotFoundError(`Flag "${flagKey}" has no release plan in "${envKey}"`);
     if (!isActive(located.plan)) {
@@ -175,7 +120,12 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
   }
 
   /** Moves a plan to its next stage (or completes it after the last); the caller checked the gates. */
-  function advanceIn(w: Write, target: Target, located: LocatedPlanRow, how: 'manual' | 'auto'): ReleasePlan {
+  function advanceIn(
+    w: Write,
+    target: Located,
+    located: LocatedPlanRow,
+    how: 'manual' | 'auto',
+  ): ReleasePlan {
     const before = planView(located);
     const next = before.currentStage + 1;
     if (next >= before.stages.length) {
@@ -198,7 +148,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
     const compiled = compileStage(composeConfig(target.flag, target.config), before, next);
     // Entering the first stage switches the flag on; later stages leave a kill switch where it is.
     if (next === 0) compiled.enabled = true;
-    writeConfig(w, target, compiled, `release plan #${before.id}: ${describeStage(before, next)}`);
+    writeStage(w, target, compiled, `release plan #${before.id}: ${describeStage(before, next)}`);
     const row = updatePlan(w.tx, before.id, {
       currentStage: next,
       stageStartedAt: w.now,
@@ -218,13 +168,13 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
 
   function rollbackIn(
     w: Write,
-    target: Target,
+    target: Located,
     located: LocatedPlanRow,
     incident: ReleasePlan['incident'],
     comment: string,
   ): ReleasePlan {
     const before = planView(located);
-    writeConfig(
+    writeStage(
       w,
       target,
       compileRollback(composeConfig(target.flag, target.config)),
@@ -268,7 +218,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
       const fresh = findPlanById(w.tx, planId);
       if (!fresh || !isActive(fresh.plan) || fresh.plan.stageStartedAt !== located.plan.stageStartedAt)
         return null;
-      const target = locate(w.tx, fresh.flagKey, fresh.environmentKey);
+      const target = locateConfig(w.tx, fresh.flagKey, fresh.environmentKey);
       const incident = { at: w.now, ...trip };
       const comment =
         `guard tripped: ${trip.events} "${trip.event}" events over ${trip.exposures} exposures of ` +
@@ -288,7 +238,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
     return runWrite(deps, RELEASE_ACTOR, (w) => {
       const located = findPlanById(w.tx, planId);
       if (!located) return null;
-      const target = locate(w.tx, located.flagKey, located.environmentKey);
+      const target = locateConfig(w.tx, located.flagKey, located.environmentKey);
       if (!isDue(planView(located), target.config, new Date(w.now))) return null;
       return advanceIn(w, target, located, 'auto').state === 'completed' ? 'completed' : 'advanced';
     });
@@ -297,7 +247,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
   return {
     create(actor, flagKey, envKey, input) {
       return runWrite(deps, actor, (w) => {
-        const target = locate(w.tx, flagKey, envKey);
+        const target = locateConfig(w.tx, flagKey, envKey);
         const { flag, env, config } = target;
         if (flag.archived) throw new ConflictError(`Flag "${flagKey}" is archived`);
         const latest = findLatestPlan(w.tx, flag.id, env.id);
@@ -355,7 +305,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
     },
 
     get(flagKey, envKey) {
-      const { flag, env } = locate(deps.db, flagKey, envKey);
+      const { flag, env } = locateConfig(deps.db, flagKey, envKey);
       const located = findLatestPlan(deps.db, flag.id, env.id);
       if (!located) throw new NotFoundError(`Flag "${flagKey}" has no release plan in "${envKey}"`);
       return planView(located);
@@ -405,11 +355,12 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
       });
     },
 
-    approve(actor, flagKey, envKey, comment) {
-      const approved = runWrite(deps, actor, (w) => {
+    approve(reviewer, flagKey, envKey, comment) {
+      requireApprover(reviewer.role, 'approve a release stage');
+      const approved = runWrite(deps, reviewer.actor, (w) => {
         const { located } = activePlan(w, flagKey, envKey);
         const before = planView(located);
-        if (sameHuman(w.tx, before.createdBy, actor)) {
+        if (samePerson(personOf(w.tx, before.createdBy), personOf(w.tx, reviewer.actor))) {
           throw new ForbiddenError("The plan's creator cannot approve its stages; ask another approver");
         }
         const next = before.currentStage + 1;
@@ -420,7 +371,7 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
           throw new ConflictError(`${describeStage(before, next)} is already approved`);
         const approvals = [
           ...before.approvals,
-          { stage: next, by: actor, at: w.now, comment: comment ?? null },
+          { stage: next, by: reviewer.actor, at: w.now, comment: comment ?? null },
         ];
         const after = planView({
           ...located,

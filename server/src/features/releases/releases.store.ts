@@ -1,13 +1,6 @@
 import { and, desc, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import {
-  apiTokens,
-  environments,
-  flags,
-  guardEventCounts,
-  guardExposureCounts,
-  releasePlans,
-} from '../../db/schema.js';
+import { environments, flags, guardEventCounts, guardExposureCounts, releasePlans } from '../../db/schema.js';
 import type { Actor } from '../audit/audit-event.js';
 import type { GuardIncident, ReleasePlan, ReleaseState, StageApproval } from './release-plan.js';
 import { nextAdvanceAt } from './release-plan.js';
@@ -212,14 +205,4 @@ export function planView({ plan, flagKey, environmentKey }: LocatedPlanRow): Rel
   };
   const { stageHistory, ...rest } = view;
   return { ...rest, nextAdvanceAt: nextAdvanceAt(view), stageHistory };
-}
-
-/** The user who created an API token, or null. */
-export function tokenCreator(db: Queryable, tokenId: number): number | null {
-  const row = db
-    .select({ createdBy: apiTokens.createdBy })
-    .from(apiTokens)
-    .where(eq(apiTokens.id, tokenId))
-    .get();
-  return row?.createdBy ?? null;
 }

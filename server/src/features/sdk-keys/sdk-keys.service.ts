@@ -8,6 +8,7 @@ import { NotFoundError } from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
 import { generateSecret, hashSecret, SECRET_PREFIX, safeEqual, secretPrefix } from '../auth/secrets.js';
 import { findEnvironment } from '../environments/environments.store.js';
+import type { SdkKeyIdentity } from './sdk-key-identity.js';
 
 type Row = typeof sdkKeys.$inferSelect;
 
@@ -19,14 +20,6 @@ export interface SdkKeyView {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
-}
-
-/** What an SDK key authenticates: its id, type and environment. */
-export interface SdkKeyIdentity {
-  id: number;
-  type: 'server' | 'client';
-  environmentId: number;
-  environment: string;
 }
 
 function view(row: Row, environment: string): SdkKeyView {

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../../app-env.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors/index.js';
-import { findSdkKey, type SdkKeyIdentity } from '../sdk-keys/sdk-keys.service.js';
+import type { SdkKeyIdentity } from '../sdk-keys/sdk-key-identity.js';
+import { findSdkKey } from '../sdk-keys/sdk-keys.service.js';
 
 /**
  * Reads the SDK key from `Authorization: <key>` or `Authorization: Bearer <key>`.
