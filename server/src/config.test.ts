@@ -101,4 +101,11 @@ describe('loadConfig', () => {
     expect(message).toContain('RINGFLAG_SECRET');
     expect(message).toContain('RINGFLAG_ADMIN_PASSWORD');
   });
+  it('takes the public rate limits as whole requests per second', () => {
+    const config = loadConfig({ RINGFLAG_RATE_LIMIT_PER_KEY: '5000', RINGFLAG_RATE_LIMIT_PER_ADDRESS: '50' });
+    expect([config.rateLimitPerKey, config.rateLimitPerAddress]).toEqual([5000, 50]);
+    expect(() => loadConfig({ RINGFLAG_RATE_LIMIT_PER_ADDRESS: '0' })).toThrow(
+      'RINGFLAG_RATE_LIMIT_PER_ADDRESS must be at least 1',
+    );
+  });
 });

@@ -70,6 +70,8 @@ const configSchema = z
     RINGFLAG_MAX_CONNECTIONS: countSchema.optional(),
     RINGFLAG_MAX_STREAMS_PER_KEY: countSchema.optional(),
     RINGFLAG_MAX_STREAMS_PER_ADDRESS: countSchema.optional(),
+    RINGFLAG_RATE_LIMIT_PER_KEY: countSchema.optional(),
+    RINGFLAG_RATE_LIMIT_PER_ADDRESS: countSchema.optional(),
     RINGFLAG_LOG_LEVEL: z
       .enum(['silent', 'error', 'warn', 'info'], { message: 'must be silent, error, warn or info' })
       .default('info'),
@@ -98,6 +100,10 @@ export interface Config {
   maxConnections: number | undefined;
   maxStreamsPerKey: number | undefined;
   maxStreamsPerAddress: number | undefined;
+  /** Requests per second per public SDK key on /client/v1 and /ofrep/v1 (bursts of twice as many). */
+  rateLimitPerKey: number | undefined;
+  /** Requests per second per SDK key and client address there (bursts of five times as many). */
+  rateLimitPerAddress: number | undefined;
 }
 
 /** Bad configuration: `message` is one clear sentence naming every bad variable. */
@@ -138,5 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnections: value.RINGFLAG_MAX_CONNECTIONS,
     maxStreamsPerKey: value.RINGFLAG_MAX_STREAMS_PER_KEY,
     maxStreamsPerAddress: value.RINGFLAG_MAX_STREAMS_PER_ADDRESS,
+    rateLimitPerKey: value.RINGFLAG_RATE_LIMIT_PER_KEY,
+    rateLimitPerAddress: value.RINGFLAG_RATE_LIMIT_PER_ADDRESS,
   };
 }

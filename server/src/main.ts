@@ -2,7 +2,8 @@
  * The composition root: configuration → database (migrated, seeded) → app → listen. Run it with
  * `tsx --conditions=ringflag-source server/src/main.ts` or `ringflag serve`.
  */
-import { ConfigError, loadConfig } from './config.js';
+import type { AppOptions } from './app.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
 /** Starts the server from the environment; stops cleanly on SIGINT / SIGTERM. */
@@ -30,6 +31,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     maxConnections: config.maxConnections,
     maxStreamsPerKey: config.maxStreamsPerKey,
     maxStreamsPerAddress: config.maxStreamsPerAddress,
+    app: publicRateLimits(config),
   });
   process.stdout.write(`Ringflag is listening on ${server.url} (database ${config.dbPath})\n`);
   const stop = () => {
@@ -53,4 +55,21 @@ if (/[/\\]main\.(ts|js)$/.test(entry)) {
     process.stderr.write(`ringflag: could not start: ${message}\n`);
     process.exit(1);
   });
+}
+
+/** The rate limits of the public surfaces that the configuration overrides (bursts follow the rate). */
+function publicRateLimits(config: Config): AppOptions {
+  const options: AppOptions = {};
+  if (config.rateLimitPerKey !== undefined) {
+    const perKey = { requestsPerSecond: config.rateLimitPerKey, burst: 2 * config.rateLimitPerKey };
+    options.clientRateLimit = perKey;
+    options.ofrepRateLimit = perKey;
+  }
+  if (config.rateLimitPerAddress !== undefined) {
+    options.addressRateLimit = {
+      requestsPerSecond: config.rateLimitPerAddress,
+      burst: 5 * config.rateLimitPerAddress,
+    };
+  }
+  return options;
 }

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AdminClient, startRingflagProcess } from '../support/ringflag-process.js';
+import { AdminClient, BENCH_SERVER_ENV, startRingflagProcess } from '../support/ringflag-process.js';
 
 export const BENCH_ENV = 'development';
 
@@ -22,7 +22,7 @@ export interface ClientBenchServer {
 
 /** Starts the server and creates the flags: `bench` plus 19 others. */
 export async function startClientBenchServer(): Promise<ClientBenchServer> {
-  const server = await startRingflagProcess({ env: { RINGFLAG_LOG_LEVEL: 'warn' } });
+  const server = await startRingflagProcess({ env: BENCH_SERVER_ENV });
   const admin = await AdminClient.login(server.base);
   const configPath = (key: string) => `/api/v1/flags/${key}/environments/${BENCH_ENV}`;
   await admin.request('POST', '/api/v1/flags', { key: 'bench', kind: 'boolean', clientSide: true });

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AdminClient, startRingflagProcess } from '../support/ringflag-process.js';
+import { AdminClient, BENCH_SERVER_ENV, startRingflagProcess } from '../support/ringflag-process.js';
 import { message, now, percentile, rssKb, sleep } from './measure.js';
 
 const SIZES = (process.env.BENCH_STREAMS ?? '1000,10000').split(',').map(Number);
@@ -100,7 +100,7 @@ interface Ringflag {
 }
 
 async function startRingflag(): Promise<Ringflag> {
-  const server = await startRingflagProcess({ env: { RINGFLAG_LOG_LEVEL: 'warn' } });
+  const server = await startRingflagProcess({ env: BENCH_SERVER_ENV });
   const admin = await AdminClient.login(server.base);
   await admin.request('POST', '/api/v1/flags', { key: 'bench', name: 'Benchmark flag', kind: 'boolean' });
   const sdkKey = await admin.createSdkKey('development', 'server');

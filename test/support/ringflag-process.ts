@@ -13,6 +13,17 @@ const MAIN = fileURLToPath(new URL('../../server/src/main.ts', import.meta.url))
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
+/**
+ * Settings for a benchmark's server: its load comes from one loopback address, where real traffic
+ * comes from many, so the per-address limits on streams and requests are lifted.
+ */
+export const BENCH_SERVER_ENV: Record<string, string> = {
+  RINGFLAG_LOG_LEVEL: 'warn',
+  RINGFLAG_MAX_STREAMS_PER_ADDRESS: '1000000',
+  RINGFLAG_RATE_LIMIT_PER_ADDRESS: '1000000',
+  RINGFLAG_RATE_LIMIT_PER_KEY: '1000000',
+};
+
 export interface RingflagProcess {
   readonly base: string;
   readonly port: number;

@@ -11,13 +11,17 @@ export interface RateLimit {
 /** The OFREP default per SDK key: generous, so that only a runaway client ever meets it. */
 export const DEFAULT_OFREP_RATE_LIMIT: RateLimit = { requestsPerSecond: 1000, burst: 2000 };
 
-/** The `/client/v1` default per SDK key. */
-export const DEFAULT_CLIENT_RATE_LIMIT: RateLimit = { requestsPerSecond: 2000, burst: 5000 };
+/**
+ * The `/client/v1` default per SDK key: about what one process serves (a polled evaluation is a cached
+ * answer), so a busy site's page loads never meet it; the per-address limit below is what stops one
+ * abuser.
+ */
+export const DEFAULT_CLIENT_RATE_LIMIT: RateLimit = { requestsPerSecond: 20_000, burst: 40_000 };
 
 /**
  * The default per SDK key and client address (`/client/v1` and `/ofrep/v1` alike): room for a few
  * thousand browsers behind one corporate NAT (each opens a stream or polls, and sends its events every
- * few seconds), a tenth of what the key as a whole may do, so one address cannot use up the key.
+ * few seconds), so one address cannot use up the key. `RINGFLAG_RATE_LIMIT_PER_ADDRESS` changes it.
  */
 export const DEFAULT_ADDRESS_RATE_LIMIT: RateLimit = { requestsPerSecond: 200, burst: 1000 };
 
