@@ -1,5 +1,6 @@
 import type { FlagConfig, FlagKind, Segment, Variation } from '@ringflag/sdk-node/engine';
 import type { flagConfigs, flags, segments } from '../../db/schema.js';
+import { ValidationError } from '../../errors/index.js';
 
 export type FlagRow = typeof flags.$inferSelect;
 export type FlagConfigRow = typeof flagConfigs.$inferSelect;
@@ -91,6 +92,21 @@ export function defaultOnVariation(
 ): string {
   if (kind === 'boolean') return variations.find((variation) => variation.value === true)?.id ?? offVariation;
   return offVariation;
+}
+
+/**
+ * A boolean flag serves `false` when off and `true` when on: exactly two variations, one of each value.
+ * Anything else would let a new flag serve `true` the moment it exists, or make the kill switch serve
+ * `true`. Throws a {@link ValidationError} naming `variations`.
+ */
+export function checkBooleanVariations(kind: FlagKind, variations: readonly Variation[] | undefined): void {
+  if (kind !== 'boolean' || variations === undefined) return;
+  const values = variations.map((variation) => variation.value);
+  if (variations.length !== 2 || !values.includes(false) || !values.includes(true)) {
+    throw new ValidationError('A boolean flag has one false and one true variation', [
+      { path: 'variations', message: 'a boolean flag needs exactly two variations: one false, one true' },
+    ]);
+  }
 }
 
 export function defaultOffVariation(kind: FlagKind, variations: readonly Variation[]): string {

@@ -23,6 +23,7 @@ import {
 } from './flag-changes.js';
 import {
   BOOLEAN_VARIATIONS,
+  checkBooleanVariations,
   composeConfig,
   defaultOffVariation,
   defaultOnVariation,
@@ -124,6 +125,7 @@ export function createFlagService(deps: AppDeps): FlagService {
           { path: 'variations', message: `a ${input.kind} flag needs at least one variation` },
         ]);
       }
+      checkBooleanVariations(input.kind, variations);
       const offVariation = defaultOffVariation(input.kind, variations);
       const initial = {
         enabled: false,
@@ -178,6 +180,7 @@ export function createFlagService(deps: AppDeps): FlagService {
         const before = findFlag(w.tx, key);
         if (!before) throw new NotFoundError(`No flag "${key}"`);
         checkFlagVersion(before, options.expectedVersion);
+        checkBooleanVariations(before.kind as FlagKind, changes.variations);
         const gatedBy = changesServedValues(before, changes) ? flagGatedEnvironments(w.tx, before) : [];
         if (gatedBy.length === 0) {
           return { kind: 'applied', flag: flagView(applyFlagChanges(w, before, changes, options)) };

@@ -282,4 +282,40 @@ describe('flags', () => {
     expect(second.body.items.map((f) => f.key)).toEqual(['c']);
     expect(second.body.nextCursor).toBeNull();
   });
+
+  it('keeps a boolean flag false when off: one false and one true variation, on create and on change', async () => {
+    const before = t.dump();
+    const created = await t.request<{ errors: { path: string }[] }>('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: {
+        key: 'paywall',
+        kind: 'boolean',
+        variations: [
+          { id: 'off', value: true },
+          { id: 'on', value: true },
+        ],
+      },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.errors.map((error) => error.path)).toEqual(['variations']);
+    expect(t.dump()).toEqual(before);
+    expect(
+      (
+        await t.request('POST', '/api/v1/flags', {
+          token: t.adminToken,
+          body: { key: 'paywall', kind: 'boolean' },
+        })
+      ).status,
+    ).toBe(201);
+    const changed = await t.request('PATCH', '/api/v1/flags/paywall', {
+      token: t.adminToken,
+      body: {
+        variations: [
+          { id: 'off', value: false },
+          { id: 'on', value: false },
+        ],
+      },
+    });
+    expect(changed.status).toBe(400);
+  });
 });

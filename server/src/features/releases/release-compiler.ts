@@ -9,7 +9,44 @@ export function weightOf(percentage: number): number {
   return Math.round(percentage * 1000);
 }
 
-const isReleaseRule = (rule: Rule) => rule.id.startsWith(RELEASE_RULE_PREFIX);
+/** What a plan compiles: the variation it releases and its stages. */
+type PlanShape = { variation: string; stages: readonly ReleaseStage[] };
+
+/** The rule a plan adds for stage `index` (`release-<index>`), or undefined when that stage names no segments. */
+function ringRule(plan: PlanShape, index: number): Rule | undefined {
+  const ring = plan.stages[index];
+  if (!ring?.segments) return undefined;
+  return {
+    id: `${RELEASE_RULE_PREFIX}${index}`,
+    name: `ring ${index}: ${ring.name}`,
+    clauses: [{ op: 'inSegment', values: [...ring.segments] }],
+    serve: { variation: plan.variation },
+  };
+}
+
+/**
+ * Whether a rule is one this plan wrote: its id, name, clause and variation are exactly a ring of the
+ * plan. A rule someone else wrote is never removed by the plan, whatever its id says (an approved
+ * "release-blocklist" rule stays through stages and rollbacks).
+ */
+function isPlanRule(rule: Rule, plan: PlanShape): boolean {
+  const index = /^release-(\d+)$/.exec(rule.id)?.[1];
+  const ring = index === undefined ? undefined : ringRule(plan, Number(index));
+  if (!ring || rule.name !== ring.name || rule.clauses.length !== 1) return false;
+  const [clause] = rule.clauses;
+  const [ringClause] = ring.clauses;
+  return (
+    clause !== undefined &&
+    ringClause !== undefined &&
+    'variation' in rule.serve &&
+    'variation' in ring.serve &&
+    rule.serve.variation === ring.serve.variation &&
+    clause.op === 'inSegment' &&
+    clause.attribute === undefined &&
+    clause.negate !== true &&
+    JSON.stringify(clause.values) === JSON.stringify(ringClause.values)
+  );
+}
 
 /**
  * The config of a plan at one stage (DESIGN §4): the config's own rules stay first; then one rule
@@ -23,25 +60,20 @@ const isReleaseRule = (rule: Rule) => rule.id.startsWith(RELEASE_RULE_PREFIX);
  */
 export function compileStage(
   config: FlagConfig,
-  plan: { variation: string; stages: readonly ReleaseStage[] },
+  plan: PlanShape,
   stage: number,
 ): FlagConfig {
   const current = plan.stages[stage];
   if (current === undefined) throw new RangeError(`no stage ${stage}`);
   const rings: Rule[] = [];
-  plan.stages.slice(0, stage + 1).forEach((ring, index) => {
-    if (!ring.segments) return;
-    rings.push({
-      id: `${RELEASE_RULE_PREFIX}${index}`,
-      name: `ring ${index}: ${ring.name}`,
-      clauses: [{ op: 'inSegment', values: [...ring.segments] }],
-      serve: { variation: plan.variation },
-    });
-  });
+  for (let index = 0; index <= stage; index++) {
+    const ring = ringRule(plan, index);
+    if (ring) rings.push(ring);
+  }
   const weight = weightOf(current.percentage);
   return {
     ...config,
-    rules: [...config.rules.filter((rule) => !isReleaseRule(rule)), ...rings],
+    rules: [...config.rules.filter((rule) => !isPlanRule(rule, plan)), ...rings],
     fallthrough: {
       rollout: {
         salt: config.key,
@@ -56,12 +88,13 @@ export function compileStage(
 
 /**
  * The config after a rollback: the plan's rules are gone and the fallthrough serves the off
- * variation, so everyone the plan reached gets the off variation again.
+ * variation, so everyone the plan reached gets the off variation again. Rules the plan did not write
+ * stay as they are.
  */
-export function compileRollback(config: FlagConfig): FlagConfig {
+export function compileRollback(config: FlagConfig, plan: PlanShape): FlagConfig {
   return {
     ...config,
-    rules: config.rules.filter((rule) => !isReleaseRule(rule)),
+    rules: config.rules.filter((rule) => !isPlanRule(rule, plan)),
     fallthrough: { variation: config.offVariation },
   };
 }

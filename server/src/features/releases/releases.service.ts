@@ -174,12 +174,15 @@ export function createReleaseService(deps: AppDeps): ReleaseService {
     comment: string,
   ): ReleasePlan {
     const before = planView(located);
-    writeStage(
-      w,
-      target,
-      compileRollback(composeConfig(target.flag, target.config)),
-      `release plan #${before.id}: ${comment}`,
-    );
+    // A plan that never entered a stage has served nothing: its flag's config stays as it is.
+    if (before.currentStage >= 0) {
+      writeStage(
+        w,
+        target,
+        compileRollback(composeConfig(target.flag, target.config), before),
+        `release plan #${before.id}: ${comment}`,
+      );
+    }
     const row = updatePlan(w.tx, before.id, { state: 'rolled_back', incident, updatedAt: w.now });
     const after = planView({ ...located, plan: row });
     auditPlan(w, 'release.rollback', before, after, comment);
