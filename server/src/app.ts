@@ -151,14 +151,22 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   registerOpsRoutes(app, deps);
   registerDemoRoutes(app, deps);
 
-  app.doc('/api/v1/openapi.json', {
-    openapi: '3.0.0',
-    info: {
-      title: 'Ringflag',
-      version: '1',
-      description:
-        'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
-    },
+  // Built once, on the first request (every route is registered by then): generating it costs
+  // milliseconds of CPU, and anyone may ask for it.
+  let openApiJson: string | undefined;
+  app.get('/api/v1/openapi.json', (c) => {
+    openApiJson ??= JSON.stringify(
+      app.getOpenAPIDocument({
+        openapi: '3.0.0',
+        info: {
+          title: 'Ringflag',
+          version: '1',
+          description:
+            'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
+        },
+      }),
+    );
+    return c.body(openApiJson, 200, { 'content-type': 'application/json' });
   });
   app.get('/api/docs', (c) => c.html(DOCS_PAGE, 200, { 'content-security-policy': DOCS_POLICY }));
   // Last: the UI answers only its own paths and lets everything else fall through.

@@ -38,7 +38,10 @@ export class ClientEvents {
   sanitise(environmentId: number, store: FlagStore, reported: SdkEvents, now: Date): SanitisedEvents {
     const minute = minuteOf(now);
     let room: number = CLIENT_EVENT_LIMITS.exposuresPerRequest;
-    const exposures: SdkEvents['exposures'] = [];
+    // Merged per flag and variant, and per event name: what is written is one row per distinct
+    // thing, however many items a request repeats it in.
+    const exposures = new Map<string, SdkEvents['exposures'][number]>();
+    let keptExposures = 0;
     for (const exposure of reported.exposures) {
       if (room === 0) break;
       const flag = store.flags.get(exposure.flag);
@@ -46,24 +49,32 @@ export class ClientEvents {
       if (!flag?.clientSide || !variations.some((variation) => variation.id === exposure.variant)) continue;
       const count = Math.min(exposure.count, room);
       room -= count;
-      exposures.push({ flag: exposure.flag, variant: exposure.variant, count, minute });
+      keptExposures++;
+      const id = `${exposure.flag}\u0000${exposure.variant}`;
+      const merged = exposures.get(id);
+      if (merged) merged.count += count;
+      else exposures.set(id, { flag: exposure.flag, variant: exposure.variant, count, minute });
     }
     let seen = this.names.get(environmentId);
     if (seen?.minute !== minute) {
       seen = { minute, names: new Set() };
       this.names.set(environmentId, seen);
     }
-    const events: SdkEvents['events'] = [];
-    for (const { event, context } of reported.events) {
+    const events = new Map<string, SdkEvents['events'][number]>();
+    let kept = 0;
+    for (const { event } of reported.events) {
       if (!seen.names.has(event)) {
         if (seen.names.size >= CLIENT_EVENT_LIMITS.eventNamesPerMinute) continue;
         seen.names.add(event);
       }
-      events.push(context === undefined ? { event, count: 1, minute } : { event, context, count: 1, minute });
+      kept++;
+      const merged = events.get(event);
+      if (merged) merged.count = (merged.count ?? 0) + 1;
+      else events.set(event, { event, count: 1, minute });
     }
     return {
-      body: { exposures, events },
-      accepted: { exposures: exposures.length, events: events.length },
+      body: { exposures: [...exposures.values()], events: [...events.values()] },
+      accepted: { exposures: keptExposures, events: kept },
     };
   }
 }

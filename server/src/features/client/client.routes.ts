@@ -206,9 +206,13 @@ export function registerClientRoutes(
     const env = environmentOf(environmentId);
     const store = deps.payloads.get(deps.db, env).store();
     const now = deps.clock();
-    const { body, accepted } = clientEvents.sanitise(environmentId, store, c.req.valid('json'), now);
+    const reported = c.req.valid('json');
+    const { body, accepted } = clientEvents.sanitise(environmentId, store, reported, now);
     recordSdkEvents(deps.db, environmentId, body, now);
-    guards.trackBrowserEvents(environmentId, clientAddress(c), body.events);
+    // The guards get every validated event, not what the insights' name budget kept: they bound
+    // browsers by distinct contexts per address themselves, and junk names must not crowd out the
+    // event a guard watches.
+    guards.trackBrowserEvents(environmentId, clientAddress(c), reported.events);
     return c.json(accepted, 202);
   });
 
