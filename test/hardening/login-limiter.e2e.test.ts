@@ -2,8 +2,9 @@
  * End to end, on a real socket: the login limiter counts an attempt before its password check, so
  * concurrency cannot buy more guesses; it locks an email per client address, so an attacker's
  * guesses do not lock the user out from elsewhere; it slows guesses of one email from many addresses;
- * and it audits refusals without letting them flood the audit trail. Client addresses are real:
- * each request binds its socket to a chosen 127.0.0.x on Linux loopback.
+ * and it audits refusals without letting them flood the audit trail; and no flood of attempts from
+ * elsewhere makes it forget a locked window. Client addresses are real: each request binds its
+ * socket to a chosen 127.0.0.x on Linux loopback.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,15 +24,21 @@ interface Attempt {
   retryAfter: string | undefined;
 }
 
-/** POSTs a login from `localAddress` on a connection of its own. */
-function login(url: string, email: string, password: string, localAddress: string): Promise<Attempt> {
+/** POSTs a login from `localAddress`, on a connection of its own unless an `agent` is given. */
+function login(
+  url: string,
+  email: string,
+  password: string,
+  localAddress: string,
+  agent: http.Agent | false = false,
+): Promise<Attempt> {
   const body = JSON.stringify({ email, password });
   return new Promise((resolve, reject) => {
     const request = http.request(
       `${url}/api/v1/auth/login`,
       {
         method: 'POST',
-        agent: false,
+        agent,
         localAddress,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
@@ -154,4 +161,27 @@ describe('the login limiter under attack', () => {
 
     expect((await login(server.url, email, PASSWORD, '127.0.0.39')).status).toBe(200);
   });
+
+  it('keeps a locked email and address locked while another address floods the limiter with new emails', async () => {
+    const email = 'victim@example.com';
+    await createUser(email);
+    const victim = await Promise.all(
+      Array.from({ length: N }, (_, i) => login(server.url, email, `guess-${i}`, '127.0.0.41')),
+    );
+    expect(count(victim, 401)).toBe(N);
+    expect((await login(server.url, email, PASSWORD, '127.0.0.41')).status).toBe(429);
+
+    // More distinct emails than the limiter keeps windows (10,000), on a few kept-alive connections.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const flood = await Promise.all(
+      Array.from({ length: 10_100 }, (_, i) =>
+        login(server.url, `flood-${i}@example.com`, 'guess', '127.0.0.42', agent),
+      ),
+    );
+    agent.destroy();
+    expect(count(flood, 401)).toBe(5 * N);
+    expect(count(flood, 429)).toBe(10_100 - 5 * N);
+
+    expect((await login(server.url, email, PASSWORD, '127.0.0.41')).status).toBe(429);
+  }, 60_000);
 });

@@ -78,4 +78,60 @@ describe('LoginLimiter', () => {
     advance(15 * 60_000);
     expect(limiter.reserve('a@x', '10.0.0.3').ok).toBe(true);
   });
+
+  describe('cannot be made to forget', () => {
+    it('keeps a locked window while one address floods it with distinct emails', () => {
+      const { limiter } = limiterAt({ maxFailures: 10 });
+      fail(limiter, 'victim@x', '127.0.0.2', 10);
+      expect(limiter.reserve('victim@x', '127.0.0.2').ok).toBe(false);
+
+      const flood = Array.from({ length: 10_100 }, (_, i) => limiter.reserve(`u${i}@x`, '127.0.0.3'));
+      expect(flood.filter((a) => a.ok)).toHaveLength(50);
+      expect(flood.at(-1)).toMatchObject({ ok: false, limit: 'address' });
+
+      expect(limiter.reserve('victim@x', '127.0.0.2')).toMatchObject({ ok: false, limit: 'email_address' });
+    });
+
+    it('keeps locked windows and account backoffs while many addresses open new ones', () => {
+      const { limiter } = limiterAt({ maxFailures: 10, accountBackoffAfter: 20 });
+      fail(limiter, 'victim@x', '10.0.0.1', 10);
+      for (let i = 2; i <= 11; i++) fail(limiter, 'victim@x', `10.0.0.${i}`, 1);
+      expect(limiter.reserve('victim@x', '10.0.1.1')).toMatchObject({ ok: false, limit: 'email' });
+
+      // Each attempt passes every limit and opens a window of each kind: three times the tables' size.
+      const flood = Array.from({ length: 30_000 }, (_, i) =>
+        limiter.reserve(`u${i}@x`, `10.1.${i >> 8}.${i & 255}`),
+      );
+      expect(flood.every((a) => a.ok)).toBe(true);
+
+      expect(limiter.reserve('victim@x', '10.0.0.1')).toMatchObject({ ok: false, limit: 'email_address' });
+      expect(limiter.reserve('victim@x', '10.0.1.1')).toMatchObject({ ok: false, limit: 'email' });
+    });
+
+    it('refuses a new window while every window of its table is locked, until one ends', () => {
+      const { limiter, advance } = limiterAt({ maxFailures: 1, maxEntries: 4 });
+      for (let i = 1; i <= 4; i++) fail(limiter, `u${i}@x`, `10.0.0.${i}`, 1);
+      advance(60_000);
+
+      expect(limiter.reserve('u5@x', '10.0.0.5')).toMatchObject({
+        ok: false,
+        limit: 'email_address',
+        first: true,
+        retryAfter: 840,
+      });
+      expect(limiter.reserve('u6@x', '10.0.0.6')).toMatchObject({ ok: false, first: false });
+      expect(limiter.reserve('u1@x', '10.0.0.1')).toMatchObject({ ok: false, limit: 'email_address' });
+      advance(840_000);
+      expect(limiter.reserve('u5@x', '10.0.0.5').ok).toBe(true);
+    });
+
+    it('makes room by dropping windows under their limit, least recently counted first', () => {
+      const { limiter } = limiterAt({ maxFailures: 2, maxEntries: 2 });
+      fail(limiter, 'a@x', '10.0.0.1', 2);
+      fail(limiter, 'b@x', '10.0.0.2', 1);
+      fail(limiter, 'c@x', '10.0.0.3', 1);
+      expect(limiter.reserve('a@x', '10.0.0.1').ok).toBe(false);
+      expect(fail(limiter, 'b@x', '10.0.0.2', 2).every((s) => s.ok)).toBe(true); // its window was dropped
+    });
+  });
 });

@@ -16,6 +16,8 @@ export interface LoginLimiterOptions {
   /** The longest backoff delay (default 5 minutes). */
   backoffMaxMs?: number;
   windowMs?: number;
+  /** Windows kept per limit, and addresses remembered per email (default 10,000 each). */
+  maxEntries?: number;
   clock?: () => Date;
 }
 
@@ -45,15 +47,106 @@ interface Window {
   refused: boolean;
 }
 
-interface Backoff {
-  count: number;
-  lastAt: number;
+/** The failures of one email from anywhere; `resetAt` is the end of its quiet window. */
+interface Backoff extends Window {
   nextAt: number;
-  refused: boolean;
 }
 
-const BOUND = { max: 10_000 } as const;
+const MAX_ENTRIES = 10_000;
 const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60_000;
+
+/**
+ * The windows of one limit, at most `max` of them. A window at its limit is kept until it ends:
+ * dropping it would let whoever reached the limit start again. Room for a new window is made by
+ * dropping ended windows, else the least recently counted window under its limit. When all `max`
+ * windows are live and at their limit there is no room, and the caller refuses the attempt: filling
+ * the table so costs `max × limit` counted attempts, which is what the limits are there to stop.
+ */
+class WindowTable<E extends Window> {
+  /** Windows under the limit, least recently counted first. */
+  private readonly under = new Map<string, E>();
+  /** Windows at the limit, kept until they end. */
+  private readonly atLimit = new Map<string, E>();
+  /** No window in `atLimit` ends earlier: sweeping before then would find nothing. */
+  private sweepAt = Number.POSITIVE_INFINITY;
+  /** The refusals for lack of room, audited once until there is room again. */
+  readonly full = { refused: false };
+
+  constructor(
+    private readonly max: number,
+    private readonly limit: number,
+  ) {}
+
+  /** The live window under `key`, if any. Changes nothing but dropping an ended window. */
+  get(key: string, now: number): E | undefined {
+    const entry = this.under.get(key) ?? this.atLimit.get(key);
+    if (entry && entry.resetAt <= now) {
+      this.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** Whether a new window fits, dropping only ended windows to make room. */
+  hasRoom(now: number): boolean {
+    if (this.under.size + this.atLimit.size < this.max || this.under.size > 0) return true;
+    if (now >= this.sweepAt) this.sweep(now);
+    return this.atLimit.size < this.max;
+  }
+
+  /** Milliseconds until a window at the limit ends and makes room. */
+  roomInMs(now: number): number {
+    return this.sweepAt - now;
+  }
+
+  /** Counts one attempt in the live window under `key`, opening one with `open` (check `hasRoom` first). */
+  count(key: string, now: number, open: () => E): E {
+    let entry = this.get(key, now);
+    if (!entry) {
+      this.makeRoom(now);
+      entry = open();
+    }
+    entry.count++;
+    this.place(key, entry);
+    return entry;
+  }
+
+  /** Files `entry` again after its count went down, unless it was dropped meanwhile. */
+  settle(key: string, entry: E): void {
+    if (this.under.get(key) === entry || this.atLimit.get(key) === entry) this.place(key, entry);
+  }
+
+  delete(key: string): void {
+    this.under.delete(key);
+    this.atLimit.delete(key);
+  }
+
+  private place(key: string, entry: E): void {
+    this.delete(key);
+    if (entry.count >= this.limit) {
+      this.atLimit.set(key, entry);
+      this.sweepAt = Math.min(this.sweepAt, entry.resetAt);
+    } else {
+      this.under.set(key, entry);
+    }
+  }
+
+  private makeRoom(now: number): void {
+    this.full.refused = false;
+    if (this.under.size + this.atLimit.size < this.max) return;
+    if (now >= this.sweepAt) this.sweep(now);
+    const oldest = this.under.keys().next();
+    if (this.under.size + this.atLimit.size >= this.max && !oldest.done) this.under.delete(oldest.value);
+  }
+
+  private sweep(now: number): void {
+    this.sweepAt = Number.POSITIVE_INFINITY;
+    for (const [key, entry] of this.atLimit) {
+      if (entry.resetAt <= now) this.atLimit.delete(key);
+      else this.sweepAt = Math.min(this.sweepAt, entry.resetAt);
+    }
+  }
+}
 
 /**
  * Limits password checks, counting each attempt *before* its (slow, asynchronous) check, so that no
@@ -67,7 +160,10 @@ const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60_000;
  *   together cannot guess fast. An address the user logged in from before is exempt, so someone
  *   else's guesses do not lock the user out. The count is forgotten after a quiet window.
  *
- * Memory is bounded: LRUs of at most 10,000 entries each.
+ * The limiter cannot be made to forget: an attempt is checked against every limit before anything is
+ * stored, so a refused attempt stores nothing, and each limit keeps its own table of at most
+ * `maxEntries` windows (default 10,000; at most ~1 KB each) in which a window at its limit is never
+ * dropped before it ends (see {@link WindowTable}).
  *
  * @example
  * const attempt = limiter.reserve(email, address);
@@ -75,9 +171,10 @@ const KNOWN_ADDRESS_MS = 30 * 24 * 60 * 60_000;
  * if (await verifyPassword(password, hash)) attempt.succeeded();
  */
 export class LoginLimiter {
-  private readonly windows = new LRUCache<string, Window>(BOUND);
-  private readonly accounts = new LRUCache<string, Backoff>(BOUND);
-  private readonly knownAddresses = new LRUCache<string, true>({ ...BOUND, ttl: KNOWN_ADDRESS_MS });
+  private readonly pairs: WindowTable<Window>;
+  private readonly addresses: WindowTable<Window>;
+  private readonly accounts: WindowTable<Backoff>;
+  private readonly knownAddresses: LRUCache<string, true>;
   private readonly maxFailures: number;
   private readonly maxAddressFailures: number;
   private readonly accountBackoffAfter: number;
@@ -94,6 +191,11 @@ export class LoginLimiter {
     this.backoffMaxMs = options.backoffMaxMs ?? 5 * 60_000;
     this.windowMs = options.windowMs ?? 15 * 60_000;
     this.clock = options.clock ?? (() => new Date());
+    const max = Math.max(1, options.maxEntries ?? MAX_ENTRIES);
+    this.pairs = new WindowTable(max, this.maxFailures);
+    this.addresses = new WindowTable(max, this.maxAddressFailures);
+    this.accounts = new WindowTable(max, this.accountBackoffAfter);
+    this.knownAddresses = new LRUCache({ max, ttl: KNOWN_ADDRESS_MS });
   }
 
   /**
@@ -102,54 +204,61 @@ export class LoginLimiter {
    */
   reserve(email: string, address: string): LoginSlot | LoginRefusal {
     const now = this.clock().getTime();
-    const pairKey = `pair\u0000${email}\u0000${address}`;
-    const pair = this.window(pairKey, now);
-    if (pair.count >= this.maxFailures) return refuse('email_address', pair, pair.resetAt - now);
-    const addressWindow = this.window(`address\u0000${address}`, now);
-    if (addressWindow.count >= this.maxAddressFailures) {
+    const pairKey = `${email}\u0000${address}`;
+    // Every limit is checked before anything is stored: a refused attempt leaves no window behind.
+    const pair = this.pairs.get(pairKey, now);
+    if (pair && pair.count >= this.maxFailures) return refuse('email_address', pair, pair.resetAt - now);
+    if (!pair && !this.pairs.hasRoom(now)) {
+      return refuse('email_address', this.pairs.full, this.pairs.roomInMs(now));
+    }
+    const addressWindow = this.addresses.get(address, now);
+    if (addressWindow && addressWindow.count >= this.maxAddressFailures) {
       return refuse('address', addressWindow, addressWindow.resetAt - now);
     }
-    const known = this.knownAddresses.has(`${email}\u0000${address}`);
-    const account = this.backoff(email, now);
-    if (!known && account.count >= this.accountBackoffAfter && now < account.nextAt) {
+    if (!addressWindow && !this.addresses.hasRoom(now)) {
+      return refuse('address', this.addresses.full, this.addresses.roomInMs(now));
+    }
+    const known = this.knownAddresses.has(pairKey);
+    const account = this.accounts.get(email, now);
+    if (!known && account && account.count >= this.accountBackoffAfter && now < account.nextAt) {
       return refuse('email', account, account.nextAt - now);
     }
+    // A known address is exempt from the account-wide limit, even when there is no room to count it.
+    const countAccount = account !== undefined || this.accounts.hasRoom(now);
+    if (!known && !countAccount) return refuse('email', this.accounts.full, this.accounts.roomInMs(now));
 
-    pair.count++;
-    addressWindow.count++;
-    account.count++;
-    account.lastAt = now;
-    const beyond = account.count - this.accountBackoffAfter;
-    if (beyond >= 0 && !known) {
-      account.nextAt = now + Math.min(this.backoffBaseMs * 2 ** Math.min(beyond, 30), this.backoffMaxMs);
-    }
+    const window = (): Window => ({ count: 0, resetAt: now + this.windowMs, refused: false });
+    this.pairs.count(pairKey, now, window);
+    const counted = this.addresses.count(address, now, window);
+    const backoff = countAccount ? this.countAccount(email, now, known) : undefined;
     return {
       ok: true,
       succeeded: () => {
-        this.windows.delete(pairKey);
-        addressWindow.count = Math.max(0, addressWindow.count - 1);
-        account.count = Math.max(0, account.count - 1);
-        this.knownAddresses.set(`${email}\u0000${address}`, true);
+        this.pairs.delete(pairKey);
+        counted.count = Math.max(0, counted.count - 1);
+        this.addresses.settle(address, counted);
+        if (backoff) {
+          backoff.count = Math.max(0, backoff.count - 1);
+          this.accounts.settle(email, backoff);
+        }
+        this.knownAddresses.set(pairKey, true);
       },
     };
   }
 
-  private window(key: string, now: number): Window {
-    let entry = this.windows.get(key);
-    if (!entry || entry.resetAt <= now) {
-      entry = { count: 0, resetAt: now + this.windowMs, refused: false };
-      this.windows.set(key, entry);
+  private countAccount(email: string, now: number, known: boolean): Backoff {
+    const account = this.accounts.count(email, now, () => ({
+      count: 0,
+      resetAt: now + this.windowMs,
+      nextAt: now,
+      refused: false,
+    }));
+    account.resetAt = now + this.windowMs;
+    const beyond = account.count - this.accountBackoffAfter;
+    if (beyond >= 0 && !known) {
+      account.nextAt = now + Math.min(this.backoffBaseMs * 2 ** Math.min(beyond, 30), this.backoffMaxMs);
     }
-    return entry;
-  }
-
-  private backoff(email: string, now: number): Backoff {
-    let entry = this.accounts.get(email);
-    if (!entry || now - entry.lastAt >= this.windowMs) {
-      entry = { count: 0, lastAt: now, nextAt: now, refused: false };
-      this.accounts.set(email, entry);
-    }
-    return entry;
+    return account;
   }
 }
 
