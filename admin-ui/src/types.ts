@@ -329,6 +329,7 @@ export type ChangeRequest =
       kind: 'segment';
       flag: null;
       environment: null;
-      segment: string;
+      /** Null once the segment was deleted (the request stays as history). */
+      segment: string | null;
       proposed: ProposedSegment;
     });

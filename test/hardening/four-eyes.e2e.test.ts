@@ -1,8 +1,9 @@
 /**
  * End to end, on a real socket: no editor changes what an approval-required environment (production)
  * serves without a second person. A flag's variations, its clientSide exposure, archiving it, a
- * segment production's rules use, and a prerequisite flag's variations each become a change request:
- * production's SDK payload and browser evaluations stay as they were until someone else with the
+ * segment production depends on (its rules, a pending or scheduled change, a release plan's later stage),
+ * and a prerequisite flag's variations each become a change request, and such a segment cannot be
+ * deleted: production's SDK payload and browser evaluations stay as they were until someone else with the
  * approver role approves, the author cannot approve their own, and a request whose base moved
  * conflicts and changes nothing. Also: PATCH of a flag honours If-Match, so a lost update is a 412.
  */
@@ -275,6 +276,127 @@ describe('four eyes hold for every write that changes what production serves', (
       ANY_VERSION,
     );
     expect(unused.status).toBe(200);
+  });
+
+  describe('a segment production depends on in any way cannot change at once', () => {
+    const inSegment = (segment: string) => ({
+      enabled: true,
+      offVariation: 'off',
+      rules: [{ id: segment, clauses: [{ op: 'inSegment', values: [segment] }], serve: { variation: 'on' } }],
+      fallthrough: { variation: 'off' },
+    });
+    const createSegment = async (key: string, included: string[]) => {
+      expect((await call(admin, 'POST', '/api/v1/segments', { key, included })).status).toBe(201);
+    };
+
+    it('refuses to delete (and so to recreate) a segment an approved, scheduled change will use', async () => {
+      await createSegment('h1-beta', ['u1']);
+      await createFlag(
+        { key: 'h1-promo', kind: 'boolean', clientSide: true },
+        { enabled: true, offVariation: 'off', fallthrough: { variation: 'off' } },
+      );
+      const applyAt = new Date(Date.now() + 3_600_000).toISOString();
+      const request = expectRequest(
+        await call(
+          editor,
+          'PUT',
+          '/api/v1/flags/h1-promo/environments/production',
+          { ...inSegment('h1-beta'), applyAt },
+          ANY_VERSION,
+        ),
+        'config',
+      );
+      const approved = await call<ChangeRequest>(
+        approver,
+        'POST',
+        `/api/v1/change-requests/${request.id}/approve`,
+        { comment: 'beta testers only' },
+      );
+      expect(approved.body.state).toBe('scheduled');
+
+      const deleted = await call<{ detail: string }>(editor, 'DELETE', '/api/v1/segments/h1-beta');
+      expect(deleted.status).toBe(409);
+      expect(deleted.headers.get('content-type')).toContain('application/problem+json');
+      expect(deleted.body.detail).toContain(`change request #${request.id}`);
+      const recreated = await call(editor, 'POST', '/api/v1/segments', {
+        key: 'h1-beta',
+        included: ['u1', 'u2', 'u3', 'mallory'],
+      });
+      expect(recreated.status).toBe(409);
+      const segment = await call<{ version: number; included: string[] }>(
+        editor,
+        'GET',
+        '/api/v1/segments/h1-beta',
+      );
+      expect(segment.body).toMatchObject({ version: 1, included: ['u1'] });
+      expect((await production()).segments['h1-beta']?.included).toEqual(['u1']);
+      const still = await call<ChangeRequest>(editor, 'GET', `/api/v1/change-requests/${request.id}`);
+      expect(still.body.state).toBe('scheduled');
+    });
+
+    it('holds an edit of a segment a later stage of an approved release plan names; advancing serves what was approved', async () => {
+      await createSegment('h2-wave', ['u1']);
+      await createFlag(
+        { key: 'h2-launch', kind: 'boolean', clientSide: true },
+        { enabled: true, offVariation: 'off', fallthrough: { variation: 'off' } },
+      );
+      const path = '/api/v1/flags/h2-launch/environments/production/release';
+      const stages = [
+        { name: 'nobody-yet', percentage: 0 },
+        { name: 'wave', segments: ['h2-wave'], percentage: 0 },
+      ];
+      expect((await call(editor, 'POST', path, { variation: 'on', stages })).status).toBe(201);
+      const planApproved = await call<{ currentStage: number }>(approver, 'POST', `${path}/approve`, {
+        comment: 'the wave is u1',
+      });
+      expect(planApproved.status).toBe(200);
+      expect(planApproved.body.currentStage).toBe(0);
+
+      const request = expectRequest(
+        await call(editor, 'PUT', '/api/v1/segments/h2-wave', { included: ['u1', 'mallory'], version: 1 }),
+        'segment',
+      );
+      expect(request.segment).toBe('h2-wave');
+      expect((await production()).segments['h2-wave']?.included).toEqual(['u1']);
+
+      const advanced = await call<{ currentStage: number }>(editor, 'POST', `${path}/advance`);
+      expect(advanced.status).toBe(200);
+      expect(advanced.body.currentStage).toBe(1);
+      expect((await browser({ key: 'u1' }))['h2-launch']?.value).toBe(true);
+      expect((await browser({ key: 'mallory' }))['h2-launch']?.value).toBe(false);
+      expect((await production()).segments['h2-wave']?.included).toEqual(['u1']);
+    });
+
+    it('holds an edit of a segment a pending change request uses: the approver approves what they saw', async () => {
+      await createSegment('m2-testers', ['u1']);
+      await createFlag(
+        { key: 'm2-feature', kind: 'boolean', clientSide: true },
+        { enabled: true, offVariation: 'off', fallthrough: { variation: 'off' } },
+      );
+      const config = expectRequest(
+        await call(
+          editor,
+          'PUT',
+          '/api/v1/flags/m2-feature/environments/production',
+          inSegment('m2-testers'),
+          ANY_VERSION,
+        ),
+        'config',
+      );
+      const edit = expectRequest(
+        await call(editor, 'PUT', '/api/v1/segments/m2-testers', {
+          included: ['u1', 'mallory'],
+          version: 1,
+        }),
+        'segment',
+      );
+      expect(edit.segment).toBe('m2-testers');
+
+      await approve(config);
+      expect((await production()).segments['m2-testers']?.included).toEqual(['u1']);
+      expect((await browser({ key: 'u1' }))['m2-feature']?.value).toBe(true);
+      expect((await browser({ key: 'mallory' }))['m2-feature']?.value).toBe(false);
+    });
   });
 
   it("holds a change of a prerequisite flag's variations until approved", async () => {

@@ -128,7 +128,7 @@ export const changeCommands: CommandSpec[] = [
       if (request.kind !== 'config' && request.kind !== 'toggle') {
         const path =
           request.kind === 'segment'
-            ? `/api/v1/segments/${seg(request.segment)}`
+            ? `/api/v1/segments/${seg(request.segment ?? request.proposed.key)}`
             : `/api/v1/flags/${seg(request.flag)}`;
         const current = await ctx.api.find<Record<string, unknown>>(path);
         const proposed = request.proposed as unknown as Record<string, unknown>;

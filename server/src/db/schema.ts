@@ -221,7 +221,8 @@ export const changeRequests = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     flagId: integer('flag_id').references(() => flags.id, { onDelete: 'cascade' }),
     environmentId: integer('environment_id').references(() => environments.id, { onDelete: 'cascade' }),
-    segmentId: integer('segment_id').references(() => segments.id, { onDelete: 'cascade' }),
+    /** Null once the segment is deleted: applied and rejected requests stay as history. */
+    segmentId: integer('segment_id').references(() => segments.id, { onDelete: 'set null' }),
     kind: text('kind', { enum: ['config', 'toggle', 'flag', 'archive', 'unarchive', 'segment'] }).notNull(),
     /** Keys of the approval-required environments a global request is gated by. */
     environments: text('environments', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),

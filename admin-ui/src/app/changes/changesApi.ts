@@ -76,7 +76,8 @@ export function describeChange(request: ChangeRequest): string {
 /** What a request changes — a flag or a segment — and the page that shows it. */
 export function subjectOf(request: ChangeRequest): { label: string; to: string } {
   if (request.kind === 'segment') {
-    return { label: request.segment, to: `/segments/${encodeURIComponent(request.segment)}` };
+    const key = request.segment ?? request.proposed.key;
+    return { label: key, to: `/segments/${encodeURIComponent(key)}` };
   }
   const flag = `/flags/${encodeURIComponent(request.flag)}`;
   return { label: request.flag, to: request.environment === null ? flag : `${flag}/${request.environment}` };

@@ -80,7 +80,8 @@ export interface SegmentChangeRequest extends ChangeRequestCommon {
   kind: 'segment';
   flag: null;
   environment: null;
-  segment: string;
+  /** Null once the segment was deleted (the request stays as history; `proposed.key` names it). */
+  segment: string | null;
   /** The segment that would result. */
   proposed: ProposedSegment;
 }
@@ -144,7 +145,7 @@ export function changeRequestView({ row, flag, environment, segment }: ChangeReq
         kind: row.kind,
         flag: null,
         environment: null,
-        segment: segment ?? '',
+        segment,
         proposed: row.proposed as ProposedSegment,
       };
   }
@@ -152,7 +153,9 @@ export function changeRequestView({ row, flag, environment, segment }: ChangeReq
 
 /** Where a request's audit events are filed: its flag (and environment), or its segment. */
 export function changeRequestResource(record: ChangeRequestRecord): AuditResource {
-  if (record.segment !== null) return { type: 'segment', key: record.segment };
+  if (record.row.kind === 'segment') {
+    return { type: 'segment', key: record.segment ?? (record.row.proposed as ProposedSegment).key };
+  }
   return record.environment === null
     ? { type: 'flag', key: record.flag ?? '' }
     : { type: 'flag', key: record.flag ?? '', environment: record.environment };

@@ -155,8 +155,8 @@ function applySegmentProposal(
   request: SegmentChangeRequest,
   entry: SegmentWriteEntry,
 ): ApplyResult {
-  const segment = findSegment(w.tx, request.segment);
-  if (!segment) throw new NotFoundError(`No segment "${request.segment}"`);
+  const segment = request.segment === null ? undefined : findSegment(w.tx, request.segment);
+  if (!segment) throw new NotFoundError(`No segment "${request.proposed.key}"`);
   if (segment.version !== request.baseVersion) {
     return `The segment is at version ${segment.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
   }

@@ -82,25 +82,28 @@ export function listDueChangeRequestIds(db: Queryable, now: string): number[] {
     .map((r) => r.id);
 }
 
-/**
- * The proposals of config and toggle requests that are approved and wait for their time, with their
- * environment: what will apply without another review.
- */
-export function listApprovedConfigProposals(
-  db: Queryable,
-): { environment: { id: number; key: string }; proposed: unknown }[] {
+/** A request still open (pending, approved or scheduled): one that may yet apply. */
+export interface OpenChangeRequest {
+  id: number;
+  kind: ChangeRequestKind;
+  segmentId: number | null;
+  /** The environment of a config or toggle request. */
+  environmentId: number | null;
+  proposed: unknown;
+}
+
+/** Every open request (pending, or approved and waiting for its time), oldest first. */
+export function listOpenChangeRequests(db: Queryable): OpenChangeRequest[] {
   return db
     .select({
-      environment: { id: environments.id, key: environments.key },
+      id: changeRequests.id,
+      kind: changeRequests.kind,
+      segmentId: changeRequests.segmentId,
+      environmentId: changeRequests.environmentId,
       proposed: changeRequests.proposed,
     })
     .from(changeRequests)
-    .innerJoin(environments, eq(environments.id, changeRequests.environmentId))
-    .where(
-      and(
-        inArray(changeRequests.kind, ['config', 'toggle']),
-        inArray(changeRequests.state, ['approved', 'scheduled']),
-      ),
-    )
+    .where(inArray(changeRequests.state, ['pending', 'approved', 'scheduled']))
+    .orderBy(asc(changeRequests.id))
     .all();
 }

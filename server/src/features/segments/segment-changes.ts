@@ -3,10 +3,12 @@ import type { Queryable } from '../../db/client.js';
 import type { Write } from '../../db/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import type { ProposedSegment } from '../change-requests/change-request.js';
-import { listApprovedConfigProposals } from '../change-requests/change-requests.store.js';
+import { listOpenChangeRequests } from '../change-requests/change-requests.store.js';
 import { listEnvironments } from '../environments/environments.store.js';
 import { type SegmentRow, segmentWire } from '../flags/flag-model.js';
 import { listAllConfigs } from '../flags/flags.store.js';
+import type { ReleaseStage } from '../releases/release-schemas.js';
+import { listActivePlans } from '../releases/releases.store.js';
 import { updateSegment } from './segments.store.js';
 
 /** How a segment write is recorded in the audit trail. */
@@ -23,31 +25,64 @@ export function usesSegment(config: Pick<FlagConfig, 'rules'>, key: string): boo
   );
 }
 
+/** Something that names a segment, and the approval-required environment it ties the segment to. */
+export interface SegmentDependent {
+  /** How a 409 names it: `flag "checkout" in production`, `change request #4`, `release plan #2 …`. */
+  what: string;
+  /** The approval-required environment whose served values it would change, or null. */
+  gates: string | null;
+}
+
 /**
- * The approval-required environments whose served values a change to this segment would change:
- * those where a live flag's config uses it, or where an approved change waiting for its time will
- * (so that what was approved is what applies).
+ * Everything that names the segment: the configs of every flag (archived ones too, as an unarchive
+ * would serve them again) in every environment; the open change requests (pending, or approved and
+ * waiting for their time) whose proposed config uses it or that change it; and the stages of active
+ * release plans (later stages included, as advancing serves them). Those in approval-required
+ * environments pin it: a change to its members or rules there needs a second person, so that what an
+ * approver saw is what serves.
  */
-export function segmentGatedEnvironments(db: Queryable, key: string): string[] {
-  const gated = new Set<string>();
-  const approval = new Map(
-    listEnvironments(db)
-      .filter((env) => env.requireApproval)
-      .map((env) => [env.id, env.key]),
-  );
+export function segmentDependents(
+  db: Queryable,
+  segment: Pick<SegmentRow, 'id' | 'key'>,
+): SegmentDependent[] {
+  const environments = new Map(listEnvironments(db).map((env) => [env.id, env]));
+  const gates = (environmentId: number | null) => {
+    const env = environmentId === null ? undefined : environments.get(environmentId);
+    return env?.requireApproval ? env.key : null;
+  };
+  const dependents: SegmentDependent[] = [];
   for (const { flag, config } of listAllConfigs(db)) {
-    const env = approval.get(config.environmentId);
-    if (
-      env !== undefined &&
-      !flag.archived &&
-      usesSegment({ rules: config.rules as FlagConfig['rules'] }, key)
-    ) {
-      gated.add(env);
-    }
+    if (!usesSegment({ rules: config.rules as FlagConfig['rules'] }, segment.key)) continue;
+    const env = environments.get(config.environmentId)?.key ?? String(config.environmentId);
+    dependents.push({ what: `flag "${flag.key}" in ${env}`, gates: gates(config.environmentId) });
   }
-  for (const { environment, proposed } of listApprovedConfigProposals(db)) {
-    if (approval.has(environment.id) && usesSegment(proposed as FlagConfig, key)) gated.add(environment.key);
+  for (const request of listOpenChangeRequests(db)) {
+    const usesIt =
+      request.kind === 'segment'
+        ? request.segmentId === segment.id
+        : (request.kind === 'config' || request.kind === 'toggle') &&
+          usesSegment(request.proposed as FlagConfig, segment.key);
+    if (!usesIt) continue;
+    dependents.push({
+      what: `change request #${request.id}`,
+      gates: request.kind === 'segment' ? null : gates(request.environmentId),
+    });
   }
+  for (const { plan, flagKey, environmentKey } of listActivePlans(db)) {
+    const stages = plan.stages as ReleaseStage[];
+    if (!stages.some((stage) => stage.segments?.includes(segment.key))) continue;
+    dependents.push({
+      what: `release plan #${plan.id} of flag "${flagKey}" in ${environmentKey}`,
+      gates: gates(plan.environmentId),
+    });
+  }
+  return dependents;
+}
+
+/** The approval-required environments a change to this segment's members or rules would change. */
+export function segmentGatedEnvironments(db: Queryable, segment: Pick<SegmentRow, 'id' | 'key'>): string[] {
+  const gated = new Set<string>();
+  for (const { gates } of segmentDependents(db, segment)) if (gates !== null) gated.add(gates);
   return [...gated].sort();
 }
 

@@ -58,7 +58,7 @@ const update = createRoute({
   path: '/api/v1/segments/{key}',
   summary: 'Replace a segment (If-Match: version, or * for any; required)',
   description:
-    'Where a flag config in an environment requiring approval uses the segment and its members or rules change, answers 202 with a change request that someone else with the approver role approves; otherwise applies at once (200). Name and description alone always apply at once. Send If-Match with the ETag you read, or the version in the body (412 when the segment moved, 428 when neither); If-Match: * writes whatever the version.',
+    'Where an environment requiring approval depends on the segment (a flag config there, archived flags included, an open change request or any stage of an active release plan names it) and its members or rules change, answers 202 with a change request that someone else with the approver role approves; otherwise applies at once (200). Name and description alone always apply at once. Send If-Match with the ETag you read, or the version in the body (412 when the segment moved, 428 when neither); If-Match: * writes whatever the version.',
   middleware: [requireRole('editor', 'global')],
   request: { params, body: jsonBody(segmentUpdateSchema) },
   responses: responses({
@@ -73,7 +73,9 @@ const remove = createRoute({
   ...base,
   method: 'delete',
   path: '/api/v1/segments/{key}',
-  summary: 'Delete a segment no flag uses',
+  summary: 'Delete a segment nothing names',
+  description:
+    'Refused (409, naming them) while a flag config (archived flags included), an open change request or an active release plan in any environment names the segment. Applied and rejected change requests on it stay, with segment null.',
   middleware: [requireRole('editor', 'global')],
   request: { params },
   responses: responses({ 204: 'Deleted', 404: 'Not found', 409: 'Still used' }),

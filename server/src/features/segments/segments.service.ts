@@ -1,4 +1,4 @@
-import { type FlagConfig, validateSegment } from '@ringflag/sdk-node/engine';
+import { validateSegment } from '@ringflag/sdk-node/engine';
 import type { AppDeps } from '../../app-env.js';
 import { runWrite, type Write } from '../../db/unit-of-work.js';
 import {
@@ -14,18 +14,20 @@ import { openGlobalChangeRequest } from '../change-requests/open-change-request.
 import type { Requester } from '../change-requests/requester.js';
 import { listEnvironments } from '../environments/environments.store.js';
 import { segmentWire } from '../flags/flag-model.js';
-import { listAllConfigs } from '../flags/flags.store.js';
 import {
   applySegment,
   proposedSegment,
   type SegmentView,
+  segmentDependents,
   segmentGatedEnvironments,
   segmentView,
-  usesSegment,
 } from './segment-changes.js';
 import { deleteSegment, findSegment, insertSegment, listSegments } from './segments.store.js';
 
 export type { SegmentView } from './segment-changes.js';
+
+/** How many of a segment's dependents a refused delete names. */
+const MAX_DEPENDENTS_NAMED = 10;
 
 /** A segment as written. */
 export interface SegmentInput {
@@ -57,8 +59,9 @@ export interface SegmentService {
   get(key: string): SegmentView;
   create(actor: Actor, input: SegmentInput & { key: string }): SegmentView;
   /**
-   * Replaces a segment. Where a config of an environment requiring approval uses it (and its members
-   * or rules change), the change becomes a change request there instead.
+   * Replaces a segment. Where an environment requiring approval depends on it (a flag config, an open
+   * change request or an active release plan there names it; see `segmentDependents`) and its members
+   * or rules change, the change becomes a change request instead.
    */
   update(
     requester: Requester,
@@ -66,7 +69,10 @@ export interface SegmentService {
     input: SegmentInput,
     options?: SegmentWriteOptions,
   ): SegmentWriteOutcome;
-  /** Refuses (409) while a flag config still names the segment. */
+  /**
+   * Refuses (409) while anything names the segment: a flag config (archived flags too), an open change
+   * request, or an active release plan.
+   */
   remove(actor: Actor, key: string): void;
 }
 
@@ -145,7 +151,7 @@ export function createSegmentService(deps: AppDeps): SegmentService {
         const servedChange =
           canonicalJson([next.included, next.excluded, next.rules]) !==
           canonicalJson([current.included, current.excluded, current.rules]);
-        const gatedBy = servedChange ? segmentGatedEnvironments(w.tx, key) : [];
+        const gatedBy = servedChange ? segmentGatedEnvironments(w.tx, before) : [];
         if (gatedBy.length === 0) {
           return { kind: 'applied', segment: segmentView(applySegment(w, before, next, options)) };
         }
@@ -166,12 +172,14 @@ export function createSegmentService(deps: AppDeps): SegmentService {
       runWrite(deps, actor, (w) => {
         const before = findSegment(w.tx, key);
         if (!before) throw new NotFoundError(`No segment "${key}"`);
-        const users = listAllConfigs(w.tx).filter(({ config }) =>
-          usesSegment({ rules: config.rules as FlagConfig['rules'] }, key),
-        );
-        if (users.length > 0) {
-          const names = [...new Set(users.map(({ flag }) => flag.key))].join(', ');
-          throw new ConflictError(`Segment "${key}" is used by ${names}; remove it from their rules first`);
+        const dependents = segmentDependents(w.tx, before);
+        if (dependents.length > 0) {
+          const shown = dependents.slice(0, MAX_DEPENDENTS_NAMED).map((dependent) => dependent.what);
+          const more = dependents.length - shown.length;
+          throw new ConflictError(
+            `Segment "${key}" is used by ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}; ` +
+              'remove it from their rules, and close the change requests and release plans, first',
+          );
         }
         deleteSegment(w.tx, before.id);
         w.audit({

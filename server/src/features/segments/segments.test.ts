@@ -93,7 +93,13 @@ describe('segments', () => {
   });
 
   describe('used where approval is required', () => {
-    type Request = { id: number; kind: string; state: string; segment: string; environments: string[] };
+    type Request = {
+      id: number;
+      kind: string;
+      state: string;
+      segment: string | null;
+      environments: string[];
+    };
     const useInProduction = async () => {
       await t.request('POST', '/api/v1/segments', { token: t.adminToken, body: { key: 'staff' } });
       await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key: 'f', kind: 'boolean' } });
@@ -111,15 +117,18 @@ describe('segments', () => {
       return put.body as { id: number };
     };
 
-    it('is gated by an approved change waiting for its time, and listed for that environment', async () => {
+    it('is gated by an open change request that uses it (pending or scheduled), and listed for that environment', async () => {
       const config = await useInProduction();
       const editor = await t.tokenFor('editor');
-      // Not used by production's config yet: the edit applies at once.
-      const before = await t.request('PUT', '/api/v1/segments/staff', {
+      // Production's config does not use it yet, but a pending request does: the approver must
+      // approve the segment they saw.
+      const before = await t.request<Request>('PUT', '/api/v1/segments/staff', {
         token: editor,
         body: { included: ['u1'], version: 1 },
       });
-      expect(before.status).toBe(200);
+      expect(before.status).toBe(202);
+      expect(before.body).toMatchObject({ kind: 'segment', environments: ['production'] });
+      await t.request('POST', `/api/v1/change-requests/${before.body.id}/withdraw`, { token: editor });
       // Approved (for later), production will use it: from now on it needs approval.
       const approver = await t.tokenFor('approver');
       const at = new Date(Date.now() + 3_600_000).toISOString();
@@ -152,13 +161,13 @@ describe('segments', () => {
       ).toBe(200);
       const gated = await t.request<Request>('PUT', '/api/v1/segments/staff', {
         token: editor,
-        body: { included: ['u1', 'u2'], version: 2 },
+        body: { included: ['u1', 'u2'], version: 1 },
       });
       expect(gated.status).toBe(202);
       expect(gated.body).toMatchObject({ kind: 'segment', segment: 'staff', environments: ['production'] });
       const listed = await t.request<{ items: Request[] }>(
         'GET',
-        '/api/v1/change-requests?environment=production&kind=segment',
+        '/api/v1/change-requests?environment=production&kind=segment&state=pending',
         { token: approver },
       );
       expect(listed.body.items.map((item) => item.id)).toEqual([gated.body.id]);
@@ -172,7 +181,7 @@ describe('segments', () => {
 
     it('applies a new name at once, and lets an approver reject a member change (nothing changes)', async () => {
       await useInProduction();
-      // The config request above is pending: only an approved config gates. Approve it.
+      // The config request above is pending; approve it, so that production's config uses it.
       const approver = await t.tokenFor('approver');
       const open = await t.request<{ items: Request[] }>('GET', '/api/v1/change-requests?state=pending', {
         token: approver,
@@ -209,5 +218,95 @@ describe('segments', () => {
       );
       expect(audit.body.items.map((item) => item.action)).toContain('change_request.reject');
     });
+
+    it("is gated by an archived flag's production config, which also keeps it from being deleted", async () => {
+      const config = await useInProduction();
+      const approver = await t.tokenFor('approver');
+      const approve = async (id: number) =>
+        expect(
+          (await t.request('POST', `/api/v1/change-requests/${id}/approve`, { token: approver })).status,
+        ).toBe(200);
+      await approve(config.id);
+      const archive = await t.request<Request>('POST', '/api/v1/flags/f/archive', { token: t.adminToken });
+      expect(archive.status).toBe(202);
+      await approve(archive.body.id);
+      const editor = await t.tokenFor('editor');
+      // An unarchive would serve the segment again: its approver must see what it serves.
+      const edit = await t.request<Request>('PUT', '/api/v1/segments/staff', {
+        token: editor,
+        body: { included: ['mallory'], version: 1 },
+      });
+      expect(edit.status).toBe(202);
+      expect(edit.body.environments).toEqual(['production']);
+      const refused = await t.request<{ detail: string }>('DELETE', '/api/v1/segments/staff', {
+        token: t.adminToken,
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.detail).toContain('flag "f" in production');
+    });
+
+    it('keeps an applied segment request as history (segment null) once the segment is deleted', async () => {
+      const config = await useInProduction();
+      const editor = await t.tokenFor('editor');
+      const approver = await t.tokenFor('approver');
+      const edit = await t.request<Request>('PUT', '/api/v1/segments/staff', {
+        token: editor,
+        body: { included: ['u1'], version: 1 },
+      });
+      expect(edit.status).toBe(202);
+      const applied = await t.request<Request>('POST', `/api/v1/change-requests/${edit.body.id}/approve`, {
+        token: approver,
+      });
+      expect(applied.body.state).toBe('applied');
+      // While the config request is open, it names the segment: no delete.
+      const refused = await t.request<{ detail: string }>('DELETE', '/api/v1/segments/staff', {
+        token: t.adminToken,
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.detail).toContain(`change request #${config.id}`);
+      const rejected = await t.request<Request>('POST', `/api/v1/change-requests/${config.id}/reject`, {
+        token: approver,
+        body: { comment: 'not now' },
+      });
+      expect(rejected.body.state).toBe('rejected');
+
+      expect((await t.request('DELETE', '/api/v1/segments/staff', { token: t.adminToken })).status).toBe(204);
+      const listed = await t.request<{ items: Request[] }>('GET', '/api/v1/change-requests?kind=segment', {
+        token: approver,
+      });
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toEqual([
+        expect.objectContaining({ id: edit.body.id, state: 'applied', segment: null }),
+      ]);
+      const one = await t.request<Request>('GET', `/api/v1/change-requests/${edit.body.id}`, {
+        token: approver,
+      });
+      expect(one.body).toMatchObject({ state: 'applied', segment: null, proposed: { key: 'staff' } });
+    });
+  });
+
+  it('refuses to delete a segment a stage of an active release plan names, until the plan is over', async () => {
+    await t.request('POST', '/api/v1/segments', { token: t.adminToken, body: { key: 'wave' } });
+    await t.request('POST', '/api/v1/flags', { token: t.adminToken, body: { key: 'g', kind: 'boolean' } });
+    const path = '/api/v1/flags/g/environments/staging/release';
+    const plan = await t.request<{ id: number; currentStage: number }>('POST', path, {
+      token: t.adminToken,
+      body: {
+        variation: 'on',
+        stages: [
+          { name: 'first', percentage: 0 },
+          { name: 'wave', segments: ['wave'], percentage: 0 },
+        ],
+      },
+    });
+    expect(plan.status).toBe(201);
+    expect(plan.body.currentStage).toBe(0);
+    const refused = await t.request<{ detail: string }>('DELETE', '/api/v1/segments/wave', {
+      token: t.adminToken,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain(`release plan #${plan.body.id}`);
+    expect((await t.request('POST', `${path}/rollback`, { token: t.adminToken })).status).toBe(200);
+    expect((await t.request('DELETE', '/api/v1/segments/wave', { token: t.adminToken })).status).toBe(204);
   });
 });
