@@ -58,11 +58,7 @@ function isPlanRule(rule: Rule, plan: PlanShape): boolean {
  * compileStage(config, { variation: 'on', stages }, 2).fallthrough;
  * // { rollout: { salt: 'new-checkout', variations: [{ variation: 'on', weight: 10000 }, { variation: 'off', weight: 90000 }] } }
  */
-export function compileStage(
-  config: FlagConfig,
-  plan: PlanShape,
-  stage: number,
-): FlagConfig {
+export function compileStage(config: FlagConfig, plan: PlanShape, stage: number): FlagConfig {
   const current = plan.stages[stage];
   if (current === undefined) throw new RangeError(`no stage ${stage}`);
   const rings: Rule[] = [];
