@@ -72,6 +72,7 @@ const configSchema = z
     RINGFLAG_MAX_STREAMS_PER_ADDRESS: countSchema.optional(),
     RINGFLAG_RATE_LIMIT_PER_KEY: countSchema.optional(),
     RINGFLAG_RATE_LIMIT_PER_ADDRESS: countSchema.optional(),
+    RINGFLAG_RETENTION_DAYS: countSchema.optional(),
     RINGFLAG_LOG_LEVEL: z
       .enum(['silent', 'error', 'warn', 'info'], { message: 'must be silent, error, warn or info' })
       .default('info'),
@@ -104,6 +105,8 @@ export interface Config {
   rateLimitPerKey: number | undefined;
   /** Requests per second per SDK key and client address there (bursts of five times as many). */
   rateLimitPerAddress: number | undefined;
+  /** Days per-minute counts (insights chart, guards) are kept. */
+  retentionDays: number | undefined;
 }
 
 /** Bad configuration: `message` is one clear sentence naming every bad variable. */
@@ -146,5 +149,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxStreamsPerAddress: value.RINGFLAG_MAX_STREAMS_PER_ADDRESS,
     rateLimitPerKey: value.RINGFLAG_RATE_LIMIT_PER_KEY,
     rateLimitPerAddress: value.RINGFLAG_RATE_LIMIT_PER_ADDRESS,
+    retentionDays: value.RINGFLAG_RETENTION_DAYS,
   };
 }

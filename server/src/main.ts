@@ -31,6 +31,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     maxConnections: config.maxConnections,
     maxStreamsPerKey: config.maxStreamsPerKey,
     maxStreamsPerAddress: config.maxStreamsPerAddress,
+    countsRetentionDays: config.retentionDays,
     app: publicRateLimits(config),
   });
   process.stdout.write(`Ringflag is listening on ${server.url} (database ${config.dbPath})\n`);

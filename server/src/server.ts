@@ -67,6 +67,8 @@ export interface StartServerOptions {
   loginMaxFailures?: number;
   /** Where a generated admin password is printed (stdout by default). */
   print?: (line: string) => void;
+  /** Days per-minute counts (insights chart, guards) are kept (default 90). */
+  countsRetentionDays?: number;
   /** Options of the HTTP app beyond the above (rate limits of the public surfaces, guard bounds). */
   app?: Omit<AppOptions, 'loginMaxFailures'>;
 }
@@ -180,7 +182,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger: deps.logger,
   });
   scheduler.start();
-  const releases = startReleaseTicker(deps);
+  const releases = startReleaseTicker(deps, undefined, options.countsRetentionDays);
   const auditCheckpoints = startAuditCheckpointer(deps, options.auditCheckpoints);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

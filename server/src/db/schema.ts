@@ -188,7 +188,10 @@ export const exposureCounts = sqliteTable(
     minute: integer('minute').notNull(),
     count: integer('count').notNull(),
   },
-  (t) => [uniqueIndex('exposure_counts_uq').on(t.environmentId, t.flagKey, t.variant, t.minute)],
+  (t) => [
+    uniqueIndex('exposure_counts_uq').on(t.environmentId, t.flagKey, t.variant, t.minute),
+    index('exposure_counts_minute_idx').on(t.minute),
+  ],
 );
 
 /** Tracked event counts reported by SDKs, per event name and minute. */
@@ -202,7 +205,10 @@ export const eventCounts = sqliteTable(
     minute: integer('minute').notNull(),
     count: integer('count').notNull(),
   },
-  (t) => [uniqueIndex('event_counts_uq').on(t.environmentId, t.event, t.minute)],
+  (t) => [
+    uniqueIndex('event_counts_uq').on(t.environmentId, t.event, t.minute),
+    index('event_counts_minute_idx').on(t.minute),
+  ],
 );
 
 /** An actor as stored in JSON columns (the audit model's `Actor`). */
@@ -298,7 +304,10 @@ export const guardEventCounts = sqliteTable(
     minute: integer('minute').notNull(),
     count: integer('count').notNull(),
   },
-  (t) => [uniqueIndex('guard_event_counts_uq').on(t.environmentId, t.flagKey, t.event, t.variant, t.minute)],
+  (t) => [
+    uniqueIndex('guard_event_counts_uq').on(t.environmentId, t.flagKey, t.event, t.variant, t.minute),
+    index('guard_event_counts_minute_idx').on(t.minute),
+  ],
 );
 
 /**
@@ -317,5 +326,8 @@ export const guardExposureCounts = sqliteTable(
     minute: integer('minute').notNull(),
     count: integer('count').notNull(),
   },
-  (t) => [uniqueIndex('guard_exposure_counts_uq').on(t.environmentId, t.flagKey, t.variant, t.minute)],
+  (t) => [
+    uniqueIndex('guard_exposure_counts_uq').on(t.environmentId, t.flagKey, t.variant, t.minute),
+    index('guard_exposure_counts_minute_idx').on(t.minute),
+  ],
 );

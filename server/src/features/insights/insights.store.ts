@@ -1,6 +1,6 @@
-import { and, eq, gte, lte, max } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.js';
-import { exposureCounts } from '../../db/schema.js';
+import { and, eq, gte, lt, lte, max } from 'drizzle-orm';
+import type { Db, Queryable } from '../../db/client.js';
+import { eventCounts, exposureCounts, guardEventCounts, guardExposureCounts } from '../../db/schema.js';
 
 /** One minute of exposure counts of one variant. */
 export interface ExposureRow {
@@ -54,4 +54,21 @@ export function lastEvaluatedMinutes(db: Queryable): Map<number, Map<string, num
     byFlag.set(row.flagKey, row.minute);
   }
   return out;
+}
+
+/**
+ * Deletes the per-minute counts (insights and guards) older than `beforeMinute`, in one transaction,
+ * and returns how many rows went. Counts are bounded per minute; this bounds them in time.
+ *
+ * @example
+ * pruneCountsBefore(db, currentMinute - 90 * 24 * 60);
+ */
+export function pruneCountsBefore(db: Db, beforeMinute: number): number {
+  return db.transaction((tx) => {
+    let deleted = 0;
+    for (const table of [exposureCounts, eventCounts, guardExposureCounts, guardEventCounts]) {
+      deleted += tx.delete(table).where(lt(table.minute, beforeMinute)).run().changes;
+    }
+    return deleted;
+  });
 }
