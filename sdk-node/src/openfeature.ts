@@ -110,7 +110,7 @@ export function toResolution<T>(detail: EvaluationDetail<T>): ResolutionDetails<
       if (reason.inRollout !== undefined) flagMetadata.inRollout = reason.inRollout;
       break;
     case 'PREREQUISITE_FAILED':
-      flagMetadata.prerequisiteKey = reason.prerequisiteKey;
+      if (reason.prerequisiteKey !== undefined) flagMetadata.prerequisiteKey = reason.prerequisiteKey;
       break;
   }
   return {

@@ -28,7 +28,11 @@ export type EvaluationReason =
       readonly ruleIndex: number;
       readonly inRollout?: boolean;
     }
-  | { readonly kind: 'PREREQUISITE_FAILED'; readonly prerequisiteKey: string }
+  | {
+      readonly kind: 'PREREQUISITE_FAILED';
+      /** The prerequisite that failed; left out where the caller may not see that flag (client keys). */
+      readonly prerequisiteKey?: string;
+    }
   | { readonly kind: 'FALLTHROUGH'; readonly inRollout?: boolean }
   | { readonly kind: 'ERROR'; readonly errorKind: ErrorKind };
 

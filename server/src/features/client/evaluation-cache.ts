@@ -92,5 +92,29 @@ export function evaluateScoped(
   store: FlagStore,
   context: Context,
 ): Record<string, EvaluationDetail<JsonValue | null>> {
-  return evaluateAll(context, store, scope === 'client' ? isClientSide : undefined);
+  const results = evaluateAll(context, store, scope === 'client' ? isClientSide : undefined);
+  if (scope === 'client') {
+    for (const [key, detail] of Object.entries(results)) results[key] = visibleTo(scope, store, detail);
+  }
+  return results;
+}
+
+/**
+ * A result as a key of `scope` may see it: a client key sees client-side flags only, so a reason never
+ * names a prerequisite that is not client-side.
+ *
+ * @example
+ * visibleTo('client', store, evaluate('banner', context, store, null));
+ */
+export function visibleTo<T>(
+  scope: FlagScope,
+  store: FlagStore,
+  detail: EvaluationDetail<T>,
+): EvaluationDetail<T> {
+  const { reason } = detail;
+  if (scope !== 'client' || reason.kind !== 'PREREQUISITE_FAILED' || reason.prerequisiteKey === undefined) {
+    return detail;
+  }
+  if (store.flags.get(reason.prerequisiteKey)?.clientSide) return detail;
+  return { ...detail, reason: { kind: 'PREREQUISITE_FAILED' } };
 }

@@ -158,7 +158,7 @@ export function demoPage({ clientKey }: DemoPageOptions): string {
       case 'OFF': return 'The flag is off in development: everyone gets the off variation.';
       case 'TARGET_MATCH': return 'This viewer is targeted individually.';
       case 'RULE_MATCH': return 'Rule "' + reason.ruleId + '" matched' + (reason.inRollout ? ', and the viewer is inside its rollout.' : '.');
-      case 'PREREQUISITE_FAILED': return 'Prerequisite "' + reason.prerequisiteKey + '" is not met.';
+      case 'PREREQUISITE_FAILED': return reason.prerequisiteKey ? 'Prerequisite "' + reason.prerequisiteKey + '" is not met.' : 'A prerequisite is not met.';
       case 'FALLTHROUGH': return reason.inRollout === undefined ? 'No rule matched: the default rule serves it.'
         : reason.inRollout ? 'The default rule\\'s percentage rollout includes this viewer.' : 'This viewer is outside the rollout.';
       default: return 'Not available yet (' + (reason.errorKind || 'error') + ').';

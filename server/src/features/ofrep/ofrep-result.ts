@@ -67,7 +67,7 @@ export function ofrepMetadata(
     case 'FALLTHROUGH':
       return reason.inRollout === undefined ? {} : { inRollout: reason.inRollout };
     case 'PREREQUISITE_FAILED':
-      return { prerequisiteKey: reason.prerequisiteKey };
+      return reason.prerequisiteKey === undefined ? {} : { prerequisiteKey: reason.prerequisiteKey };
     default:
       return {};
   }

@@ -9,7 +9,7 @@ import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
 import type { ClientSurface } from '../client/client-surface.js';
 import { browserCors } from '../client/cors.js';
 import { etagMatches, evaluationEtag } from '../client/etag.js';
-import type { FlagScope } from '../client/evaluation-cache.js';
+import { type FlagScope, visibleTo } from '../client/evaluation-cache.js';
 import { lookupSdkKey } from '../client/sdk-key-lookup.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
 import { parseOfrepRequest } from './ofrep-request.js';
@@ -111,7 +111,8 @@ export function registerOfrepRoutes(
       };
       return c.json(notFound, 404);
     }
-    const result = toOfrep(key, flag, evaluate(key, request.context, target.store, null));
+    const detail = visibleTo(target.scope, target.store, evaluate(key, request.context, target.store, null));
+    const result = toOfrep(key, flag, detail);
     return c.json(result, 'errorCode' in result ? 400 : 200);
   });
 
