@@ -1,5 +1,5 @@
 /**
- * `POST /client/v1/evaluate` throughput (issue 4): 20 clientSide flags, 100 distinct contexts whose
+ * `POST /client/v1/evaluate` throughput: 20 clientSide flags, 100 distinct contexts whose
  * results are already cached (warm), 32 keep-alive connections from another process. Uses `wrk` when
  * it is installed (Debian: `apt-get install -y wrk`), else a small Node load generator in a child
  * process (client-load-generator.ts), which itself costs a core and so reports less. Loopback only.

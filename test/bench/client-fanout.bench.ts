@@ -1,5 +1,5 @@
 /**
- * Browser stream fan-out benchmark (issue 4): N open `GET /client/v1/stream` connections, each with a
+ * Browser stream fan-out benchmark: N open `GET /client/v1/stream` connections, each with a
  * context of its own (`user-<i>`), 20 clientSide flags. A toggle through the admin API changes a value
  * for every context, so the server re-evaluates N contexts and writes N patches. Reported: the time
  * from the admin API's response until each stream has its patch (p50/p99/max), and the server's RSS

@@ -1,5 +1,5 @@
 /**
- * Propagation benchmark (issue 3): the time from the admin API's response to a flag change until
+ * Propagation benchmark: the time from the admin API's response to a flag change until
  * each of N open SDK streams has received the patch, at 1,000 and 10,000 streams; the server's RSS
  * per stream; and, in the same run, a bare node:http broadcaster as the floor. Then admin writes per
  * second through the API (each with its audit event and revision bump).

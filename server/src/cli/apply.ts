@@ -16,7 +16,7 @@ export interface AppliedStep {
   changeRequest?: Pick<ChangeRequest, 'id' | 'state' | 'applyAt'>;
 }
 
-/** Sent with every config write: contract A's `comment` and `applyAt`, when given. */
+/** Sent with every config write: the API's `comment` and `applyAt`, when given. */
 export interface WriteExtras {
   comment?: string;
   applyAt?: string;

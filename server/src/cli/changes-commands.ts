@@ -80,7 +80,7 @@ function review(name: 'approve' | 'reject' | 'withdraw' | 'cancel', summary: str
   };
 }
 
-/** `changes list|show|approve|reject|withdraw|cancel` (contract A). */
+/** `changes list|show|approve|reject|withdraw|cancel` */
 export const changeCommands: CommandSpec[] = [
   {
     words: ['changes', 'list'],

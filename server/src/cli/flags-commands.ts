@@ -34,7 +34,7 @@ export function getConfig(api: ApiClient, key: string, env: string): Promise<Fla
   return api.get<FlagConfig>(`/api/v1/flags/${seg(key)}/environments/${seg(env)}`);
 }
 
-/** `comment` and `applyAt` when given: contract A accepts both on every config write. */
+/** `comment` and `applyAt` when given: the API accepts both on every config write. */
 export function writeExtras(ctx: CommandContext): { comment?: string; applyAt?: string } {
   const comment = ctx.option('comment');
   const applyAt = ctx.option('apply-at');

@@ -112,7 +112,7 @@ function action(name: string, summary: string, verb: string): CommandSpec {
   };
 }
 
-/** `release start|status|advance|pause|resume|rollback|approve` (contract B). */
+/** `release start|status|advance|pause|resume|rollback|approve` */
 export const releaseCommands: CommandSpec[] = [
   {
     words: ['release', 'start'],

@@ -74,7 +74,7 @@ function parseStage(text: string, index: number): ReleaseStage {
   return stage;
 }
 
-/** Percentages never decrease from stage to stage (contract B). */
+/** Percentages never decrease from stage to stage */
 export function checkOrder(stages: readonly ReleaseStage[], what: string): void {
   for (let i = 1; i < stages.length; i++) {
     if (stages[i]!.percentage < stages[i - 1]!.percentage) {

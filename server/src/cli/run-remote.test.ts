@@ -105,7 +105,7 @@ describe('runRemote', () => {
     );
   });
 
-  it('sends the release plan of contract B and prints the rings', async () => {
+  it('sends the release plan the API takes and prints the rings', async () => {
     const plan = {
       id: 1,
       flag: 'checkout',
@@ -143,7 +143,7 @@ describe('runRemote', () => {
     expect(result.stdout).toMatch(/>\s+1\s+staff\s+segments staff\s+60m/);
   });
 
-  it('lists change requests with the filters of contract A, as JSON', async () => {
+  it('lists change requests with the filters the API takes, as JSON', async () => {
     const result = await run(['changes', 'list', '--state', 'pending', '--env', 'production', '--json'], {
       'GET /api/v1/change-requests': { status: 200, body: { items: [CHANGE_REQUEST] } },
     });

@@ -40,7 +40,7 @@ export type ApprovalOutcome =
   | { kind: 'approved'; changeRequest: ChangeRequest }
   | { kind: 'conflict'; changeRequest: ChangeRequest };
 
-/** The four-eyes workflow and the scheduler's work (issue 6 contract A). */
+/** The four-eyes workflow and the scheduler's work. */
 export interface ChangeRequestService {
   /** Newest first. */
   list(filter: ChangeRequestFilter, limit: number): ChangeRequest[];
