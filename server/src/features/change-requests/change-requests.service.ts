@@ -28,6 +28,7 @@ import {
   findChangeRequest,
   listChangeRequests,
   listDueChangeRequestIds,
+  listUnreviewedScheduledIds,
   updateChangeRequest,
 } from './change-requests.store.js';
 import type { Requester } from './requester.js';
@@ -67,6 +68,28 @@ interface Transition {
   comment?: string;
   review?: { reviewer: Actor; reviewComment: string | null };
   onBehalfOf?: Actor;
+}
+
+/**
+ * When an environment starts requiring approval, the changes scheduled there without a review wait for
+ * one: each goes back to `pending` (audited), and applies only once someone else with the approver role
+ * approves it. Returns how many.
+ *
+ * @example
+ * requireReviewOfScheduled(w, env.id); // inside the write that turns requireApproval on
+ */
+export function requireReviewOfScheduled(w: Write, environmentId: number): number {
+  const ids = listUnreviewedScheduledIds(w.tx, environmentId);
+  for (const id of ids) {
+    const record = findChangeRequest(w.tx, id);
+    if (!record) continue;
+    transition(w, record, {
+      state: 'pending',
+      action: 'change_request.require_review',
+      comment: 'approval is now required in this environment',
+    });
+  }
+  return ids.length;
 }
 
 /** The author of a request, as four eyes compares people. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { changeRequests, environments, flags, segments } from '../../db/schema.js';
 import type {
@@ -69,6 +69,23 @@ export function updateChangeRequest(
   values: Partial<typeof changeRequests.$inferInsert>,
 ): void {
   db.update(changeRequests).set(values).where(eq(changeRequests.id, id)).run();
+}
+
+/** Ids of an environment's `scheduled` requests that nobody reviewed (scheduled where no approval was needed). */
+export function listUnreviewedScheduledIds(db: Queryable, environmentId: number): number[] {
+  return db
+    .select({ id: changeRequests.id })
+    .from(changeRequests)
+    .where(
+      and(
+        eq(changeRequests.environmentId, environmentId),
+        eq(changeRequests.state, 'scheduled'),
+        isNull(changeRequests.reviewer),
+      ),
+    )
+    .orderBy(asc(changeRequests.id))
+    .all()
+    .map((r) => r.id);
 }
 
 /** Ids of `scheduled` requests whose time has come (`applyAt <= now`), oldest time first. */

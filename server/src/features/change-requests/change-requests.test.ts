@@ -361,6 +361,39 @@ describe('scheduled changes', () => {
     expect(chain.body.ok).toBe(true);
   });
 
+  it('makes a change scheduled without review wait for one when its environment starts requiring approval', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: later(30) },
+      headers: ANY_VERSION,
+    });
+    expect(scheduled.body.state).toBe('scheduled');
+    const turnedOn = await t.request('PATCH', '/api/v1/environments/staging', {
+      token: t.adminToken,
+      body: { requireApproval: true },
+    });
+    expect(turnedOn.status).toBe(200);
+    const waiting = await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${scheduled.body.id}`, {
+      token: editor,
+    });
+    expect(waiting.body.state).toBe('pending');
+    now = new Date(later(30));
+    expect(scheduler().tick()).toEqual([]);
+    expect(await config(STAGING)).toMatchObject({ version: 1, enabled: false });
+    const approved = await t.request<ChangeRequest>(
+      'POST',
+      `/api/v1/change-requests/${scheduled.body.id}/approve`,
+      {
+        token: approver,
+        body: { comment: 'reviewed after all' },
+      },
+    );
+    expect(approved.body.state).toBe('applied');
+    expect(await config(STAGING)).toMatchObject({ version: 2, enabled: true });
+    const chain = await t.request<{ ok: boolean }>('GET', '/api/v1/audit/verify', { token: t.adminToken });
+    expect(chain.body.ok).toBe(true);
+  });
+
   it('schedules an approved production request, and lets the author or an admin cancel', async () => {
     const pending = await t.request<ChangeRequest>('POST', `${PRODUCTION}/toggle`, {
       token: editor,

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-env.js';
 import { runWrite } from '../../db/unit-of-work.js';
 import { ConflictError, NotFoundError } from '../../errors/index.js';
 import type { Actor } from '../audit/audit-event.js';
+import { requireReviewOfScheduled } from '../change-requests/change-requests.service.js';
 import { BOOLEAN_VARIATIONS, composeConfig, defaultOffVariation } from '../flags/flag-model.js';
 import { insertConfig, listFlags } from '../flags/flags.store.js';
 import type { EnvironmentChanges, NewEnvironment } from './environment-schemas.js';
@@ -119,6 +120,8 @@ export function createEnvironmentService(deps: AppDeps): EnvironmentService {
           before: environmentView(before),
           after: view,
         });
+        // What was scheduled while nobody had to approve it now waits for a second person too.
+        if (!before.requireApproval && after.requireApproval) requireReviewOfScheduled(w, before.id);
         return view;
       });
     },
