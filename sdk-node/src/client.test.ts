@@ -148,6 +148,27 @@ describe('Ringflag (offline)', () => {
     await flags.close();
   });
 
+  it('ignores a patch at or below the revision it holds, so a repeated one cannot bring back an older value', async () => {
+    const source = new ManualSource();
+    const flags = new Ringflag({ dataSource: source, logger: { warn: () => {}, error: () => {} } });
+    source.sink?.init(payload);
+    await flags.ready();
+    const on = { ...(payload.flags['new-checkout'] as object), version: 2, fallthrough: { variation: 'on' } };
+    const off = {
+      ...(payload.flags['new-checkout'] as object),
+      version: 3,
+      fallthrough: { variation: 'off' },
+    };
+    source.sink?.patch({ revision: 4, flags: { 'new-checkout': on } });
+    expect(flags.isEnabled('new-checkout', {})).toBe(true);
+    source.sink?.patch({ revision: 4, flags: { 'new-checkout': off } });
+    source.sink?.patch({ revision: 2, flags: { 'new-checkout': off } });
+    expect(flags.isEnabled('new-checkout', {})).toBe(true);
+    source.sink?.patch({ revision: 5, flags: { 'new-checkout': off } });
+    expect(flags.isEnabled('new-checkout', {})).toBe(false);
+    await flags.close();
+  });
+
   it('needs offline, a data source, or a key and a URL', () => {
     expect(() => new Ringflag({})).toThrow(TypeError);
   });

@@ -227,7 +227,9 @@ export class Ringflag {
         if (previous !== EMPTY_STORE) this.emitChanges(changedFlags(previous, this.store));
       },
       patch: (patch: SdkPatch) => {
-        if (this.closed) return;
+        // A patch at or below the revision held is already in it (a stream that resumed on another
+        // server can repeat one): applying it again could bring back an older value.
+        if (this.closed || patch.revision <= this.store.revision) return;
         const { store, changed } = applyPatch(this.store, patch);
         this.store = store;
         this.emitChanges(changed);
