@@ -45,6 +45,13 @@ describe('parseJsonText', () => {
     expect(pathOf('{"key":"\\ud800"}', 'query.context')).toBe('query.context.key');
   });
 
+  it('names the first U+0000, which PostgreSQL cannot store, in a value or a member name', () => {
+    expect(pathOf('{"name":"a\\u0000b"}')).toBe('name');
+    expect(pathOf('{"context":{"k\\u0000":1}}')).toBe('context.k\u0000');
+    expect(() => parseJsonText('{"name":"a\\u0000b"}')).toThrow('U+0000');
+    expect(parseJsonText('{"name":"a\\\\u0000b"}')).toEqual({ name: 'a\\u0000b' }); // an escaped backslash
+  });
+
   it('accepts surrogate pairs, escaped backslashes and text without escapes', () => {
     expect(parseJsonText('{"e":"x\\ud83d\\ude00@example.com"}')).toEqual({ e: 'x😀@example.com' });
     expect(parseJsonText('{"e":"\\\\ud800"}')).toEqual({ e: '\\ud800' }); // a backslash, then "ud800"

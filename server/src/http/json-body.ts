@@ -13,11 +13,11 @@ import { ValidationError } from '../errors/index.js';
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * A JSON escape of a UTF-16 surrogate (`\ud800`–`\udfff`). Text decoded from UTF-8 cannot hold a lone
- * surrogate (the decoder puts U+FFFD in its place), so parsed JSON can only hold one through such an
- * escape: text without one needs no string check.
+ * A JSON escape of a UTF-16 surrogate (`\ud800`–`\udfff`) or of U+0000. Text decoded from UTF-8 cannot
+ * hold a lone surrogate (the decoder puts U+FFFD in its place) and JSON text cannot hold a raw U+0000,
+ * so parsed JSON can only hold either through such an escape: text without one needs no string check.
  */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const SURROGATE_ESCAPE = /\\u(?:[dD][89a-fA-F]|0000)/;
 
 /** Methods whose body a route may read. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -46,7 +46,7 @@ function checkJsonValue(value: unknown, maxDepth: number, prefix: string, string
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
     const current = frame.value;
     if (typeof current === 'string') {
-      if (strings && !current.isWellFormed()) throw illFormed(pathOf(frame, prefix));
+      if (strings && !storable(current)) throw illFormed(pathOf(frame, prefix), current);
       continue;
     }
     if (typeof current !== 'object' || current === null) continue;
@@ -60,15 +60,25 @@ function checkJsonValue(value: unknown, maxDepth: number, prefix: string, string
       : Object.entries(current);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [segment, child] = entries[i]!;
-      if (strings && typeof segment === 'string' && !segment.isWellFormed()) {
-        throw illFormed(pathOf(frame, prefix, segment));
+      if (strings && typeof segment === 'string' && !storable(segment)) {
+        throw illFormed(pathOf(frame, prefix, segment), segment);
       }
       stack.push({ value: child, depth: frame.depth + 1, parent: frame, segment });
     }
   }
 }
 
-function illFormed(path: string): ValidationError {
+/** Text every database stores as sent: well-formed Unicode (SQLite keeps UTF-8), without U+0000 (PostgreSQL refuses it). */
+function storable(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\u0000');
+}
+
+function illFormed(path: string, text: string): ValidationError {
+  if (text.isWellFormed()) {
+    return new ValidationError('The request holds a string with U+0000, which cannot be stored', [
+      { path, message: 'contains U+0000 (a \\u0000 escape)' },
+    ]);
+  }
   return new ValidationError('The request holds a string that is not well-formed Unicode', [
     { path, message: 'contains a lone UTF-16 surrogate (an unpaired \\ud800–\\udfff escape)' },
   ]);
