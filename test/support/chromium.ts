@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium driven by playwright-core (no browser download at install; `.ci/chromium.sh`
+ * Debian's Chromium driven by playwright-core (no browser download at install; `.ci/system-packages.sh`
  * installs it). The flags keep it off the network this machine does not have.
  */
 import { type Browser, chromium } from 'playwright-core';
