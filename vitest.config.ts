@@ -10,5 +10,7 @@ export default defineConfig({
     include: ['{server,sdk-node,sdk-browser,admin-ui,test}/**/*.test.ts', 'admin-ui/**/*.test.tsx'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
+    // RINGFLAG_TEST_DB=postgres runs the suite on a throwaway PostgreSQL (started here) instead of SQLite.
+    globalSetup: ['test/support/postgres-global-setup.ts'],
   },
 });

@@ -1,8 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
-/** drizzle-kit generates SQL migrations from src/db/schema.ts into the repository's migrations/ folder. */
+/** drizzle-kit generates SQLite migrations from src/db/schema.ts into the repository's migrations/sqlite. */
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/db/schema.ts',
-  out: '../migrations',
+  out: '../migrations/sqlite',
 });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   ensureUiBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'ringflag-ui-e2e-'));
-  server = await startServer({ dbPath: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, logLevel: 'silent' });
+  server = await startServer({ db: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, logLevel: 'silent' });
   token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   browser = await launchChromium();
 }, 120_000);

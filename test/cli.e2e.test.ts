@@ -86,7 +86,7 @@ async function createFlag(key: string, kind = 'boolean', extra: Record<string, u
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ringflag-cli-'));
-  server = await startServer({ dbPath: join(dir, 'ringflag.db'), port: 0, admin: ADMIN });
+  server = await startServer({ db: join(dir, 'ringflag.db'), port: 0, admin: ADMIN });
   adminJwt = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   const created = await api<{ token: string }>('POST', '/api/v1/api-tokens', {
     name: 'pipeline',

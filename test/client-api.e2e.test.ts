@@ -103,7 +103,7 @@ function openStream(context: Record<string, unknown>, headers: Record<string, st
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ringflag-client-api-'));
-  server = await startServer({ dbPath: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, logLevel: 'silent' });
+  server = await startServer({ db: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, logLevel: 'silent' });
   token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   clientKey = await createSdkKey(server.url, token, ENV, 'client');
   await admin('PATCH', `/api/v1/environments/${ENV}`, { corsOrigins: [ALLOWED] });

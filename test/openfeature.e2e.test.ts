@@ -40,7 +40,7 @@ const admin = async (method: string, path: string, body?: unknown, headers?: Rec
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ringflag-openfeature-'));
-  server = await startServer({ dbPath: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, logLevel: 'silent' });
+  server = await startServer({ db: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, logLevel: 'silent' });
   token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   serverKey = await createSdkKey(server.url, token, ENV, 'server');
   clientKey = await createSdkKey(server.url, token, ENV, 'client');

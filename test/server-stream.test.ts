@@ -88,7 +88,7 @@ describe('SDK stream through the real server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-stream-'));
-    server = await startServer({ dbPath: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, heartbeatMs: 400 });
+    server = await startServer({ db: join(dir, 'ringflag.db'), port: 0, admin: ADMIN, heartbeatMs: 400 });
     token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
     const created = await adminRequest(server.url, token, 'POST', '/api/v1/flags', {
       key: 'new-checkout',

@@ -413,7 +413,7 @@ describe('the admin API', () => {
         },
       ],
     ];
-    const before = t.dump();
+    const before = await t.dump();
     const failures: string[] = [];
     for (const [method, path, options] of cases) {
       const res = await t.request<Problem>(method, path, { token: t.adminToken, ...options });
@@ -429,7 +429,7 @@ describe('the admin API', () => {
         );
     }
     expect(failures).toEqual([]);
-    expect(t.dump()).toEqual(before);
+    expect(await t.dump()).toEqual(before);
   });
 
   it('names the fields of a rejected body', async () => {

@@ -3,24 +3,16 @@ import { routePath } from 'hono/route';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { NotFoundError } from './errors/index.js';
 import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.js';
-import { createApiTokenService } from './features/api-tokens/api-tokens.service.js';
 import { registerAuditRoutes } from './features/audit/audit.routes.js';
 import { registerAuthRoutes } from './features/auth/auth.routes.js';
-import { createAuthService } from './features/auth/auth.service.js';
 import { authenticate } from './features/auth/authenticate.js';
-import { LoginLimiter } from './features/auth/login-limiter.js';
 import { registerChangeRequestRoutes } from './features/change-requests/change-requests.routes.js';
-import { createChangeRequestService } from './features/change-requests/change-requests.service.js';
 import { registerClientRoutes } from './features/client/client.routes.js';
-import { createClientSurface } from './features/client/client-surface.js';
 import { registerDemoRoutes } from './features/demo/demo.routes.js';
 import { registerEnvironmentRoutes } from './features/environments/environments.routes.js';
-import { createEnvironmentService } from './features/environments/environments.service.js';
 import { registerEvaluateRoutes } from './features/evaluate/evaluate.routes.js';
 import { registerFlagConfigRoutes } from './features/flag-configs/flag-configs.routes.js';
-import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
 import { registerFlagRoutes } from './features/flags/flags.routes.js';
-import { createFlagService } from './features/flags/flags.service.js';
 import { registerInsightsRoutes } from './features/insights/insights.routes.js';
 import { registerOfrepRoutes } from './features/ofrep/ofrep.routes.js';
 import {
@@ -29,18 +21,12 @@ import {
   DEFAULT_OFREP_RATE_LIMIT,
   type RateLimit,
 } from './features/ofrep/rate-limiter.js';
-import type { GuardContextLimits } from './features/releases/guard-contexts.js';
-import { guardIntake } from './features/releases/guard-ingest.js';
 import { registerReleaseRoutes } from './features/releases/releases.routes.js';
-import { createReleaseService } from './features/releases/releases.service.js';
 import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
 import { registerSdkKeyRoutes } from './features/sdk-keys/sdk-keys.routes.js';
-import { createSdkKeyService } from './features/sdk-keys/sdk-keys.service.js';
 import { registerSegmentRoutes } from './features/segments/segments.routes.js';
-import { createSegmentService } from './features/segments/segments.service.js';
 import { registerUiRoutes } from './features/ui/ui.routes.js';
 import { registerUserRoutes } from './features/users/users.routes.js';
-import { createUserService } from './features/users/users.service.js';
 import { limitBodySize } from './http/body-limit.js';
 import { trustProxies } from './http/client-address.js';
 import { DOCS_PAGE, DOCS_POLICY } from './http/docs-page.js';
@@ -49,11 +35,10 @@ import { createOpenApiApp, registerRecursiveSchemas } from './http/openapi-app.j
 import { errorHandler, problemResponse } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerOpsRoutes } from './ops/ops.routes.js';
+import type { ServiceOptions, Services } from './services.js';
 
 /** Options of {@link createApp} beyond its dependencies. */
-export interface AppOptions {
-  /** Login attempts per email and client address in 15 minutes (default 10); other limits follow it. */
-  loginMaxFailures?: number;
+export interface AppOptions extends ServiceOptions {
   /** The built admin UI served at `/` (default: admin-ui/dist of this checkout). */
   uiDir?: string;
   /** Requests per SDK key on /ofrep/v1 (default 1,000/s, bursts of 2,000). */
@@ -65,8 +50,6 @@ export interface AppOptions {
    * 1,000): one address cannot use up a key that every browser shares.
    */
   addressRateLimit?: RateLimit;
-  /** How many new browser contexts one address may add to the guards per minute, and the memory bound. */
-  guardContextLimits?: GuardContextLimits;
 }
 
 /**
@@ -74,10 +57,10 @@ export interface AppOptions {
  * with one error handler that renders problem+json.
  *
  * @example
- * const app = createApp(deps);
+ * const app = createApp(deps, createServices(deps));
  * const res = await app.request('/healthz');
  */
-export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<AppEnv> {
+export function createApp(deps: AppDeps, services: Services, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createOpenApiApp();
   app.onError(errorHandler(deps.logger));
   app.notFound((c) => problemResponse(new NotFoundError(`No route ${c.req.method} ${c.req.path}`).toJSON()));
@@ -100,7 +83,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   app.use('/api/*', limit);
   app.use('/sdk/*', limit);
   app.use('*', boundedJsonBodies());
-  app.use('/api/v1/*', authenticate(deps));
+  app.use('/api/v1/*', authenticate(services.principals));
   // After the body limits; /client and /ofrep register theirs after their own limits.
   app.use('/api/*', rejectIllFormedStrings());
   app.use('/sdk/*', rejectIllFormedStrings());
@@ -124,32 +107,43 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
     description: 'A server SDK key rf_srv_… (a "Bearer " prefix is accepted)',
   });
 
-  const limiter = new LoginLimiter({ maxFailures: options.loginMaxFailures, clock: deps.clock });
-  registerAuthRoutes(app, createAuthService(deps, limiter), deps.sessionTtlSeconds);
-  registerUserRoutes(app, createUserService(deps));
-  registerApiTokenRoutes(app, createApiTokenService(deps));
-  registerEnvironmentRoutes(app, createEnvironmentService(deps));
-  registerFlagRoutes(app, createFlagService(deps), deps.db);
-  registerFlagConfigRoutes(app, createFlagConfigService(deps), deps.db);
-  registerChangeRequestRoutes(app, createChangeRequestService(deps), deps.db);
-  registerReleaseRoutes(app, createReleaseService(deps));
-  registerSegmentRoutes(app, createSegmentService(deps), deps.db);
-  registerSdkKeyRoutes(app, createSdkKeyService(deps));
-  registerEvaluateRoutes(app, deps);
-  registerAuditRoutes(app, deps);
-  registerInsightsRoutes(app, deps);
-  registerSdkRoutes(app, deps);
-  const clientSurface = createClientSurface(deps);
-  guardIntake(deps, options.guardContextLimits);
+  registerAuthRoutes(app, { auth: services.auth, sessionTtlSeconds: deps.sessionTtlSeconds });
+  registerUserRoutes(app, services);
+  registerApiTokenRoutes(app, services);
+  registerEnvironmentRoutes(app, services);
+  registerFlagRoutes(app, services);
+  registerFlagConfigRoutes(app, services);
+  registerChangeRequestRoutes(app, services);
+  registerReleaseRoutes(app, services);
+  registerSegmentRoutes(app, services);
+  registerSdkKeyRoutes(app, services);
+  const { surface } = services;
+  registerEvaluateRoutes(app, surface);
+  registerAuditRoutes(app, services);
+  registerInsightsRoutes(app, services);
+  const streaming = { hub: deps.hub, connections: deps.connections, feed: deps.feed };
+  registerSdkRoutes(app, { ...surface, ...streaming, events: services.events });
   const perAddress = options.addressRateLimit ?? DEFAULT_ADDRESS_RATE_LIMIT;
-  registerClientRoutes(app, deps, clientSurface, {
-    rateLimits: { perKey: options.clientRateLimit ?? DEFAULT_CLIENT_RATE_LIMIT, perAddress },
-  });
-  registerOfrepRoutes(app, deps, clientSurface, {
-    rateLimits: { perKey: options.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT, perAddress },
-  });
+  registerClientRoutes(
+    app,
+    {
+      ...surface,
+      ...streaming,
+      events: services.events,
+      guards: services.guardIntake,
+      ...observability(deps),
+    },
+    { rateLimits: { perKey: options.clientRateLimit ?? DEFAULT_CLIENT_RATE_LIMIT, perAddress } },
+  );
+  registerOfrepRoutes(
+    app,
+    { ...surface, ...observability(deps) },
+    {
+      rateLimits: { perKey: options.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT, perAddress },
+    },
+  );
   registerOpsRoutes(app, deps);
-  registerDemoRoutes(app, deps);
+  registerDemoRoutes(app, { demo: services.demo, logger: deps.logger });
 
   // Built once, on the first request (every route is registered by then): generating it costs
   // milliseconds of CPU, and anyone may ask for it.
@@ -172,4 +166,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): OpenAPIHono<
   // Last: the UI answers only its own paths and lets everything else fall through.
   registerUiRoutes(app, { dir: options.uiDir });
   return app;
+}
+
+function observability(deps: AppDeps) {
+  return { logger: deps.logger, metrics: deps.metrics, clock: deps.clock };
 }

@@ -68,17 +68,22 @@ async function run(argv: string[]): Promise<void> {
   const settings = await config();
   if (command === 'migrate') {
     const { openDatabase } = await import('./db/client.js');
-    const { migrateDatabase } = await import('./db/migrate.js');
-    const database = openDatabase(settings.dbPath);
-    migrateDatabase(database.db);
-    database.close();
-    process.stdout.write(`Migrated ${settings.dbPath}\n`);
+    const { migrateDatabase, startupTurn } = await import('./db/migrate.js');
+    const { describeLocation } = await import('./db/location.js');
+    const database = await openDatabase(settings.db);
+    try {
+      await startupTurn(database, () => migrateDatabase(database));
+    } finally {
+      await database.close();
+    }
+    process.stdout.write(`Migrated ${describeLocation(settings.db)}\n`);
     return;
   }
   const { prepare } = await import('./server.js');
   const { SYSTEM_ACTOR } = await import('./features/audit/audit-event.js');
-  const { deps, database } = await prepare({
-    dbPath: settings.dbPath,
+  const { deps, services, database } = await prepare({
+    db: settings.db,
+    auditKeyFile: settings.auditKeyFile,
     secret: settings.secret,
     admin: settings.admin,
     demo: false,
@@ -89,8 +94,7 @@ async function run(argv: string[]): Promise<void> {
         if (!values.email || !values.password) fail('user add needs --email and --password');
         const role = (values.role ?? 'viewer') as Role;
         if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-        const { createUserService } = await import('./features/users/users.service.js');
-        const user = await createUserService(deps).create(SYSTEM_ACTOR, {
+        const user = await services.users.create(SYSTEM_ACTOR, {
           email: values.email,
           password: values.password,
           role,
@@ -101,8 +105,7 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'user reset-password': {
         if (!values.email || !values.password) fail('user reset-password needs --email and --password');
-        const { createUserService } = await import('./features/users/users.service.js');
-        const user = await createUserService(deps).resetPassword(SYSTEM_ACTOR, values.email, values.password);
+        const user = await services.users.resetPassword(SYSTEM_ACTOR, values.email, values.password);
         process.stdout.write(`Password of ${user.email} reset; their sessions are ended\n`);
         return;
       }
@@ -110,8 +113,7 @@ async function run(argv: string[]): Promise<void> {
         if (!values.env) fail('keys create needs --env');
         const type = values.type ?? 'server';
         if (type !== 'server' && type !== 'client') fail('--type must be server or client');
-        const { createSdkKeyService } = await import('./features/sdk-keys/sdk-keys.service.js');
-        const key = createSdkKeyService(deps).create(SYSTEM_ACTOR, values.env, type);
+        const key = await services.sdkKeys.create(SYSTEM_ACTOR, values.env, type);
         process.stdout.write(`${key.key}\n`);
         return;
       }
@@ -120,7 +122,8 @@ async function run(argv: string[]): Promise<void> {
     }
   } finally {
     deps.hub.close();
-    database.close();
+    await deps.feed.stop();
+    await database.close();
   }
 }
 

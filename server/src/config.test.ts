@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 4280,
       host: '127.0.0.1',
-      dbPath: './data/ringflag.db',
+      db: { dialect: 'sqlite', file: './data/ringflag.db' },
       secret: undefined,
       admin: undefined,
       demo: true,
@@ -60,31 +60,45 @@ describe('loadConfig', () => {
       RINGFLAG_ADMIN_EMAIL: 'a@example.com',
       RINGFLAG_ADMIN_PASSWORD: 'long-enough',
     });
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dbPath: '/tmp/x.db', secret: undefined });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      db: { dialect: 'sqlite', file: '/tmp/x.db' },
+      secret: undefined,
+    });
     expect(config.admin).toEqual({ email: 'a@example.com', password: 'long-enough' });
   });
 
-  it('refuses a URL in RINGFLAG_DB instead of taking it for a folder, and never echoes it', () => {
-    const url = 'postgres://ringflag:s3cret@db.internal:5432/flags';
-    expect(() => loadConfig({ RINGFLAG_DB: url })).toThrow(
-      'Invalid configuration: RINGFLAG_DB is a PostgreSQL URL, and PostgreSQL URLs are not supported yet; give a file path',
+  it('takes a PostgreSQL URL or a file path in RINGFLAG_DB, refuses any other URL, and never echoes it', () => {
+    const url = 'postgres://ringflag:s3cret@db.internal:5432/flags?sslmode=require';
+    expect(loadConfig({ RINGFLAG_DB: url, RINGFLAG_DB_POOL: '20' }).db).toEqual({
+      dialect: 'postgres',
+      url,
+      poolSize: 20,
+    });
+    expect(loadConfig({ RINGFLAG_DB: 'PostgreSQL://db/flags' }).db).toMatchObject({
+      dialect: 'postgres',
+      poolSize: 10,
+    });
+    expect(() => loadConfig({ RINGFLAG_DB: 'mysql://root:s3cret@db/flags' })).toThrow(
+      'Invalid configuration: RINGFLAG_DB looks like a URL (mysql://) but is neither a file path nor a PostgreSQL URL',
     );
-    expect(() => loadConfig({ RINGFLAG_DB: 'PostgreSQL://db/flags' })).toThrow(
-      'PostgreSQL URLs are not supported yet',
+    expect(() => loadConfig({ RINGFLAG_DB: 'postgres:///flags' })).toThrow(
+      'Invalid configuration: RINGFLAG_DB is a PostgreSQL URL without a host',
     );
-    expect(() => loadConfig({ RINGFLAG_DB: 'mysql://root:pw@db/flags' })).toThrow(
-      'Invalid configuration: RINGFLAG_DB looks like a URL (mysql://), not a file path or a PostgreSQL URL',
+    expect(() => loadConfig({ RINGFLAG_DB: url, RINGFLAG_DB_POOL: '0' })).toThrow(
+      'RINGFLAG_DB_POOL must be at least 1',
     );
     let message = '';
     try {
-      loadConfig({ RINGFLAG_DB: url });
+      loadConfig({ RINGFLAG_DB: 'mysql://root:s3cret@db/flags' });
     } catch (caught) {
       message = (caught as Error).message;
     }
     expect(message).not.toContain('s3cret');
     // Paths that merely contain a colon or a scheme-like segment are still paths.
     for (const path of ['C:\\data\\ringflag.db', './postgres:/x.db', '/srv/a://b.db', 'file.db']) {
-      expect(loadConfig({ RINGFLAG_DB: path }).dbPath).toBe(path);
+      expect(loadConfig({ RINGFLAG_DB: path }).db).toEqual({ dialect: 'sqlite', file: path });
     }
   });
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type DatabaseLocation, DatabaseLocationError, parseDatabaseLocation } from './db/location.js';
 
 const portSchema = z.coerce
   .number({ message: 'must be a number' })
@@ -37,30 +38,24 @@ const trustProxySchema = z
   );
 
 /**
- * A SQLite file path. A URL-looking value (`scheme://…`) is refused rather than taken for a path:
- * `postgres://…` would otherwise become a SQLite file in a folder called `postgres:`. The message
- * names only the scheme, never the value (a database URL carries a password).
+ * A SQLite file path or a PostgreSQL URL (see {@link parseDatabaseLocation}). The message never
+ * repeats the value: a database URL carries a password.
  */
-const dbSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .superRefine((value, ctx) => {
-    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-    if (scheme === undefined) return;
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        scheme === 'postgres' || scheme === 'postgresql'
-          ? 'is a PostgreSQL URL, and PostgreSQL URLs are not supported yet; give a file path'
-          : `looks like a URL (${scheme}://), not a file path or a PostgreSQL URL`,
-    });
-  });
+const dbSchema = z.string().superRefine((value, ctx) => {
+  try {
+    parseDatabaseLocation(value);
+  } catch (error) {
+    if (!(error instanceof DatabaseLocationError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+  }
+});
 
 const configSchema = z
   .object({
     RINGFLAG_PORT: portSchema.default(4280),
     RINGFLAG_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     RINGFLAG_DB: dbSchema.default('./data/ringflag.db'),
+    RINGFLAG_DB_POOL: countSchema.optional(),
     RINGFLAG_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     RINGFLAG_AUDIT_KEY_FILE: z.string().min(1, 'must not be empty').optional(),
     RINGFLAG_ADMIN_EMAIL: z.email('must be an email address').optional(),
@@ -86,7 +81,8 @@ const configSchema = z
 export interface Config {
   port: number;
   host: string;
-  dbPath: string;
+  /** A SQLite file (the default, ./data/ringflag.db) or a PostgreSQL database (RINGFLAG_DB, RINGFLAG_DB_POOL). */
+  db: DatabaseLocation;
   /** The JWT signing secret; generated once and kept in the database when absent. */
   secret: string | undefined;
   /** The Ed25519 PEM key that signs audit checkpoints; default `audit-signing.pem` beside the database. */
@@ -134,7 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     port: value.RINGFLAG_PORT,
     host: value.RINGFLAG_HOST,
-    dbPath: value.RINGFLAG_DB,
+    db: parseDatabaseLocation(value.RINGFLAG_DB, value.RINGFLAG_DB_POOL),
     secret: value.RINGFLAG_SECRET,
     auditKeyFile: value.RINGFLAG_AUDIT_KEY_FILE,
     admin:

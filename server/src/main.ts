@@ -4,6 +4,7 @@
  */
 import type { AppOptions } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { describeLocation } from './db/location.js';
 import { startServer } from './server.js';
 
 /** Starts the server from the environment; stops cleanly on SIGINT / SIGTERM. */
@@ -21,7 +22,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const server = await startServer({
     port: config.port,
     host: config.host,
-    dbPath: config.dbPath,
+    db: config.db,
     secret: config.secret,
     auditKeyFile: config.auditKeyFile,
     admin: config.admin,
@@ -34,7 +35,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     countsRetentionDays: config.retentionDays,
     app: publicRateLimits(config),
   });
-  process.stdout.write(`Ringflag is listening on ${server.url} (database ${config.dbPath})\n`);
+  process.stdout.write(`Ringflag is listening on ${server.url} (database ${describeLocation(config.db)})\n`);
   const stop = () => {
     server.close().then(
       () => process.exit(0),

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { AppDeps } from './app-env.js';
+import type { Database } from './db/client.js';
 import { SYSTEM_ACTOR } from './features/audit/audit-event.js';
-import { createDemoClientKey } from './features/demo/demo-key.js';
-import { createEnvironmentService } from './features/environments/environments.service.js';
 import { listEnvironments } from './features/environments/environments.store.js';
-import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
-import { createFlagService } from './features/flags/flags.service.js';
-import { createSegmentService } from './features/segments/segments.service.js';
-import { createUserService } from './features/users/users.service.js';
 import { listUsers } from './features/users/users.store.js';
+import type { Services } from './services.js';
 
 /** What to seed an empty database with. */
 export interface SeedOptions {
@@ -31,17 +26,20 @@ export const DEFAULT_ENVIRONMENTS = [
  * Seeds an empty database: the three environments, the first admin and (optionally) a demo flag set.
  * Each part is skipped when it already exists, so seeding every start is harmless.
  */
-export async function seedDatabase(deps: AppDeps, options: SeedOptions = {}): Promise<void> {
+export async function seedDatabase(
+  database: Database,
+  services: Services,
+  options: SeedOptions = {},
+): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const freshEnvironments = listEnvironments(deps.db).length === 0;
+  const freshEnvironments = (await listEnvironments(database)).length === 0;
   if (freshEnvironments) {
-    const environments = createEnvironmentService(deps);
-    DEFAULT_ENVIRONMENTS.forEach((env, order) => {
-      environments.create(SYSTEM_ACTOR, { ...env, order });
-    });
+    for (const [order, env] of DEFAULT_ENVIRONMENTS.entries()) {
+      await services.environments.create(SYSTEM_ACTOR, { ...env, order });
+    }
   }
-  if (listUsers(deps.db).length === 0) {
-    const users = createUserService(deps);
+  if ((await listUsers(database)).length === 0) {
+    const { users } = services;
     const generated = options.admin === undefined;
     const admin = options.admin ?? {
       email: 'admin@localhost',
@@ -54,25 +52,24 @@ export async function seedDatabase(deps: AppDeps, options: SeedOptions = {}): Pr
       );
     }
   }
-  if (freshEnvironments && options.demo) seedDemo(deps);
+  if (freshEnvironments && options.demo) await seedDemo(services);
 }
 
-function seedDemo(deps: AppDeps): void {
-  const flags = createFlagService(deps);
-  const configs = createFlagConfigService(deps);
-  createSegmentService(deps).create(SYSTEM_ACTOR, {
+async function seedDemo(services: Services): Promise<void> {
+  const { flags, configs } = services;
+  await services.segments.create(SYSTEM_ACTOR, {
     key: 'beta-testers',
     name: 'Beta testers',
     included: ['user-1', 'user-2'],
   });
-  flags.create(SYSTEM_ACTOR, {
+  await flags.create(SYSTEM_ACTOR, {
     key: 'new-checkout',
     name: 'New checkout',
     description: 'The redesigned checkout, released ring by ring: staff first, then beta testers.',
     kind: 'boolean',
     tags: ['demo', 'checkout'],
   });
-  flags.create(SYSTEM_ACTOR, {
+  await flags.create(SYSTEM_ACTOR, {
     key: 'demo-banner',
     name: 'Demo banner',
     description: 'A banner the browser SDK can see (clientSide).',
@@ -81,7 +78,7 @@ function seedDemo(deps: AppDeps): void {
     tags: ['demo'],
   });
   for (const env of ['development', 'staging', 'production']) {
-    configs.put(SYSTEM_ACTOR, 'new-checkout', env, {
+    await configs.put(SYSTEM_ACTOR, 'new-checkout', env, {
       enabled: env !== 'production',
       offVariation: 'off',
       rules: [
@@ -101,6 +98,6 @@ function seedDemo(deps: AppDeps): void {
       fallthrough: { variation: 'off' },
     });
   }
-  configs.toggle(SYSTEM_ACTOR, 'demo-banner', 'development', true);
-  createDemoClientKey(deps);
+  await configs.toggle(SYSTEM_ACTOR, 'demo-banner', 'development', true);
+  await services.demo.createClientKey();
 }

@@ -4,30 +4,46 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type AppOptions, createApp } from './app.js';
 import type { AppDeps, AppEnv } from './app-env.js';
-import { type OpenDatabase, openDatabase } from './db/client.js';
-import { migrateDatabase } from './db/migrate.js';
+import { type Database, openDatabase } from './db/client.js';
+import { electLeader } from './db/leader.js';
+import { type DatabaseLocation, describeLocation, parseDatabaseLocation } from './db/location.js';
+import { migrateDatabase, startupTurn } from './db/migrate.js';
 import { resolveSecret } from './db/secret.js';
+import { rootMessage } from './db/unavailable.js';
 import {
   type AuditCheckpointer,
   type CheckpointPolicy,
-  startAuditCheckpointer,
+  createAuditCheckpointer,
 } from './features/audit/audit-checkpoints.js';
 import { defaultAuditKeyPath, loadAuditSigner } from './features/audit/audit-signing.js';
-import { createChangeRequestService } from './features/change-requests/change-requests.service.js';
 import { type ChangeScheduler, createChangeScheduler } from './features/change-requests/change-scheduler.js';
-import { type ReleaseTicker, startReleaseTicker } from './features/releases/release-ticker.js';
+import { ClusterCaches } from './features/client/cluster-caches.js';
+import { DEFAULT_RETENTION_DAYS, pruneExpired } from './features/insights/retention.js';
+import { createReleaseTicker, type ReleaseTicker } from './features/releases/release-ticker.js';
 import { PayloadCache } from './features/sdk/payload-cache.js';
 import { ConnectionGuard, connectionLimits, readFdLimit } from './http/connection-guard.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
+import { createLeaderJob, type LeaderJob } from './jobs/leader-job.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { Metrics } from './ops/metrics.js';
 import { seedDatabase } from './seed.js';
+import { createServices, type Services } from './services.js';
+import { ChangeFeed } from './stream/change-feed.js';
 import { ChangeHub } from './stream/change-hub.js';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
-  /** Path of the SQLite file (created, migrated and seeded as needed). */
-  dbPath: string;
+  /**
+   * The database: a SQLite file path (created as needed) or a PostgreSQL URL, as `RINGFLAG_DB` takes
+   * it, or a parsed location. Migrated and seeded at start, one replica at a time.
+   */
+  db: string | DatabaseLocation;
+  /** Connections of the PostgreSQL pool (`RINGFLAG_DB_POOL`, default 10). */
+  dbPool?: number;
+  /** How often the change log is read without a notification, in ms (default 2,000). */
+  changeLogPollMs?: number;
+  /** How often a follower tries to take the lead of the periodic jobs, in ms (default 1,000). */
+  leaderRetryMs?: number;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -80,24 +96,42 @@ export interface RunningServer {
   port: number;
   app: OpenAPIHono<AppEnv>;
   deps: AppDeps;
+  services: Services;
   /** Applies scheduled changes when due; `scheduler.tick()` applies what is due now. */
   scheduler: ChangeScheduler;
   /** Advances release plans and checks their guards; `releases.releases.tick()` runs one pass now. */
   releases: ReleaseTicker;
   /** Signs the head of the audit chain in the background; `auditCheckpoints.tick()` looks now. */
   auditCheckpoints: AuditCheckpointer;
+  /** Deletes per-minute counts and change-log rows older than the retention; `retention.tick()` now. */
+  retention: LeaderJob<unknown>;
   /** Ends every stream, stops the scheduler, stops listening, closes the database. */
   close(): Promise<void>;
 }
 
-/** Opens, migrates and seeds the database and builds the dependencies of the app. */
+/**
+ * The composition root: opens, migrates and seeds the database, builds the infrastructure and every
+ * service once, and starts following the change log.
+ */
 export async function prepare(
   options: StartServerOptions,
-): Promise<{ deps: AppDeps; database: OpenDatabase }> {
+): Promise<{ deps: AppDeps; services: Services; database: Database }> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
-  const database = openDatabase(options.dbPath);
+  const location =
+    typeof options.db === 'string' ? parseDatabaseLocation(options.db, options.dbPool) : options.db;
+  const database = await openDatabase(location);
   try {
-    migrateDatabase(database.db);
+    try {
+      await database.ping();
+    } catch (error) {
+      throw new Error(`cannot reach the database ${describeLocation(location)}: ${rootMessage(error)}`);
+    }
+    if (location.dialect === 'postgres' && options.auditKeyFile === undefined) {
+      throw new Error(
+        'RINGFLAG_AUDIT_KEY_FILE is required with PostgreSQL: every replica signs audit checkpoints with the same key',
+      );
+    }
+    await startupTurn(database, () => migrateDatabase(database));
     const metrics = new Metrics();
     const limits = connectionLimits({
       fdLimit: readFdLimit(),
@@ -105,30 +139,53 @@ export async function prepare(
       maxStreamsPerKey: options.maxStreamsPerKey,
       maxStreamsPerAddress: options.maxStreamsPerAddress,
     });
+    const hub = new ChangeHub({
+      logger,
+      heartbeatMs: options.heartbeatMs,
+      historyBytesPerEnvironment: options.streamHistoryBytes?.perEnvironment,
+      historyBytesTotal: options.streamHistoryBytes?.total,
+    });
+    const clusterCaches = new ClusterCaches();
+    const feed = new ChangeFeed({
+      database,
+      hub,
+      logger,
+      pollMs: options.changeLogPollMs,
+      onSignal: (signal) => clusterCaches.onClusterSignal(signal),
+    });
     const deps: AppDeps = {
-      db: database.db,
-      sqlite: database.sqlite,
-      hub: new ChangeHub({
-        logger,
-        heartbeatMs: options.heartbeatMs,
-        historyBytesPerEnvironment: options.streamHistoryBytes?.perEnvironment,
-        historyBytesTotal: options.streamHistoryBytes?.total,
-      }),
+      database,
+      hub,
+      feed,
+      changes: feed,
+      clusterCaches,
+      leadership: electLeader(database, { logger, retryMs: options.leaderRetryMs }),
       payloads: new PayloadCache(),
       clock: options.clock ?? (() => new Date()),
       logger,
       metrics,
-      secret: resolveSecret(database.db, options.secret),
-      auditSigner: loadAuditSigner(options.auditKeyFile ?? defaultAuditKeyPath(options.dbPath)),
+      secret: await resolveSecret(database, options.secret),
+      auditSigner: loadAuditSigner(
+        options.auditKeyFile ??
+          (location.dialect === 'sqlite' ? defaultAuditKeyPath(location.file) : undefined),
+      ),
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       connections: new ConnectionGuard(limits, { logger, metrics }),
       trustedProxies: new TrustedProxies(options.trustProxy ?? []),
       sessionTtlSeconds: 12 * 60 * 60,
     };
-    await seedDatabase(deps, { admin: options.admin, demo: options.demo, print: options.print });
-    return { deps, database };
+    const services = createServices(deps, {
+      loginMaxFailures: options.loginMaxFailures,
+      guardContextLimits: options.app?.guardContextLimits,
+    });
+    // Replicas starting together: one seeds, the others find the seeded data.
+    await startupTurn(database, () =>
+      seedDatabase(database, services, { admin: options.admin, demo: options.demo, print: options.print }),
+    );
+    await feed.start();
+    return { deps, services, database };
   } catch (error) {
-    database.close();
+    await database.close().catch(() => {});
     throw error;
   }
 }
@@ -139,13 +196,13 @@ const FD_ERRORS = new Set(['EMFILE', 'ENFILE']);
  * Starts Ringflag: database (migrated, seeded), app, HTTP listener.
  *
  * @example
- * const server = await startServer({ dbPath: join(tmp, 'ringflag.db'), admin: { email, password } });
+ * const server = await startServer({ db: join(tmp, 'ringflag.db'), admin: { email, password } });
  * await fetch(`${server.url}/healthz`);
  * await server.close();
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { deps, database } = await prepare(options);
-  const app = createApp(deps, { ...options.app, loginMaxFailures: options.loginMaxFailures });
+  const { deps, services, database } = await prepare(options);
+  const app = createApp(deps, services, options.app);
   const server = createAdaptorServer({
     fetch: app.fetch,
     hostname: options.host ?? '127.0.0.1',
@@ -161,7 +218,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   } catch (error) {
     deps.hub.close();
-    database.close();
+    await deps.feed.stop();
+    await database.close();
     throw error;
   }
   server.on('error', (error: NodeJS.ErrnoException) => {
@@ -176,20 +234,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     deps.logger.error('server error', { error: String(error) });
   });
-  // After a restart this applies at once what fell due while the server was down.
+  // The periodic jobs run on the leader only (with SQLite, this process). A replica that becomes the
+  // leader applies at once what fell due while nobody led.
+  const isLeader = () => deps.leadership.isLeader();
   const scheduler = createChangeScheduler({
-    changeRequests: createChangeRequestService(deps),
+    changeRequests: services.changeRequests,
     logger: deps.logger,
+    isLeader,
   });
-  scheduler.start();
-  const releases = startReleaseTicker(deps, undefined, options.countsRetentionDays);
-  const auditCheckpoints = startAuditCheckpointer(deps, options.auditCheckpoints);
+  const releases = createReleaseTicker({ ...deps, guards: services.guards, isLeader });
+  const auditCheckpoints = createAuditCheckpointer({ ...deps, isLeader }, options.auditCheckpoints);
+  const retentionDays = options.countsRetentionDays ?? DEFAULT_RETENTION_DAYS;
+  const retention = createLeaderJob({
+    pass: () => pruneExpired(database, deps.clock(), retentionDays),
+    intervalMs: 60 * 60 * 1000,
+    isLeader,
+    onError: (error) => deps.logger.error('deleting expired counts failed', { error: String(error) }),
+  });
+  await deps.leadership.start();
+  await Promise.all([scheduler.start(), releases.start(), auditCheckpoints.start(), retention.start()]);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   deps.logger.info('listening', {
     url,
-    db: options.dbPath,
+    db: describeLocation(typeof options.db === 'string' ? parseDatabaseLocation(options.db) : options.db),
     maxConnections: deps.connections.limits.maxConnections,
     reservedForAdmin: deps.connections.limits.reserved,
   });
@@ -199,22 +268,27 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port: address.port,
     app,
     deps,
+    services,
     scheduler,
     releases,
     auditCheckpoints,
+    retention,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        scheduler.close();
-        releases.stop();
+      closing ??= (async () => {
+        await Promise.all([scheduler.stop(), releases.stop(), retention.stop()]);
         deps.hub.close();
-        server.close(() => {
-          // Last, so the final checkpoint covers every write the server took.
-          auditCheckpoints.stop();
-          database.close();
-          resolve();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
         });
-        server.closeAllConnections();
-      });
+        // Browser exposures still buffered are written before the database closes.
+        await services.guardIntake.close();
+        // Last, so the final checkpoint covers every write the server took.
+        await auditCheckpoints.stop();
+        await deps.leadership.stop();
+        await deps.feed.stop();
+        await database.close();
+      })();
       return closing;
     },
   };

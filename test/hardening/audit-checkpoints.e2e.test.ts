@@ -53,7 +53,7 @@ let server: RunningServer | undefined;
 let token: string;
 
 async function start(): Promise<void> {
-  server = await startServer({ dbPath, admin: ADMIN, logLevel: 'silent' });
+  server = await startServer({ db: dbPath, admin: ADMIN, logLevel: 'silent' });
   token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
 }
 async function stop(): Promise<void> {
@@ -222,7 +222,7 @@ describe('checkpoint policy', () => {
   it('signs after every N events by itself, without a request asking for it', async () => {
     const policyDir = mkdtempSync(join(tmpdir(), 'ringflag-audit-policy-'));
     const own = await startServer({
-      dbPath: join(policyDir, 'ringflag.db'),
+      db: join(policyDir, 'ringflag.db'),
       admin: ADMIN,
       logLevel: 'silent',
       auditCheckpoints: { everyEvents: 5, everyMs: 3_600_000 },

@@ -24,7 +24,7 @@ let clientKey: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ringflag-audit-unicode-'));
-  server = await startServer({ dbPath: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
+  server = await startServer({ db: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
   token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   serverKey = await createSdkKey(server.url, token, 'development', 'server');
   clientKey = await createSdkKey(server.url, token, 'development', 'client');

@@ -60,7 +60,7 @@ describe('the body limit keeps the connection', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-body-limit-'));
     server = await startServer({
-      dbPath: join(dir, 'ringflag.db'),
+      db: join(dir, 'ringflag.db'),
       admin: ADMIN,
       bodyLimitBytes: LIMIT,
       logLevel: 'silent',

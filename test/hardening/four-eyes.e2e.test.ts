@@ -148,7 +148,7 @@ describe('four eyes hold for every write that changes what production serves', (
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-four-eyes-'));
-    server = await startServer({ dbPath: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
+    server = await startServer({ db: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
     admin = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
     editor = await user('editor@example.com', 'editor');
     approver = await user('approver@example.com', 'approver');

@@ -96,7 +96,7 @@ describe('the login limiter under attack', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-login-limiter-'));
-    server = await startServer({ dbPath: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
+    server = await startServer({ db: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
     admin = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   });
   afterAll(async () => {

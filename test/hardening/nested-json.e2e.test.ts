@@ -23,7 +23,7 @@ describe('deeply nested JSON is a 400 problem everywhere', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-nested-'));
-    server = await startServer({ dbPath: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
+    server = await startServer({ db: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
     token = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
     serverKey = await createSdkKey(server.url, token, 'production', 'server');
     clientKey = await createSdkKey(server.url, token, 'production', 'client');

@@ -125,7 +125,7 @@ describe('a flood through the public client key', () => {
   async function rateLimitedServer() {
     const dir = mkdtempSync(join(tmpdir(), 'ringflag-public-key-'));
     const server = await startServer({
-      dbPath: join(dir, 'ringflag.db'),
+      db: join(dir, 'ringflag.db'),
       admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
       logLevel: 'silent',
       print: () => {},

@@ -79,7 +79,7 @@ async function approvedConfigWithBlocklist(flag: string): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ringflag-release-rules-'));
-  server = await startServer({ dbPath: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
+  server = await startServer({ db: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
   admin = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
   editor = await user('editor@example.com', 'editor');
   approver = await user('approver@example.com', 'approver');

@@ -26,13 +26,13 @@ describe('security headers and a Secure cookie behind a trusted proxy', () => {
       mkdtempSync(join(tmpdir(), 'ringflag-proxied-')),
     ];
     server = await startServer({
-      dbPath: join(dirs[0]!, 'ringflag.db'),
+      db: join(dirs[0]!, 'ringflag.db'),
       admin: ADMIN,
       demo: true,
       logLevel: 'silent',
     });
     proxied = await startServer({
-      dbPath: join(dirs[1]!, 'ringflag.db'),
+      db: join(dirs[1]!, 'ringflag.db'),
       admin: ADMIN,
       logLevel: 'silent',
       trustProxy: ['127.0.0.0/8'],

@@ -45,7 +45,7 @@ describe('stream headers are flushed at once', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-stream-headers-'));
     server = await startServer({
-      dbPath: join(dir, 'ringflag.db'),
+      db: join(dir, 'ringflag.db'),
       admin: ADMIN,
       logLevel: 'silent',
       heartbeatMs: 600_000,

@@ -67,7 +67,7 @@ describe('the stream history is bounded in bytes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-history-'));
     server = await startServer({
-      dbPath: join(dir, 'ringflag.db'),
+      db: join(dir, 'ringflag.db'),
       admin: ADMIN,
       logLevel: 'silent',
       streamHistoryBytes: { perEnvironment: PER_ENVIRONMENT, total: TOTAL },

@@ -45,7 +45,7 @@ describe('API token rights follow their creator', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringflag-token-rights-'));
-    server = await startServer({ dbPath: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
+    server = await startServer({ db: join(dir, 'ringflag.db'), admin: ADMIN, logLevel: 'silent' });
     admin = await loginAsAdmin(server.url, ADMIN.email, ADMIN.password);
     adminId = (await call<{ id: number }>(admin, 'GET', '/api/v1/me')).body.id;
   });

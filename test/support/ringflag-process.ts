@@ -27,6 +27,7 @@ export const BENCH_SERVER_ENV: Record<string, string> = {
 export interface RingflagProcess {
   readonly base: string;
   readonly port: number;
+  /** The SQLite file, or the `db` value (a PostgreSQL URL) when started with one. */
   readonly dbPath: string;
   readonly pid: number;
   /** Output of the server so far, for failure messages. */
@@ -35,6 +36,23 @@ export interface RingflagProcess {
   kill(): Promise<void>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
+  /**
+   * Starts the server again on the same port, database and environment (stopping it first if it still
+   * runs) and returns the new process's handle.
+   */
+  restart(): Promise<RingflagProcess>;
+}
+
+/** Options of {@link startRingflagProcess}. */
+export interface RingflagProcessOptions {
+  port?: number;
+  /** A SQLite file; a new temporary one unless given (ignored when `db` is set). */
+  dbPath?: string;
+  /** `RINGFLAG_DB` as the server takes it, e.g. a `postgres://` URL; takes precedence over `dbPath`. */
+  db?: string;
+  env?: Record<string, string>;
+  /** Runs the server under `ulimit -n fdLimit` (a low open-file limit). */
+  fdLimit?: number;
 }
 
 /** A free loopback port (listen on 0, close, reuse). */
@@ -51,18 +69,14 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts the server on 127.0.0.1 with a SQLite file (a new temporary one unless given). */
-export async function startRingflagProcess(
-  options: {
-    port?: number;
-    dbPath?: string;
-    env?: Record<string, string>;
-    /** Runs the server under `ulimit -n fdLimit` (a low open-file limit). */
-    fdLimit?: number;
-  } = {},
-) {
+/**
+ * Starts the server on 127.0.0.1 with a SQLite file (a new temporary one unless given), or the
+ * database `db` names (a PostgreSQL URL).
+ */
+export async function startRingflagProcess(options: RingflagProcessOptions = {}): Promise<RingflagProcess> {
   const port = options.port ?? (await freePort());
-  const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
+  const dbPath =
+    options.db ?? options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
   let output = '';
   const nodeArgs = ['--conditions=ringflag-source', '--import', 'tsx'];
   const child: ChildProcess = fork(MAIN, [], {
@@ -115,6 +129,10 @@ export async function startRingflagProcess(
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+    },
+    restart: async () => {
+      await handle.stop();
+      return startRingflagProcess({ ...options, port, dbPath, db: options.db });
     },
   };
   return handle;

@@ -1,16 +1,60 @@
 import { fileURLToPath } from 'node:url';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Db } from './client.js';
+import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
+import { migrate as migrateSqlite } from 'drizzle-orm/better-sqlite3/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Database } from './client.js';
 
-/** The generated SQL migrations, at the repository root (committed beside the schema). */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
+/** The generated SQL migrations of each dialect, at the repository root (committed beside the schemas). */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/sqlite', import.meta.url));
+export const PG_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/postgres', import.meta.url));
+
+/** The advisory lock replicas take to start one at a time (migrate, then seed). */
+const STARTUP_LOCK = 7_305_118_450_100_002;
 
 /**
- * Applies pending migrations; a no-op when the database is current.
+ * Runs `start` (migrating and seeding) while no other replica does: on PostgreSQL under an advisory
+ * lock held by a connection of its own, so three replicas starting together migrate once and seed
+ * once; on SQLite there is one process per file.
  *
  * @example
- * migrateDatabase(openDatabase(path).db);
+ * await startupTurn(database, async () => { await migrateDatabase(database); await seed(); });
  */
-export function migrateDatabase(db: Db, migrationsFolder = MIGRATIONS_FOLDER): void {
-  migrate(db, { migrationsFolder });
+export async function startupTurn<T>(database: Database, start: () => Promise<T>): Promise<T> {
+  if (database.dialect !== 'postgres' || !database.pgConfig) return start();
+  const client = new pg.Client(database.pgConfig);
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1::bigint)', [STARTUP_LOCK]);
+    return await start();
+  } finally {
+    await client.query('select pg_advisory_unlock($1::bigint)', [STARTUP_LOCK]).catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Applies pending migrations of the database's dialect; a no-op when it is current. On PostgreSQL,
+ * call it inside {@link startupTurn}.
+ *
+ * @example
+ * await migrateDatabase(database);
+ */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.dialect === 'postgres') {
+    if (!database.pgConfig) throw new Error('a PostgreSQL database without its connection settings');
+    const client = new pg.Client(database.pgConfig);
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await migratePg(drizzlePg(client), { migrationsFolder: PG_MIGRATIONS_FOLDER });
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  if (!database.sqlite) throw new Error('a SQLite database without its connection');
+  migrateSqlite(drizzleSqlite(database.sqlite), { migrationsFolder: MIGRATIONS_FOLDER });
 }

@@ -2,8 +2,10 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
- * The tables of Ringflag: the single source of the database schema. `pnpm --filter @ringflag/server
- * db:generate` turns changes here into SQL migrations under /migrations, applied at start.
+ * The tables of Ringflag: the source of the database schema, and the tables stores are written against.
+ * schema.pg.ts mirrors them for PostgreSQL with identical row types (schema-parity.ts checks it), so a
+ * change here is made there too. `pnpm --filter @ringflag/server db:generate` turns changes into SQL
+ * migrations under /migrations/sqlite and /migrations/postgres, applied at start.
  *
  * JSON columns hold wire-format values (variations, rules, …) exactly as the engine reads them.
  */
@@ -30,6 +32,30 @@ export const environments = sqliteTable('environments', {
   revision: integer('revision').notNull().default(0),
   ...timestamps,
 });
+
+/**
+ * The durable log of every SDK payload change: one row per environment revision, written in the same
+ * transaction as the revision bump. Replicas follow it, and any replica answers `Last-Event-ID` from it;
+ * rows older than the retention are deleted.
+ */
+export const changeLog = sqliteTable(
+  'change_log',
+  {
+    /** The environment's key. */
+    environment: text('environment').notNull(),
+    /** The environment revision this change produced. */
+    revision: integer('revision').notNull(),
+    /** The changed flags and segments, by key, in the SDK payload's shape. */
+    patch: text('patch', { mode: 'json' })
+      .$type<{ flags: Record<string, unknown>; segments: Record<string, unknown> }>()
+      .notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.environment, t.revision] }),
+    index('change_log_created_at_idx').on(t.createdAt),
+  ],
+);
 
 export const flags = sqliteTable('flags', {
   id: integer('id').primaryKey({ autoIncrement: true }),

@@ -6,5 +6,6 @@ export { PayloadTooLargeError } from './payload-too-large-error.js';
 export { PreconditionFailedError } from './precondition-failed-error.js';
 export { PreconditionRequiredError } from './precondition-required-error.js';
 export { RateLimitedError } from './rate-limited-error.js';
+export { ServiceUnavailableError } from './service-unavailable-error.js';
 export { UnauthorizedError } from './unauthorized-error.js';
 export { ValidationError } from './validation-error.js';

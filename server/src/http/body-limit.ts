@@ -16,7 +16,10 @@ export function payloadTooLarge(maxBytes: number, headers: Record<string, string
  * body's web stream first, which stalls that drain until the socket is destroyed 500 ms after the 413;
  * an unread body also lets `c.req.json()` take node-server's direct path.) A chunked body can only be
  * measured by reading it; past the limit the rest is not worth reading, so that 413 says
- * `Connection: close` instead of promising a connection that is about to end.
+ * `Connection: close` instead of promising a connection that is about to end. A GET or HEAD has no
+ * body to read (the adapter gives it none), so it is not opened: asking for it would build a whole web
+ * `Request` (URL, headers, abort signal) that the adapter then keeps until the connection closes —
+ * for an event stream, as long as the stream lasts.
  *
  * @example
  * app.use('/api/*', limitBodySize(1024 * 1024));
@@ -37,6 +40,10 @@ export function limitBodySize(
     const declared = c.req.header('content-length');
     if (declared !== undefined && /^\d+$/.test(declared)) {
       if (Number(declared) > maxBytes) return onError(c);
+      await next();
+      return;
+    }
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') {
       await next();
       return;
     }

@@ -75,10 +75,18 @@ export function connectionLimits(options: {
   };
 }
 
+/**
+ * What the guard holds per connection, kept to one flat object: a stream lives as long as its
+ * connection, so every field here is paid for by every open stream.
+ */
 interface Tracked {
+  /** The socket's remote address (pending connections are counted per this address). */
   readonly address: string;
   request: IncomingMessage | undefined;
-  stream: { keyId: number; address: string } | undefined;
+  /** The key of the stream this connection carries, or undefined when it carries none. */
+  streamKeyId: number | undefined;
+  /** The client address the stream was counted under (may be a forwarded one). */
+  streamAddress: string | undefined;
 }
 
 /**
@@ -103,11 +111,25 @@ export class ConnectionGuard {
   private streams = 0;
   private readonly unlogged = new Map<RefusalReason, number>();
   private lastLog = Number.NEGATIVE_INFINITY;
+  /**
+   * The listeners every connection shares (Node calls them with the socket or response as `this`):
+   * one function per guard instead of a closure, and a `once` wrapper, per connection.
+   */
+  private readonly onSocketClose: (this: Socket) => void;
+  private readonly onResponseFinish: (this: ServerResponse) => void;
 
   constructor(
     readonly limits: ConnectionLimits,
     private readonly deps: { logger: Logger; metrics: Metrics; now?: () => number },
-  ) {}
+  ) {
+    const guard = this;
+    this.onSocketClose = function onSocketClose(this: Socket) {
+      guard.closed(this);
+    };
+    this.onResponseFinish = function onResponseFinish(this: ServerResponse) {
+      guard.finished(this.req.socket);
+    };
+  }
 
   /** Open connections. */
   get connectionCount(): number {
@@ -154,7 +176,8 @@ export class ConnectionGuard {
       this.refused(reason);
       return reason;
     }
-    tracked.stream = { keyId, address };
+    tracked.streamKeyId = keyId;
+    tracked.streamAddress = address;
     this.sheddable.delete(socket);
     this.streams++;
     this.streamsByKey.set(keyId, (this.streamsByKey.get(keyId) ?? 0) + 1);
@@ -164,7 +187,12 @@ export class ConnectionGuard {
 
   private opened(socket: Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    this.sockets.set(socket, { address, request: undefined, stream: undefined });
+    this.sockets.set(socket, {
+      address,
+      request: undefined,
+      streamKeyId: undefined,
+      streamAddress: undefined,
+    });
     this.sheddable.add(socket);
     let pending = this.pendingByAddress.get(address);
     if (!pending) {
@@ -172,7 +200,8 @@ export class ConnectionGuard {
       this.pendingByAddress.set(address, pending);
     }
     pending.add(socket);
-    socket.once('close', () => this.closed(socket));
+    // 'close' comes once; closed() forgets the socket, so a shed socket's later 'close' does nothing.
+    socket.on('close', this.onSocketClose);
     // Under pressure, one address may not hold many connections that have not sent a request yet (a
     // burst of SDKs reconnecting through one NAT after a restart is left alone while there is room).
     const pressed = this.sockets.size > this.limits.maxConnections - this.limits.reserved;
@@ -192,12 +221,16 @@ export class ConnectionGuard {
     // Still sheddable while its body arrives; moved to the end: it is the newest activity.
     this.sheddable.delete(socket);
     this.sheddable.add(socket);
-    response.once('finish', () => {
-      if (tracked.stream || !this.sockets.has(socket)) return;
-      tracked.request = undefined;
-      this.sheddable.delete(socket);
-      this.sheddable.add(socket);
-    });
+    response.on('finish', this.onResponseFinish);
+  }
+
+  /** A response was sent in full: its connection is idle until the next request, so sheddable again. */
+  private finished(socket: Socket): void {
+    const tracked = this.sockets.get(socket);
+    if (!tracked || tracked.streamKeyId !== undefined) return;
+    tracked.request = undefined;
+    this.sheddable.delete(socket);
+    this.sheddable.add(socket);
   }
 
   /**
@@ -230,10 +263,10 @@ export class ConnectionGuard {
     const pending = this.pendingByAddress.get(tracked.address);
     pending?.delete(socket);
     if (pending?.size === 0) this.pendingByAddress.delete(tracked.address);
-    if (tracked.stream) {
+    if (tracked.streamKeyId !== undefined && tracked.streamAddress !== undefined) {
       this.streams--;
-      decrement(this.streamsByKey, tracked.stream.keyId);
-      decrement(this.streamsByAddress, tracked.stream.address);
+      decrement(this.streamsByKey, tracked.streamKeyId);
+      decrement(this.streamsByAddress, tracked.streamAddress);
     }
   }
 

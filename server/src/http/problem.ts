@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type Problem } from '../errors/index.js';
+import { isDatabaseUnavailable, rootMessage } from '../db/unavailable.js';
+import { AppError, type Problem, ServiceUnavailableError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import { jsonBodyProblem } from './json-body.js';
 
@@ -44,6 +45,15 @@ export function errorHandler(logger: Logger) {
         detail: error.message || 'The request could not be processed',
         errors: [],
       });
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn('database unavailable', {
+        method: c.req.method,
+        path: c.req.path,
+        error: rootMessage(error),
+      });
+      const unavailable = new ServiceUnavailableError();
+      return problemResponse(unavailable.toJSON(), unavailable.headers);
     }
     logger.error('unhandled error', {
       method: c.req.method,

@@ -15,6 +15,13 @@ export interface GaugeSource {
   streamHistoryBytes?(): { environment: string; bytes: number }[];
   /** Open connections and their limits. */
   connections?(): { open: number; streams: number; max: number; reserved: number };
+  /** This replica among others: leading the periodic jobs, behind the change log, database pool. */
+  replica?(): {
+    leader: boolean;
+    changeLogLag: number;
+    changeFeedConnected: boolean;
+    pool?: { size: number; total: number; idle: number; waiting: number };
+  };
 }
 
 function escapeLabel(value: string): string {
@@ -197,6 +204,36 @@ export class Metrics {
     lines.push('# TYPE ringflag_guard_uncounted_contexts_total counter');
     for (const [reason, value] of this.uncountedContexts) {
       lines.push(`ringflag_guard_uncounted_contexts_total{reason="${escapeLabel(reason)}"} ${value}`);
+    }
+    const replica = gauges.replica?.();
+    if (replica) {
+      lines.push(
+        '# HELP ringflag_leader 1 when this replica runs the scheduler, release ticker and guard checks.',
+      );
+      lines.push('# TYPE ringflag_leader gauge');
+      lines.push(`ringflag_leader ${replica.leader ? 1 : 0}`);
+      lines.push(
+        "# HELP ringflag_change_log_lag Committed revisions not yet published to this replica's streams.",
+      );
+      lines.push('# TYPE ringflag_change_log_lag gauge');
+      lines.push(`ringflag_change_log_lag ${replica.changeLogLag}`);
+      lines.push(
+        "# HELP ringflag_change_feed_connected 1 when this replica hears other replicas' changes at once.",
+      );
+      lines.push('# TYPE ringflag_change_feed_connected gauge');
+      lines.push(`ringflag_change_feed_connected ${replica.changeFeedConnected ? 1 : 0}`);
+      if (replica.pool) {
+        lines.push('# HELP ringflag_db_pool_connections Database pool connections by state.');
+        lines.push('# TYPE ringflag_db_pool_connections gauge');
+        lines.push(`ringflag_db_pool_connections{state="busy"} ${replica.pool.total - replica.pool.idle}`);
+        lines.push(`ringflag_db_pool_connections{state="idle"} ${replica.pool.idle}`);
+        lines.push('# HELP ringflag_db_pool_size Database pool connections at most.');
+        lines.push('# TYPE ringflag_db_pool_size gauge');
+        lines.push(`ringflag_db_pool_size ${replica.pool.size}`);
+        lines.push('# HELP ringflag_db_pool_waiting Queries waiting for a pool connection.');
+        lines.push('# TYPE ringflag_db_pool_waiting gauge');
+        lines.push(`ringflag_db_pool_waiting ${replica.pool.waiting}`);
+      }
     }
     lines.push('# HELP ringflag_process_resident_memory_bytes Resident set size of the server process.');
     lines.push('# TYPE ringflag_process_resident_memory_bytes gauge');

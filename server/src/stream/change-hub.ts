@@ -29,6 +29,8 @@ interface Channel {
   readonly recent: { revision: number; frame: Buffer; order: number }[];
   /** Bytes of the frames in `recent`. */
   historyBytes: number;
+  /** The newest revision published here (kept when its frame is not, or no longer, in `recent`). */
+  published: number | undefined;
 }
 
 /** Options of {@link ChangeHub}. */
@@ -106,6 +108,7 @@ export class ChangeHub {
     const channel = this.channel(environment);
     const frame = Buffer.from(sseFrame('patch', patch.revision, JSON.stringify(patch)));
     this.remember(channel, patch.revision, frame);
+    channel.published = Math.max(channel.published ?? patch.revision, patch.revision);
     for (const connection of channel.connections) this.send(connection, frame);
     for (const listener of this.publishListeners) {
       try {
@@ -140,6 +143,11 @@ export class ChangeHub {
     return missed.map((entry) => entry.frame);
   }
 
+  /** The newest revision published for an environment, or undefined when none was. */
+  publishedRevision(environment: string): number | undefined {
+    return this.channels.get(environment)?.published;
+  }
+
   /** Starts delivering patches and heartbeats to a connection (its initial events are already written). */
   subscribe(connection: StreamConnection): void {
     this.channel(connection.environment).connections.add(connection);
@@ -171,6 +179,20 @@ export class ChangeHub {
         }
       }
     }
+  }
+
+  /**
+   * Closes every stream of an environment and forgets its history: used when this replica can no
+   * longer replay what it missed, so its streams reconnect and get a fresh `put`.
+   */
+  disconnectEnvironment(environment: string): void {
+    const channel = this.channels.get(environment);
+    if (!channel) return;
+    for (const connection of [...channel.connections]) {
+      this.unsubscribe(connection);
+      connection.sink.destroy();
+    }
+    while (channel.recent.length > 0) this.forgetOldest(channel);
   }
 
   /** Ends every stream and stops the heartbeat timer. */
@@ -221,7 +243,7 @@ export class ChangeHub {
   private channel(environment: string): Channel {
     let channel = this.channels.get(environment);
     if (!channel) {
-      channel = { connections: new Set(), recent: [], historyBytes: 0 };
+      channel = { connections: new Set(), recent: [], historyBytes: 0, published: undefined };
       this.channels.set(environment, channel);
     }
     return channel;

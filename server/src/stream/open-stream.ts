@@ -54,30 +54,56 @@ export function startEventStream(
 }
 
 /**
+ * Where an SDK stream starts: the frames that bring its client to `revision` (a `put`, or the patches
+ * since its Last-Event-ID).
+ */
+export interface StreamStart {
+  /** The revision the client holds once it has the frames. */
+  readonly revision: number;
+  readonly frames: readonly Buffer[];
+}
+
+/**
  * Takes over a Node response for an SDK stream: writes the headers and the initial frames, then
- * hands the connection to the hub until the client goes away. Call it synchronously right after
- * reading the payload, so that no change can fall between the two. Returns undefined when the
- * server refused the stream (see {@link startEventStream}).
+ * hands the connection to the hub until the client goes away. Patches the hub published after
+ * `start.revision` while the caller was reading the database follow the initial frames, from the
+ * hub's history; when they are no longer there the connection is closed before anything is sent, and
+ * the client reconnects (as after any drop) to a fresh start. From here on everything is synchronous,
+ * so no patch falls between these frames and the hub's next one. Returns undefined when the client is
+ * gone already or the stream was not opened (see {@link startEventStream} for a refusal).
+ *
+ * What stays per open stream is the hub's connection object and one listener: nothing of the request
+ * or its handler is kept.
  */
 export function openStream(
   hub: ChangeHub,
   connections: ConnectionGuard,
   response: ServerResponse,
   connection: { environment: string; keyId: number; address: string },
-  initial: readonly Buffer[],
+  start: StreamStart,
 ): StreamConnection | undefined {
-  if (!startEventStream(connections, response, SSE_HEADERS, connection.keyId, connection.address)) {
+  if (response.destroyed) return undefined;
+  const { environment, keyId } = connection;
+  const published = hub.publishedRevision(environment);
+  const since =
+    published !== undefined && published > start.revision
+      ? hub.missedSince(environment, start.revision, published)
+      : [];
+  if (!since) {
+    response.destroy();
     return undefined;
   }
-  for (const frame of initial) response.write(frame);
-  const stream: StreamConnection = {
-    environment: connection.environment,
-    keyId: connection.keyId,
-    sink: response,
-  };
+  if (!startEventStream(connections, response, SSE_HEADERS, keyId, connection.address)) {
+    return undefined;
+  }
+  for (const frame of start.frames) response.write(frame);
+  for (const frame of since) response.write(frame);
+  const stream: StreamConnection = { environment, keyId, sink: response };
   hub.subscribe(stream);
-  const end = () => hub.unsubscribe(stream);
-  response.once('close', end);
-  response.once('error', end);
+  // One listener for both events (unsubscribing twice is harmless), added with `on`: `once` would
+  // wrap it in another function and a state object per stream. A bound function has no scope of its own.
+  const end = hub.unsubscribe.bind(hub, stream);
+  response.on('close', end);
+  response.on('error', end);
   return stream;
 }

@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import pg from 'pg';
 import { createApp } from '../app.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
-import type { OpenDatabase } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import type { Role } from '../features/auth/roles.js';
 import { prepare, type StartServerOptions } from '../server.js';
+import type { Services } from '../services.js';
+import { createTestDatabase } from './test-database.js';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
@@ -29,18 +29,24 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** An app over a real temporary SQLite file, with an admin logged in. */
+/**
+ * An app over a real temporary database (a SQLite file, or a PostgreSQL database with
+ * `RINGFLAG_TEST_DB=postgres`), with an admin logged in.
+ */
 export interface TestApp {
   app: OpenAPIHono<AppEnv>;
   deps: AppDeps;
-  database: OpenDatabase;
+  services: Services;
+  database: Database;
   adminToken: string;
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
   /** A session token of a (new, cached) user with this role. */
   tokenFor(role: Role): Promise<string>;
   /** Every row of every table, to prove a rejected request wrote nothing. */
-  dump(): Record<string, unknown[]>;
-  close(): void;
+  dump(): Promise<Record<string, unknown[]>>;
+  /** Runs raw SQL on either dialect; `$1`, `$2` … are the parameters. */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  close(): Promise<void>;
 }
 
 /**
@@ -50,18 +56,39 @@ export interface TestApp {
  * const t = await createTestApp();
  * const res = await t.request('GET', '/api/v1/flags', { token: t.adminToken });
  */
-export async function createTestApp(
-  options: Partial<StartServerOptions> & { loginMaxFailures?: number } = {},
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'ringflag-test-'));
-  const { deps, database } = await prepare({
-    dbPath: join(dir, 'ringflag.db'),
+export async function createTestApp(options: Partial<StartServerOptions> = {}) {
+  const testDatabase = await createTestDatabase();
+  const { deps, services, database } = await prepare({
+    db: testDatabase.location,
+    auditKeyFile: `${testDatabase.dir}/audit-signing.pem`,
     admin: ADMIN,
     logLevel: 'silent',
     print: () => {},
     ...options,
   });
-  const app = createApp(deps, { loginMaxFailures: options.loginMaxFailures });
+  const app = createApp(deps, services, options.app);
+  const stop = async () => {
+    await services.guardIntake.close();
+    deps.hub.close();
+    await deps.feed.stop();
+    await database.close();
+  };
+
+  async function query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
+    if (database.sqlite) {
+      const statement = database.sqlite.prepare(text.replace(/\$\d+/g, '?'));
+      if (statement.reader) return statement.all(...params) as Row[];
+      statement.run(...params);
+      return [];
+    }
+    const client = new pg.Client({ connectionString: testDatabase.location });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as Row[];
+    } finally {
+      await client.end();
+    }
+  }
 
   const request = async <T = unknown>(method: string, path: string, opts: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -92,6 +119,7 @@ export async function createTestApp(
   const t: TestApp = {
     app,
     deps,
+    services,
     database,
     adminToken,
     request,
@@ -108,18 +136,20 @@ export async function createTestApp(
       tokens.set(role, token);
       return token;
     },
-    dump() {
-      const tables = database.sqlite
-        .prepare("select name from sqlite_master where type = 'table' order by name")
-        .all() as { name: string }[];
+    async dump() {
+      const tables = await query<{ name: string }>(
+        database.dialect === 'postgres'
+          ? "select table_name as name from information_schema.tables where table_schema = 'public' order by table_name"
+          : "select name from sqlite_master where type = 'table' order by name",
+      );
       const out: Record<string, unknown[]> = {};
-      for (const { name } of tables) out[name] = database.sqlite.prepare(`select * from "${name}"`).all();
+      for (const { name } of tables) out[name] = await query(`select * from "${name}"`);
       return out;
     },
-    close() {
-      deps.hub.close();
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
+    query,
+    async close() {
+      await stop();
+      await testDatabase.drop();
     },
   };
   return t;

@@ -44,8 +44,13 @@ const revoke = createRoute({
 });
 
 /** `/api/v1/api-tokens` (admins only). */
-export function registerApiTokenRoutes(app: OpenAPIHono<AppEnv>, tokens: ApiTokenService): void {
-  app.openapi(list, (c) => c.json({ items: tokens.list() }, 200));
-  app.openapi(create, (c) => c.json(tokens.create(principalOf(c), c.req.valid('json')), 201));
-  app.openapi(revoke, (c) => c.json(tokens.revoke(principalOf(c), c.req.valid('param').id), 200));
+export function registerApiTokenRoutes(
+  app: OpenAPIHono<AppEnv>,
+  { apiTokens }: { apiTokens: ApiTokenService },
+): void {
+  app.openapi(list, async (c) => c.json({ items: await apiTokens.list() }, 200));
+  app.openapi(create, async (c) => c.json(await apiTokens.create(principalOf(c), c.req.valid('json')), 201));
+  app.openapi(revoke, async (c) =>
+    c.json(await apiTokens.revoke(principalOf(c), c.req.valid('param').id), 200),
+  );
 }

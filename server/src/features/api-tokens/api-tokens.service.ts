@@ -1,15 +1,18 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { AppDeps } from '../../app-env.js';
-import { apiTokens } from '../../db/schema.js';
-import { runWrite, type Write } from '../../db/unit-of-work.js';
 import { type FieldError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
-import { findTokenCreator } from '../auth/auth.store.js';
+import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { hasRole, type Role } from '../auth/roles.js';
 import { generateSecret, hashSecret, SECRET_PREFIX, secretPrefix } from '../auth/secrets.js';
 import { findEnvironment } from '../environments/environments.store.js';
-
-type Row = typeof apiTokens.$inferSelect;
+import {
+  type ApiTokenRow,
+  findApiTokenById,
+  findTokenCreator,
+  insertApiToken,
+  listApiTokens,
+  listLiveTokensOf,
+  markApiTokenRevoked,
+} from './api-tokens.store.js';
 
 /** An API token as listed (never the secret or its hash). */
 export interface ApiTokenView {
@@ -22,7 +25,7 @@ export interface ApiTokenView {
   revokedAt: string | null;
 }
 
-function view(row: Row): ApiTokenView {
+function view(row: ApiTokenRow): ApiTokenView {
   return {
     id: row.id,
     name: row.name,
@@ -43,14 +46,14 @@ export interface NewApiToken {
 
 /** API tokens for pipelines: `rf_api_…`, shown once, stored as a sha256 hash. */
 export interface ApiTokenService {
-  list(): ApiTokenView[];
+  list(): Promise<ApiTokenView[]>;
   /**
    * Creates a token for `creator`, never with more rights than the creator has: a role up to theirs,
    * and, for a creator limited to some environments, only environments among those. A token made by
    * a token is recorded under the user behind that one.
    */
-  create(creator: Principal, input: NewApiToken): ApiTokenView & { token: string };
-  revoke(actor: Principal, id: number): ApiTokenView;
+  create(creator: Principal, input: NewApiToken): Promise<ApiTokenView & { token: string }>;
+  revoke(actor: Principal, id: number): Promise<ApiTokenView>;
 }
 
 /**
@@ -58,24 +61,18 @@ export interface ApiTokenService {
  * revocation under the write's actor.
  *
  * @example
- * runWrite(deps, actor, (w) => { disable(w.tx, id); revokeUserTokens(w, id); });
+ * await runWrite(deps, actor, async (w) => { await disable(w.tx, id); await revokeUserTokens(w, id); });
  */
-export function revokeUserTokens(w: Write, userId: number): void {
-  const live = w.tx
-    .select()
-    .from(apiTokens)
-    .where(and(eq(apiTokens.createdBy, userId), isNull(apiTokens.revokedAt)))
-    .all();
-  for (const row of live) revokeRow(w, row);
+export async function revokeUserTokens(w: Write, userId: number): Promise<void> {
+  for (const row of await listLiveTokensOf(w.tx, userId)) await revokeRow(w, row);
 }
 
-function revokeRow(w: Write, before: Row): Row {
-  const after = w.tx
-    .update(apiTokens)
-    .set({ revokedAt: w.now })
-    .where(eq(apiTokens.id, before.id))
-    .returning()
-    .get();
+/**
+ * Revokes a token and audits it. Tokens are resolved against the database on every request (see
+ * principal-resolver.ts), so no replica holds on to it: nothing else is to be told.
+ */
+async function revokeRow(w: Write, before: ApiTokenRow): Promise<ApiTokenRow> {
+  const after = await markApiTokenRevoked(w.tx, before.id, w.now);
   w.audit({
     action: 'api_token.revoke',
     resource: { type: 'api_token', key: String(before.id) },
@@ -85,9 +82,9 @@ function revokeRow(w: Write, before: Row): Row {
   return after;
 }
 
-function ownerOf(w: Write, creator: Principal): number {
+async function ownerOf(w: Write, creator: Principal): Promise<number> {
   if (creator.kind === 'user') return creator.id;
-  const owner = findTokenCreator(w.tx, creator.id);
+  const owner = await findTokenCreator(w.tx, creator.id);
   // Authentication refuses a token without a creator, so this is only a guard.
   if (owner === null) throw new ForbiddenError('This API token has no creator');
   return owner;
@@ -111,34 +108,37 @@ function excessRights(creator: Principal, input: NewApiToken): FieldError[] {
   return errors;
 }
 
-export function createApiTokenService(deps: AppDeps): ApiTokenService {
+/**
+ * Creates the API token service.
+ *
+ * @example
+ * const apiTokens = createApiTokenService({ database, changes, clock, logger });
+ */
+export function createApiTokenService(deps: WriteDeps): ApiTokenService {
   return {
-    list: () => deps.db.select().from(apiTokens).orderBy(asc(apiTokens.id)).all().map(view),
+    list: async () => (await listApiTokens(deps.database)).map(view),
 
-    create(creator, input) {
+    async create(creator, input) {
       const excess = excessRights(creator, input);
       if (excess.length > 0) throw new ForbiddenError('A token may not have more rights than you', excess);
       const token = generateSecret(SECRET_PREFIX.apiToken);
-      return runWrite(deps, actorOf(creator), (w) => {
-        const unknown = (input.environments ?? []).flatMap((env, i) =>
-          findEnvironment(w.tx, env)
-            ? []
-            : [{ path: `environments[${i}]`, message: `no environment "${env}"` }],
-        );
+      return runWrite(deps, actorOf(creator), async (w) => {
+        const unknown: FieldError[] = [];
+        for (const [i, env] of (input.environments ?? []).entries()) {
+          if (!(await findEnvironment(w.tx, env))) {
+            unknown.push({ path: `environments[${i}]`, message: `no environment "${env}"` });
+          }
+        }
         if (unknown.length > 0) throw new ValidationError('Unknown environments', unknown);
-        const row = w.tx
-          .insert(apiTokens)
-          .values({
-            name: input.name,
-            tokenHash: hashSecret(token),
-            prefix: secretPrefix(token),
-            role: input.role,
-            environments: input.environments ?? null,
-            createdBy: ownerOf(w, creator),
-            createdAt: w.now,
-          })
-          .returning()
-          .get();
+        const row = await insertApiToken(w.tx, {
+          name: input.name,
+          tokenHash: hashSecret(token),
+          prefix: secretPrefix(token),
+          role: input.role,
+          environments: input.environments ?? null,
+          createdBy: await ownerOf(w, creator),
+          createdAt: w.now,
+        });
         w.audit({
           action: 'api_token.create',
           resource: { type: 'api_token', key: String(row.id) },
@@ -150,11 +150,11 @@ export function createApiTokenService(deps: AppDeps): ApiTokenService {
     },
 
     revoke(actor, id) {
-      return runWrite(deps, actorOf(actor), (w) => {
-        const before = w.tx.select().from(apiTokens).where(eq(apiTokens.id, id)).get();
+      return runWrite(deps, actorOf(actor), async (w) => {
+        const before = await findApiTokenById(w.tx, id);
         if (!before) throw new NotFoundError(`No API token ${id}`);
         if (before.revokedAt !== null) return view(before);
-        return view(revokeRow(w, before));
+        return view(await revokeRow(w, before));
       });
     },
   };

@@ -52,16 +52,19 @@ export function csvLine(event: AuditEvent): string {
   return `${cells.map(csvCell).join(',')}\n`;
 }
 
-/** Streams lines from a generator in chunks, so a large export never sits in memory whole. */
-export function linesStream(header: string, lines: Iterator<string>): ReadableStream<Uint8Array> {
+/**
+ * Streams lines from an async iterator in chunks of up to 500 lines, pulled as the client reads, so a
+ * large export never sits in memory whole. A client that goes away closes the iterator.
+ */
+export function linesStream(header: string, lines: AsyncIterator<string>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let sentHeader = false;
   return new ReadableStream({
-    pull(controller) {
+    async pull(controller) {
       let chunk = sentHeader ? '' : header;
       sentHeader = true;
       for (let i = 0; i < 500; i++) {
-        const next = lines.next();
+        const next = await lines.next();
         if (next.done) {
           if (chunk) controller.enqueue(encoder.encode(chunk));
           controller.close();
@@ -70,6 +73,9 @@ export function linesStream(header: string, lines: Iterator<string>): ReadableSt
         chunk += next.value;
       }
       controller.enqueue(encoder.encode(chunk));
+    },
+    async cancel() {
+      await lines.return?.();
     },
   });
 }

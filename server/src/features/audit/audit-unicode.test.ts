@@ -1,13 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenDatabase, openDatabase } from '../../db/client.js';
+import { type Database, execute, openDatabase } from '../../db/client.js';
+import { parseDatabaseLocation } from '../../db/location.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { documentedEventHash } from '../../test-support/documented-audit-hash.js';
-import { appendAuditEvent, type NewAuditEvent, walkAuditChain } from './audit.service.js';
+import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.js';
+import { appendAuditEvents, type NewAuditEvent } from './audit.service.js';
 import { GENESIS_HASH } from './audit-event.js';
+import { walkAuditChain } from './audit-verify.js';
 
 /** `hash = sha256(prevHash + "\n" + canonicalJson(event without hash))`, from the stored row alone. */
 function documentedHash(row: Record<string, unknown>): string {
@@ -53,62 +54,93 @@ const event: fc.Arbitrary<Omit<NewAuditEvent, 'at'>> = fc.record(
   { requiredKeys: ['actor', 'action', 'resource', 'before', 'after'] },
 );
 
+/** The stored rows after event `afterId`, as the database returns them (snake_case columns). */
+const rowsAfter = (database: Database, afterId: number) =>
+  execute<Record<string, unknown>>(
+    database,
+    sql`select * from audit_events where id > ${afterId} order by id`,
+  );
+
 describe('the audit chain with arbitrary Unicode in every field', () => {
-  let dir: string;
-  let database: OpenDatabase;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ringflag-audit-unicode-'));
-    database = openDatabase(join(dir, 'audit.db'));
-    migrateDatabase(database.db);
+  let testDatabase: TestDatabase;
+  let database: Database;
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase();
+    database = await openDatabase(parseDatabaseLocation(testDatabase.location));
+    await migrateDatabase(database);
   });
-  afterAll(() => {
-    database.close();
-    rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await database.close();
+    await testDatabase.drop();
   });
 
-  it('verifies after any events are appended, and each stored row hashes by the documented formula', () => {
+  it('verifies after any events are appended, and each stored row hashes by the documented formula', async () => {
     let at = Date.UTC(2026, 0, 1);
     let verified = { id: 0, hash: GENESIS_HASH };
-    fc.assert(
-      fc.property(fc.array(event, { minLength: 1, maxLength: 6 }), (events) => {
-        database.db.transaction(() => {
-          for (const input of events) {
-            at += 1000;
-            appendAuditEvent(database.db, { ...input, at: new Date(at).toISOString() });
-          }
-        });
-        const walk = walkAuditChain(database.db, verified.id, verified.hash);
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 6 }), async (events) => {
+        await database.transaction((tx) =>
+          appendAuditEvents(
+            tx,
+            events.map((input) => {
+              at += 1000;
+              return { ...input, at: new Date(at).toISOString() };
+            }),
+          ),
+        );
+        const walk = await walkAuditChain(database, verified.id, verified.hash);
         expect(walk.firstBadId).toBeUndefined();
-        const rows = database.sqlite
-          .prepare('select * from audit_events where id > ? order by id')
-          .all(verified.id) as Record<string, unknown>[];
+        const rows = await rowsAfter(database, verified.id);
         expect(rows).toHaveLength(events.length);
         for (const row of rows) expect(documentedHash(row), `event #${row.id}`).toBe(row.hash);
         verified = { id: walk.lastId, hash: walk.lastHash };
       }),
       { numRuns: 200 },
     );
-    const whole = walkAuditChain(database.db);
+    const whole = await walkAuditChain(database);
     expect(whole.firstBadId).toBeUndefined();
     expect(whole.lastId).toBe(verified.id);
   });
 
-  it('stores a lone surrogate as U+FFFD and hashes what it stores', () => {
-    const stored = appendAuditEvent(database.db, {
-      at: new Date().toISOString(),
-      actor: { type: 'user', id: 'anonymous', name: 'x\ud800@example.com' },
-      action: 'auth.login_failed',
-      resource: { type: 'user', key: 'x\ud800@example.com' },
-      before: null,
-      after: { 'k\udc00': ['\ud83d'] },
-    });
-    expect(stored.resource.key).toBe('x\ufffd@example.com');
-    expect(stored.after).toEqual({ 'k\ufffd': ['\ufffd'] });
-    const row = database.sqlite.prepare('select * from audit_events where id = ?').get(stored.id) as Record<
-      string,
-      unknown
-    >;
-    expect(row.resource_key).toBe('x\ufffd@example.com');
-    expect(documentedHash(row)).toBe(stored.hash);
+  it('stores a lone surrogate as U+FFFD and hashes what it stores', async () => {
+    const [stored] = await database.transaction((tx) =>
+      appendAuditEvents(tx, [
+        {
+          at: new Date().toISOString(),
+          actor: { type: 'user', id: 'anonymous', name: 'x\ud800@example.com' },
+          action: 'auth.login_failed',
+          resource: { type: 'user', key: 'x\ud800@example.com' },
+          before: null,
+          after: { 'k\udc00': ['\ud83d'] },
+        },
+      ]),
+    );
+    expect(stored?.resource.key).toBe('x\ufffd@example.com');
+    expect(stored?.after).toEqual({ 'k\ufffd': ['\ufffd'] });
+    const [row] = await rowsAfter(database, stored!.id - 1);
+    expect(row?.id).toBe(stored?.id);
+    expect(row?.resource_key).toBe('x\ufffd@example.com');
+    expect(documentedHash(row!)).toBe(stored?.hash);
+  });
+
+  it('stores U+0000 as U+FFFD (PostgreSQL text cannot hold it) and hashes what it stores', async () => {
+    const [stored] = await database.transaction((tx) =>
+      appendAuditEvents(tx, [
+        {
+          at: new Date().toISOString(),
+          actor: { type: 'user', id: 'anonymous', name: 'a\u0000b' },
+          action: 'auth.login_failed',
+          resource: { type: 'user', key: '\u0000' },
+          before: null,
+          after: { 'k\u0000': ['\u0000'] },
+        },
+      ]),
+    );
+    expect(stored?.actor.name).toBe('a\ufffdb');
+    expect(stored?.after).toEqual({ 'k\ufffd': ['\ufffd'] });
+    const [row] = await rowsAfter(database, stored!.id - 1);
+    expect(row?.actor_name).toBe('a\ufffdb');
+    expect(row?.resource_key).toBe('\ufffd');
+    expect(documentedHash(row!)).toBe(stored?.hash);
   });
 });

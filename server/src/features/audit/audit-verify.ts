@@ -1,7 +1,48 @@
 import type { Queryable } from '../../db/client.js';
-import { walkAuditChain } from './audit.service.js';
-import { auditEventHash, iterateAuditCheckpoints } from './audit.store.js';
+import { AUDIT_BATCH, auditEventHash, iterateAuditCheckpoints, iterateAuditEvents } from './audit.store.js';
+import { GENESIS_HASH, hashEvent } from './audit-event.js';
 import { type AuditSigner, checkpointMessage } from './audit-signing.js';
+
+/** Where a walk along the chain stopped. */
+export interface ChainWalk {
+  /** Events checked. */
+  count: number;
+  /** The first event whose `prevHash` is not the previous hash or whose `hash` is not its content's. */
+  firstBadId?: number;
+  /** The last good event (`startId`/`startHash` when none were checked). */
+  lastId: number;
+  lastHash: string;
+}
+
+/**
+ * Walks the chain from the event after `startId`, whose predecessor must hash to `startHash` (the
+ * genesis by default): each event's `prevHash` must be the previous event's hash and its `hash` must
+ * match its content. Reads in bounded batches; stops after `limit` events.
+ *
+ * @example
+ * const walk = await walkAuditChain(database); // { count: 120, lastId: 120, lastHash: '3f…' }
+ */
+export async function walkAuditChain(
+  q: Queryable,
+  startId = 0,
+  startHash = GENESIS_HASH,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<ChainWalk> {
+  let lastHash = startHash;
+  let lastId = startId;
+  let count = 0;
+  if (limit <= 0) return { count, lastId, lastHash };
+  for await (const event of iterateAuditEvents(q, {}, Math.min(AUDIT_BATCH, limit), startId)) {
+    count++;
+    if (event.prevHash !== lastHash || hashEvent(event) !== event.hash) {
+      return { count, firstBadId: event.id, lastId, lastHash };
+    }
+    lastHash = event.hash;
+    lastId = event.id;
+    if (count === limit) break;
+  }
+  return { count, lastId, lastHash };
+}
 
 /** A head remembered outside Ringflag (`<eventId>:<hash>`), to confirm it is still in the chain. */
 export interface RememberedHead {
@@ -36,14 +77,14 @@ const short = (hash: string) => `${hash.slice(0, 12)}…`;
  * with recomputed hashes fails); and, when given, that a head remembered outside is still in the chain.
  *
  * @example
- * const result = verifyAuditTrail(deps.db, deps.auditSigner, { eventId: 120, hash: '3f…' });
+ * const result = await verifyAuditTrail(database, auditSigner, { eventId: 120, hash: '3f…' });
  */
-export function verifyAuditTrail(
-  db: Queryable,
+export async function verifyAuditTrail(
+  q: Queryable,
   signer: AuditSigner,
   remembered?: RememberedHead,
-): VerifyResult {
-  const walk = walkAuditChain(db);
+): Promise<VerifyResult> {
+  const walk = await walkAuditChain(q);
   const result: VerifyResult = {
     ok: true,
     count: walk.count,
@@ -56,9 +97,9 @@ export function verifyAuditTrail(
     result.firstBadId = walk.firstBadId;
     result.reason = `Event #${walk.firstBadId} does not match its hash or does not follow event #${walk.lastId}.`;
   }
-  for (const checkpoint of iterateAuditCheckpoints(db)) {
+  for await (const checkpoint of iterateAuditCheckpoints(q)) {
     result.checkpoints++;
-    const problem = checkpointProblem(db, signer, checkpoint, result.signedThrough);
+    const problem = await checkpointProblem(q, signer, checkpoint, result.signedThrough);
     if (problem !== undefined) {
       result.ok = false;
       result.firstBadCheckpointId = checkpoint.id;
@@ -68,7 +109,7 @@ export function verifyAuditTrail(
     result.signedThrough = Math.max(result.signedThrough, checkpoint.eventId);
   }
   if (remembered) {
-    const stored = auditEventHash(db, remembered.eventId);
+    const stored = await auditEventHash(q, remembered.eventId);
     if (stored !== remembered.hash) {
       result.ok = false;
       result.reason ??=
@@ -81,19 +122,19 @@ export function verifyAuditTrail(
   return result;
 }
 
-function checkpointProblem(
-  db: Queryable,
+async function checkpointProblem(
+  q: Queryable,
   signer: AuditSigner,
   checkpoint: { eventId: number; hash: string; at: string; signature: string; keyId: string },
   previousGood: number,
-): string | undefined {
+): Promise<string | undefined> {
   if (checkpoint.keyId !== signer.keyId) {
     return `signed with key ${checkpoint.keyId}, not this server's audit key ${signer.keyId}.`;
   }
   if (!signer.verify(checkpointMessage(checkpoint), checkpoint.signature)) {
     return 'the signature does not match: the checkpoint was forged or altered.';
   }
-  const stored = auditEventHash(db, checkpoint.eventId);
+  const stored = await auditEventHash(q, checkpoint.eventId);
   if (stored === undefined) return `it signs event #${checkpoint.eventId}, which is gone.`;
   if (stored !== checkpoint.hash) {
     return (

@@ -1,14 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
 import { requireRole } from '../auth/authenticate.js';
-import { pageAuditEvents } from './audit.service.js';
-import { type AuditFilter, iterateAuditEvents } from './audit.store.js';
-import { checkpointAuditHead } from './audit-checkpoints.js';
+import type { AuditService } from './audit.service.js';
+import type { AuditFilter } from './audit.store.js';
+import type { AuditEvent } from './audit-event.js';
 import { CSV_COLUMNS, csvLine, linesStream } from './audit-export.js';
-import { checkpointMessage } from './audit-signing.js';
-import { verifyAuditTrail } from './audit-verify.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -105,12 +103,20 @@ function toFilter(query: z.infer<typeof auditFilterSchema>): AuditFilter {
   };
 }
 
+/** The export's lines, one per event. */
+async function* exportLines(
+  events: AsyncIterable<AuditEvent>,
+  format: 'ndjson' | 'csv',
+): AsyncGenerator<string> {
+  for await (const event of events) yield format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`;
+}
+
 /** `/api/v1/audit`: list, verify, export, the signed head and the signing public key. */
-export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  app.openapi(list, (c) => {
+export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, { audit }: { audit: AuditService }): void {
+  app.openapi(list, async (c) => {
     const query = c.req.valid('query');
     try {
-      return c.json(pageAuditEvents(deps.db, toFilter(query), query.limit, query.cursor), 200);
+      return c.json(await audit.page(toFilter(query), query.limit, query.cursor), 200);
     } catch (error) {
       if (error instanceof RangeError) {
         throw new ValidationError('Bad cursor', [
@@ -121,55 +127,30 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): vo
     }
   });
 
-  app.openapi(verify, (c) => {
+  app.openapi(verify, async (c) => {
     const remembered = c.req.valid('query').head?.split(':');
-    const result = verifyAuditTrail(
-      deps.db,
-      deps.auditSigner,
-      remembered && { eventId: Number(remembered[0]), hash: remembered[1]! },
-    );
+    const result = await audit.verify(remembered && { eventId: Number(remembered[0]), hash: remembered[1]! });
     return c.json(result, 200);
   });
 
-  app.openapi(head, (c) => {
-    const outcome = checkpointAuditHead(deps.db, deps.auditSigner, deps.clock());
+  app.openapi(head, async (c) => {
+    const outcome = await audit.signHead();
     if (outcome.kind === 'empty') throw new NotFoundError('The audit trail has no events yet');
     if (outcome.kind === 'broken') {
       throw new ConflictError(
         `The chain is broken at event #${outcome.firstBadId}: it no longer extends the last signed checkpoint, so it is not signed`,
       );
     }
-    const { eventId, hash, at, signature, keyId } = outcome.checkpoint;
-    return c.json(
-      {
-        eventId,
-        hash,
-        at,
-        signature,
-        keyId,
-        algorithm: 'Ed25519',
-        publicKey: deps.auditSigner.publicKeyPem,
-        message: checkpointMessage({ eventId, hash, at }),
-      },
-      200,
-    );
+    return c.json(outcome.head, 200);
   });
 
-  app.openapi(publicKey, (c) =>
-    c.json(
-      { keyId: deps.auditSigner.keyId, algorithm: 'Ed25519', publicKey: deps.auditSigner.publicKeyPem },
-      200,
-    ),
-  );
+  app.openapi(publicKey, (c) => c.json(audit.publicKey(), 200));
 
   app.openapi(exportRoute, (c) => {
     const query = c.req.valid('query');
-    const events = iterateAuditEvents(deps.db, toFilter(query));
-    function* lines(format: 'ndjson' | 'csv') {
-      for (const event of events) yield format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`;
-    }
     const csv = query.format === 'csv';
-    const body = linesStream(csv ? `${CSV_COLUMNS.join(',')}\n` : '', lines(query.format));
+    const lines = exportLines(audit.export(toFilter(query)), query.format);
+    const body = linesStream(csv ? `${CSV_COLUMNS.join(',')}\n` : '', lines);
     return c.body(body, 200, {
       'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
       'content-disposition': `attachment; filename="ringflag-audit.${csv ? 'csv' : 'ndjson'}"`,

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.js';
+import type { Database, Queryable } from '../../db/client.js';
 import {
   type AuditFilter,
   insertAuditEvent,
@@ -6,7 +6,10 @@ import {
   lastAuditLink,
   listAuditEvents,
 } from './audit.store.js';
+import { type CheckpointOutcome, checkpointAuditHead } from './audit-checkpoints.js';
 import { type Actor, type AuditEvent, type AuditResource, GENESIS_HASH, hashEvent } from './audit-event.js';
+import { type AuditSigner, checkpointMessage } from './audit-signing.js';
+import { type RememberedHead, type VerifyResult, verifyAuditTrail } from './audit-verify.js';
 import { toStoredJson } from './well-formed.js';
 
 /** What a caller supplies for a new event; id, hashes and chaining are added here. */
@@ -23,11 +26,24 @@ export interface NewAuditEvent {
 }
 
 /**
- * Appends an event to the hash chain. Call it inside the write's transaction, so the event commits
- * with the change (and the chain cannot fork: writes take SQLite's write lock up front).
+ * Appends events to the hash chain, in order. Call it inside the write's transaction, so the events
+ * commit with the change; the unit of work takes the chain's lock first, so the chain cannot fork
+ * (SQLite: one writer at a time; PostgreSQL: an advisory lock).
  */
-export function appendAuditEvent(tx: Queryable, input: NewAuditEvent): AuditEvent {
-  const last = lastAuditLink(tx);
+export async function appendAuditEvents(tx: Queryable, inputs: NewAuditEvent[]): Promise<AuditEvent[]> {
+  if (inputs.length === 0) return [];
+  let last = await lastAuditLink(tx);
+  const stored: AuditEvent[] = [];
+  for (const input of inputs) {
+    const event = chainedEvent(input, last);
+    await insertAuditEvent(tx, event);
+    stored.push(event);
+    last = { id: event.id, hash: event.hash };
+  }
+  return stored;
+}
+
+function chainedEvent(input: NewAuditEvent, last: { id: number; hash: string } | undefined): AuditEvent {
   const unhashed: Omit<AuditEvent, 'hash'> = {
     id: (last?.id ?? 0) + 1,
     at: input.at,
@@ -43,52 +59,13 @@ export function appendAuditEvent(tx: Queryable, input: NewAuditEvent): AuditEven
   // Optional members are left out when absent, so events written before they existed keep their hash.
   if (input.onBehalfOf !== undefined) unhashed.onBehalfOf = input.onBehalfOf;
   // Hash exactly what is stored and read back: the JSON round trip drops what JSON cannot carry, and
-  // every string (in any member, keys too) is made well-formed as SQLite's UTF-8 would store it.
+  // every string (in any member, keys too) is made well-formed as the database's UTF-8 would store it.
   const event = toStoredJson(unhashed);
-  const stored: AuditEvent = { ...event, hash: hashEvent(event) };
-  insertAuditEvent(tx, stored);
-  return stored;
+  return { ...event, hash: hashEvent(event) };
 }
 
 function stripUndefined(resource: AuditResource): AuditResource {
   return resource.environment === undefined ? { type: resource.type, key: resource.key } : resource;
-}
-
-/** Where a walk along the chain stopped. */
-export interface ChainWalk {
-  /** Events checked. */
-  count: number;
-  /** The first event whose `prevHash` is not the previous hash or whose `hash` is not its content's. */
-  firstBadId?: number;
-  /** The last good event (`startId`/`startHash` when none were checked). */
-  lastId: number;
-  lastHash: string;
-}
-
-/**
- * Walks the chain from the event after `startId`, whose predecessor must hash to `startHash` (the
- * genesis by default): each event's `prevHash` must be the previous event's hash and its `hash` must
- * match its content. Stops after `limit` events.
- */
-export function walkAuditChain(
-  db: Queryable,
-  startId = 0,
-  startHash = GENESIS_HASH,
-  limit = Number.POSITIVE_INFINITY,
-): ChainWalk {
-  let lastHash = startHash;
-  let lastId = startId;
-  let count = 0;
-  for (const event of iterateAuditEvents(db, {}, Math.min(1000, limit), startId)) {
-    if (count === limit) break;
-    count++;
-    if (event.prevHash !== lastHash || hashEvent(event) !== event.hash) {
-      return { count, firstBadId: event.id, lastId, lastHash };
-    }
-    lastHash = event.hash;
-    lastId = event.id;
-  }
-  return { count, lastId, lastHash };
 }
 
 /** A page of events with the cursor of the next page. */
@@ -97,15 +74,15 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-/** Lists events newest first; the cursor is opaque to clients. */
-export function pageAuditEvents(
-  db: Queryable,
+/** Lists events newest first; the cursor is opaque to clients (a foreign one throws a `RangeError`). */
+export async function pageAuditEvents(
+  q: Queryable,
   filter: AuditFilter,
   limit: number,
   cursor?: string,
-): AuditPage {
+): Promise<AuditPage> {
   const beforeId = cursor === undefined ? undefined : decodeCursor(cursor);
-  const items = listAuditEvents(db, filter, limit + 1, beforeId);
+  const items = await listAuditEvents(q, filter, limit + 1, beforeId);
   const more = items.length > limit;
   const page = more ? items.slice(0, limit) : items;
   return { items: page, nextCursor: more ? encodeCursor(page[page.length - 1]!.id) : null };
@@ -121,3 +98,83 @@ export function decodeCursor(cursor: string): number {
   if (!match) throw new RangeError('bad cursor');
   return Number(match[1]);
 }
+
+/** The head of the chain as signed for an outside verifier (`GET /api/v1/audit/head`). */
+export interface SignedAuditHead {
+  eventId: number;
+  hash: string;
+  at: string;
+  signature: string;
+  keyId: string;
+  algorithm: 'Ed25519';
+  /** SPKI PEM. */
+  publicKey: string;
+  /** The exact text the signature covers. */
+  message: string;
+}
+
+/** What {@link createAuditService} needs. */
+export interface AuditServiceDeps {
+  database: Database;
+  auditSigner: AuditSigner;
+  clock: () => Date;
+}
+
+/**
+ * The audit trail as the API serves it: pages, export, verification, the signed head and the key.
+ *
+ * @example
+ * const audit = createAuditService({ database, auditSigner, clock });
+ * await audit.verify(); // { ok: true, count: 120, checkpoints: 2, signedThrough: 118, keyId: '…' }
+ */
+export function createAuditService(deps: AuditServiceDeps) {
+  const { database, auditSigner } = deps;
+  return {
+    /** Events newest first; `cursor` comes from the previous page (a foreign one throws a `RangeError`). */
+    page(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
+      return pageAuditEvents(database, filter, limit, cursor);
+    },
+
+    /** Events matching the filter, oldest first, read in bounded batches as the caller consumes them. */
+    export(filter: AuditFilter): AsyncGenerator<AuditEvent> {
+      return iterateAuditEvents(database, filter);
+    },
+
+    /** Checks the chain, every checkpoint and optionally a head remembered outside. */
+    verify(remembered?: RememberedHead): Promise<VerifyResult> {
+      return verifyAuditTrail(database, auditSigner, remembered);
+    },
+
+    /**
+     * Signs the head (a new checkpoint when it moved since the last one). `empty` when there are no
+     * events, `broken` when the chain no longer extends the last checkpoint.
+     */
+    async signHead(): Promise<
+      { kind: 'signed'; head: SignedAuditHead } | Exclude<CheckpointOutcome, { kind: 'signed' }>
+    > {
+      const outcome = await checkpointAuditHead(database, auditSigner, deps.clock());
+      if (outcome.kind !== 'signed') return outcome;
+      const { eventId, hash, at, signature, keyId } = outcome.checkpoint;
+      return {
+        kind: 'signed',
+        head: {
+          eventId,
+          hash,
+          at,
+          signature,
+          keyId,
+          algorithm: 'Ed25519',
+          publicKey: auditSigner.publicKeyPem,
+          message: checkpointMessage({ eventId, hash, at }),
+        },
+      };
+    },
+
+    /** The key that signs checkpoints. */
+    publicKey(): { keyId: string; algorithm: 'Ed25519'; publicKey: string } {
+      return { keyId: auditSigner.keyId, algorithm: 'Ed25519', publicKey: auditSigner.publicKeyPem };
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

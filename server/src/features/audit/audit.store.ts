@@ -1,10 +1,13 @@
-import { and, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.js';
-import { prepared } from '../../db/prepared.js';
-import { auditCheckpoints, auditEvents } from '../../db/schema.js';
+import { and, asc, desc, eq, gt, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { execute, type Queryable, type Tables } from '../../db/client.js';
+import { fitsInteger, MAX_INTEGER } from '../../db/portable.js';
+import type { auditCheckpoints, auditEvents } from '../../db/schema.js';
 import type { Actor, AuditEvent } from './audit-event.js';
 
 type Row = typeof auditEvents.$inferSelect;
+
+/** How many rows a walk over the chain reads per query. */
+export const AUDIT_BATCH = 1000;
 
 /** Filters of the audit list and export. */
 export interface AuditFilter {
@@ -17,43 +20,30 @@ export interface AuditFilter {
   until?: string;
 }
 
-/** The newest event's id and hash, to chain the next one. */
-export function lastAuditLink(db: Queryable): { id: number; hash: string } | undefined {
-  return prepared(db, 'lastAuditLink', () =>
-    db
-      .select({ id: auditEvents.id, hash: auditEvents.hash })
-      .from(auditEvents)
-      .orderBy(desc(auditEvents.id))
-      .limit(1)
-      .prepare(),
-  ).get();
+/** The advisory lock key of the audit chain on PostgreSQL (any fixed 64-bit number unique to Ringflag). */
+export const AUDIT_CHAIN_LOCK = 7_305_118_450_100_001;
+
+/**
+ * Makes the current transaction the only one that may append to or sign the chain until it ends. On
+ * PostgreSQL an advisory transaction lock; on SQLite a no-op, as one transaction runs at a time.
+ */
+export async function lockAuditChain(tx: Queryable): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  await execute(tx, sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}::bigint)`);
 }
 
-export function insertAuditEvent(db: Queryable, event: AuditEvent): void {
-  const insert = prepared(db, 'insertAuditEvent', () =>
-    db
-      .insert(auditEvents)
-      .values({
-        id: sql.placeholder('id'),
-        at: sql.placeholder('at'),
-        actorType: sql.placeholder('actorType'),
-        actorId: sql.placeholder('actorId'),
-        actorName: sql.placeholder('actorName'),
-        action: sql.placeholder('action'),
-        resourceType: sql.placeholder('resourceType'),
-        resourceKey: sql.placeholder('resourceKey'),
-        resourceEnvironment: sql.placeholder('resourceEnvironment'),
-        before: sql.placeholder('before'),
-        after: sql.placeholder('after'),
-        comment: sql.placeholder('comment'),
-        changeRequestId: sql.placeholder('changeRequestId'),
-        onBehalfOf: sql.placeholder('onBehalfOf'),
-        prevHash: sql.placeholder('prevHash'),
-        hash: sql.placeholder('hash'),
-      })
-      .prepare(),
-  );
-  insert.run({
+/** The newest event's id and hash, to chain the next one. */
+export async function lastAuditLink({ db, t }: Queryable): Promise<{ id: number; hash: string } | undefined> {
+  const [row] = await db
+    .select({ id: t.auditEvents.id, hash: t.auditEvents.hash })
+    .from(t.auditEvents)
+    .orderBy(desc(t.auditEvents.id))
+    .limit(1);
+  return row;
+}
+
+export async function insertAuditEvent({ db, t }: Queryable, event: AuditEvent): Promise<void> {
+  await db.insert(t.auditEvents).values({
     id: event.id,
     at: event.at,
     actorType: event.actor.type,
@@ -93,53 +83,56 @@ export function rowToEvent(row: Row): AuditEvent {
   return event;
 }
 
-function conditions(filter: AuditFilter, beforeId?: number): SQL | undefined {
+function conditions(t: Tables, filter: AuditFilter, beforeId?: number): SQL | undefined {
+  const events = t.auditEvents;
   const parts: (SQL | undefined)[] = [
-    filter.resourceType === undefined ? undefined : eq(auditEvents.resourceType, filter.resourceType),
-    filter.resourceKey === undefined ? undefined : eq(auditEvents.resourceKey, filter.resourceKey),
-    filter.environment === undefined ? undefined : eq(auditEvents.resourceEnvironment, filter.environment),
-    filter.actor === undefined ? undefined : eq(auditEvents.actorId, filter.actor),
-    filter.action === undefined ? undefined : eq(auditEvents.action, filter.action),
-    filter.since === undefined ? undefined : gte(auditEvents.at, filter.since),
-    filter.until === undefined ? undefined : lte(auditEvents.at, filter.until),
-    beforeId === undefined ? undefined : lt(auditEvents.id, beforeId),
+    filter.resourceType === undefined ? undefined : eq(events.resourceType, filter.resourceType),
+    filter.resourceKey === undefined ? undefined : eq(events.resourceKey, filter.resourceKey),
+    filter.environment === undefined ? undefined : eq(events.resourceEnvironment, filter.environment),
+    filter.actor === undefined ? undefined : eq(events.actorId, filter.actor),
+    filter.action === undefined ? undefined : eq(events.action, filter.action),
+    filter.since === undefined ? undefined : gte(events.at, filter.since),
+    filter.until === undefined ? undefined : lte(events.at, filter.until),
+    beforeId === undefined || beforeId > MAX_INTEGER ? undefined : lt(events.id, beforeId),
   ];
   return and(...parts);
 }
 
 /** One page of events, newest first, strictly older than `beforeId`. */
-export function listAuditEvents(
-  db: Queryable,
+export async function listAuditEvents(
+  { db, t }: Queryable,
   filter: AuditFilter,
   limit: number,
   beforeId?: number,
-): AuditEvent[] {
-  return db
+): Promise<AuditEvent[]> {
+  const rows = await db
     .select()
-    .from(auditEvents)
-    .where(conditions(filter, beforeId))
-    .orderBy(desc(auditEvents.id))
-    .limit(limit)
-    .all()
-    .map(rowToEvent);
+    .from(t.auditEvents)
+    .where(conditions(t, filter, beforeId))
+    .orderBy(desc(t.auditEvents.id))
+    .limit(limit);
+  return rows.map(rowToEvent);
 }
 
-/** Every event matching the filter, oldest first, in bounded batches (for exports and verification). */
-export function* iterateAuditEvents(
-  db: Queryable,
+/**
+ * Every event matching the filter after `startAfterId`, oldest first, read `batch` rows per query
+ * (for exports and verification). Each batch is its own query, so a long walk holds no statement open.
+ */
+export async function* iterateAuditEvents(
+  { db, t }: Queryable,
   filter: AuditFilter = {},
-  batch = 1000,
+  batch = AUDIT_BATCH,
   startAfterId = 0,
-): Generator<AuditEvent> {
+): AsyncGenerator<AuditEvent> {
   let afterId = startAfterId;
+  if (afterId >= MAX_INTEGER) return;
   for (;;) {
-    const rows = db
+    const rows = await db
       .select()
-      .from(auditEvents)
-      .where(and(conditions(filter), gte(auditEvents.id, afterId + 1)))
-      .orderBy(auditEvents.id)
-      .limit(batch)
-      .all();
+      .from(t.auditEvents)
+      .where(and(conditions(t, filter), gt(t.auditEvents.id, afterId)))
+      .orderBy(asc(t.auditEvents.id))
+      .limit(batch);
     for (const row of rows) yield rowToEvent(row);
     if (rows.length < batch) return;
     afterId = rows[rows.length - 1]!.id;
@@ -147,42 +140,46 @@ export function* iterateAuditEvents(
 }
 
 /** The stored hash of event `id`, or `undefined` when there is no such event. */
-export function auditEventHash(db: Queryable, id: number): string | undefined {
-  return prepared(db, 'auditEventHash', () =>
-    db
-      .select({ hash: auditEvents.hash })
-      .from(auditEvents)
-      .where(eq(auditEvents.id, sql.placeholder('id')))
-      .prepare(),
-  ).get({ id })?.hash;
+export async function auditEventHash({ db, t }: Queryable, id: number): Promise<string | undefined> {
+  if (!fitsInteger(id)) return undefined;
+  const [row] = await db
+    .select({ hash: t.auditEvents.hash })
+    .from(t.auditEvents)
+    .where(eq(t.auditEvents.id, id))
+    .limit(1);
+  return row?.hash;
 }
 
 /** A signed checkpoint of the chain's head, as stored. */
 export type AuditCheckpoint = typeof auditCheckpoints.$inferSelect;
 
-export function insertAuditCheckpoint(
-  db: Queryable,
+export async function insertAuditCheckpoint(
+  { db, t }: Queryable,
   checkpoint: Omit<AuditCheckpoint, 'id'>,
-): AuditCheckpoint {
-  return db.insert(auditCheckpoints).values(checkpoint).returning().get();
+): Promise<AuditCheckpoint> {
+  const [row] = await db.insert(t.auditCheckpoints).values(checkpoint).returning();
+  return row!;
 }
 
 /** The newest checkpoint. */
-export function lastAuditCheckpoint(db: Queryable): AuditCheckpoint | undefined {
-  return db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1).get();
+export async function lastAuditCheckpoint({ db, t }: Queryable): Promise<AuditCheckpoint | undefined> {
+  const [row] = await db.select().from(t.auditCheckpoints).orderBy(desc(t.auditCheckpoints.id)).limit(1);
+  return row;
 }
 
-/** Every checkpoint, oldest first, in bounded batches. */
-export function* iterateAuditCheckpoints(db: Queryable, batch = 1000): Generator<AuditCheckpoint> {
+/** Every checkpoint, oldest first, read `batch` rows per query. */
+export async function* iterateAuditCheckpoints(
+  { db, t }: Queryable,
+  batch = AUDIT_BATCH,
+): AsyncGenerator<AuditCheckpoint> {
   let afterId = 0;
   for (;;) {
-    const rows = db
+    const rows = await db
       .select()
-      .from(auditCheckpoints)
-      .where(gte(auditCheckpoints.id, afterId + 1))
-      .orderBy(auditCheckpoints.id)
-      .limit(batch)
-      .all();
+      .from(t.auditCheckpoints)
+      .where(gt(t.auditCheckpoints.id, afterId))
+      .orderBy(asc(t.auditCheckpoints.id))
+      .limit(batch);
     yield* rows;
     if (rows.length < batch) return;
     afterId = rows[rows.length - 1]!.id;

@@ -44,22 +44,20 @@ describe('audit trail', () => {
   });
 
   it('detects a tampered row', async () => {
-    const row = t.database.sqlite
-      .prepare("select id from audit_events where action = 'flag.update'")
-      .get() as {
-      id: number;
-    };
-    t.database.sqlite
-      .prepare('update audit_events set after = ? where id = ?')
-      .run(JSON.stringify({ description: 'forged' }), row.id);
+    const [row] = await t.query<{ id: number }>("select id from audit_events where action = 'flag.update'");
+    const updated = await t.query('update audit_events set after = $1 where id = $2 returning id', [
+      JSON.stringify({ description: 'forged' }),
+      row!.id,
+    ]);
+    expect(updated).toHaveLength(1);
     const res = await t.request<{ ok: boolean; firstBadId: number }>('GET', '/api/v1/audit/verify', {
       token: t.adminToken,
     });
-    expect(res.body).toMatchObject({ ok: false, firstBadId: row.id });
+    expect(res.body).toMatchObject({ ok: false, firstBadId: row!.id });
   });
 
   it('detects a deleted row', async () => {
-    t.database.sqlite.prepare('delete from audit_events where id = 5').run();
+    expect(await t.query('delete from audit_events where id = 5 returning id')).toHaveLength(1);
     const res = await t.request<{ ok: boolean; firstBadId: number }>('GET', '/api/v1/audit/verify', {
       token: t.adminToken,
     });

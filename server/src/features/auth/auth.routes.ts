@@ -44,11 +44,17 @@ const me = createRoute({
   responses: responses({ 200: 'The caller' }),
 });
 
+/** What {@link registerAuthRoutes} needs. */
+export interface AuthRoutesDeps {
+  auth: AuthService;
+  /** Session lifetime, in seconds (the cookies' max-age). */
+  sessionTtlSeconds: number;
+}
+
 /** Login, logout and `GET /api/v1/me`. */
 export function registerAuthRoutes(
   app: OpenAPIHono<AppEnv>,
-  auth: AuthService,
-  sessionTtlSeconds: number,
+  { auth, sessionTtlSeconds }: AuthRoutesDeps,
 ): void {
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
@@ -60,8 +66,8 @@ export function registerAuthRoutes(
     return c.json(result, 200);
   });
 
-  app.openapi(logout, (c) => {
-    auth.logout(principalOf(c));
+  app.openapi(logout, async (c) => {
+    await auth.logout(principalOf(c));
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     deleteCookie(c, CSRF_COOKIE, { path: '/' });
     return c.body(null, 204);

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AppDeps } from '../../app-env.js';
-import { runWrite } from '../../db/unit-of-work.js';
 import { RateLimitedError, UnauthorizedError } from '../../errors/index.js';
-import { findUserByEmail, insertSession, revokeSession } from './auth.store.js';
+import type { Metrics } from '../../ops/metrics.js';
+import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
+import type { Actor } from '../audit/audit-event.js';
+import { findUserByEmail } from '../users/users.store.js';
+import { insertSession, revokeSession } from './auth.store.js';
 import type { LoginLimiter, LoginRefusal } from './login-limiter.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
@@ -19,24 +21,43 @@ export interface LoginResult {
 /** Logins and logouts. */
 export interface AuthService {
   login(email: string, password: string, client: string): Promise<LoginResult>;
-  logout(principal: Principal): void;
+  logout(principal: Principal): Promise<void>;
+}
+
+/** What {@link createAuthService} needs. */
+export interface AuthServiceDeps extends WriteDeps {
+  metrics: Pick<Metrics, 'recordAuthRefusal'>;
+  /** The JWT signing secret (the same on every replica). */
+  secret: Uint8Array;
+  /** Session lifetime, in seconds. */
+  sessionTtlSeconds: number;
+}
+
+/** The actor of an attempt to log in as `email`, before anyone is authenticated. */
+function anonymous(email: string): Actor {
+  return { type: 'user', id: 'anonymous', name: email };
 }
 
 /**
  * Refuses a rate-limited login. Only the first refusal per limit and window is audited, so guessing
  * cannot flood the audit trail; every refusal is counted in `/metrics`.
  */
-function refuseAttempt(deps: AppDeps, email: string, client: string, refusal: LoginRefusal): never {
+async function refuseAttempt(
+  deps: AuthServiceDeps,
+  email: string,
+  client: string,
+  refusal: LoginRefusal,
+): Promise<never> {
   deps.metrics.recordAuthRefusal('login', refusal.limit);
   if (refusal.first) {
-    runWrite(deps, { type: 'user', id: 'anonymous', name: email }, (w) =>
+    await runWrite(deps, anonymous(email), async (w) => {
       w.audit({
         action: 'auth.login_rate_limited',
         resource: { type: 'user', key: email },
         before: null,
         after: { client, limit: refusal.limit, retryAfter: refusal.retryAfter },
-      }),
-    );
+      });
+    });
   }
   throw new RateLimitedError(`Too many failed logins; try again in ${refusal.retryAfter} s`, [], {
     'retry-after': String(refusal.retryAfter),
@@ -44,27 +65,30 @@ function refuseAttempt(deps: AppDeps, email: string, client: string, refusal: Lo
 }
 
 /**
- * Creates the auth service: scrypt passwords, rate-limited attempts, audited failures, sessions
- * that logout revokes.
+ * Creates the auth service: scrypt passwords, rate-limited attempts (`limiter`, per replica),
+ * audited failures, sessions that logout revokes.
+ *
+ * @example
+ * const auth = createAuthService({ database, changes, clock, logger, metrics, secret, sessionTtlSeconds }, limiter);
  */
-export function createAuthService(deps: AppDeps, limiter: LoginLimiter): AuthService {
+export function createAuthService(deps: AuthServiceDeps, limiter: LoginLimiter): AuthService {
   return {
     async login(rawEmail, password, client) {
       const email = rawEmail.trim().toLowerCase();
       // Counted before the slow password check, so concurrent attempts cannot outrun the limit.
       const attempt = limiter.reserve(email, client);
-      if (!attempt.ok) refuseAttempt(deps, email, client, attempt);
-      const user = findUserByEmail(deps.db, email);
+      if (!attempt.ok) return refuseAttempt(deps, email, client, attempt);
+      const user = await findUserByEmail(deps.database, email);
       const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
       if (!user || !valid || user.disabled) {
-        runWrite(deps, { type: 'user', id: 'anonymous', name: email }, (w) =>
+        await runWrite(deps, anonymous(email), async (w) => {
           w.audit({
             action: 'auth.login_failed',
             resource: { type: 'user', key: email },
             before: null,
             after: { client, reason: !user ? 'unknown user' : user.disabled ? 'disabled' : 'wrong password' },
-          }),
-        );
+          });
+        });
         throw new UnauthorizedError('Wrong email or password');
       }
       attempt.succeeded();
@@ -79,8 +103,8 @@ export function createAuthService(deps: AppDeps, limiter: LoginLimiter): AuthSer
         role: user.role,
         environments: null,
       };
-      runWrite(deps, actorOf(principal), (w) => {
-        insertSession(w.tx, { id: sid, userId: user.id, createdAt: w.now, expiresAt });
+      await runWrite(deps, actorOf(principal), async (w) => {
+        await insertSession(w.tx, { id: sid, userId: user.id, createdAt: w.now, expiresAt });
         w.audit({
           action: 'auth.login',
           resource: { type: 'user', key: user.email },
@@ -102,11 +126,11 @@ export function createAuthService(deps: AppDeps, limiter: LoginLimiter): AuthSer
       };
     },
 
-    logout(principal) {
+    async logout(principal) {
       const session = principal.session;
       if (!session) return;
-      runWrite(deps, actorOf(principal), (w) => {
-        revokeSession(w.tx, session.id, w.now);
+      await runWrite(deps, actorOf(principal), async (w) => {
+        await revokeSession(w.tx, session.id, w.now);
         w.audit({
           action: 'auth.logout',
           resource: { type: 'user', key: principal.name },

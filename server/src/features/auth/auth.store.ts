@@ -1,64 +1,48 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { prepared } from '../../db/prepared.js';
-import { apiTokens, sessions, users } from '../../db/schema.js';
+import type { sessions, users } from '../../db/schema.js';
 
-export function findUserByEmail(db: Queryable, email: string) {
-  return db.select().from(users).where(eq(users.email, email)).get();
+/** A login session row. */
+export type SessionRow = typeof sessions.$inferSelect;
+
+export async function insertSession(
+  { db, t }: Queryable,
+  values: typeof sessions.$inferInsert,
+): Promise<void> {
+  await db.insert(t.sessions).values(values);
 }
 
-export function findUserById(db: Queryable, id: number) {
-  return prepared(db, 'findUserById', () =>
-    db
-      .select()
-      .from(users)
-      .where(eq(users.id, sql.placeholder('id')))
-      .prepare(),
-  ).get({ id });
+export async function revokeSession({ db, t }: Queryable, id: string, at: string): Promise<void> {
+  await db.update(t.sessions).set({ revokedAt: at }).where(eq(t.sessions.id, id));
 }
 
-export function insertSession(db: Queryable, values: typeof sessions.$inferInsert): void {
-  db.insert(sessions).values(values).run();
-}
-
-export function findActiveSession(db: Queryable, id: string) {
-  return prepared(db, 'findActiveSession', () =>
-    db
-      .select()
-      .from(sessions)
-      .where(and(eq(sessions.id, sql.placeholder('id')), isNull(sessions.revokedAt)))
-      .prepare(),
-  ).get({ id });
-}
-
-export function revokeSession(db: Queryable, id: string, at: string): void {
-  db.update(sessions).set({ revokedAt: at }).where(eq(sessions.id, id)).run();
-}
-
-export function revokeUserSessions(db: Queryable, userId: number, at: string): void {
-  db.update(sessions)
+/** Revokes every live session of a user (disabling them, or a new password). */
+export async function revokeUserSessions({ db, t }: Queryable, userId: number, at: string): Promise<void> {
+  await db
+    .update(t.sessions)
     .set({ revokedAt: at })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-    .run();
+    .where(and(eq(t.sessions.userId, userId), isNull(t.sessions.revokedAt)));
 }
 
-export function findApiTokenByHash(db: Queryable, tokenHash: string) {
-  return prepared(db, 'findApiTokenByHash', () =>
-    db
-      .select()
-      .from(apiTokens)
-      .where(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')))
-      .prepare(),
-  ).get({ tokenHash });
+/** A live session with its user, read in one query. */
+export interface SessionWithUser {
+  session: SessionRow;
+  user: typeof users.$inferSelect;
 }
 
 /**
- * The user who created an API token: the person behind it (a token made by a token is recorded
- * under the user behind that one). Null for an unknown token or one that predates creators.
+ * The session with this id and its user, unless the session was revoked (expiry and whether the
+ * user is disabled are the caller's to check). One round trip: every authenticated request asks it.
  */
-export function findTokenCreator(db: Queryable, tokenId: number): number | null {
-  return (
-    db.select({ createdBy: apiTokens.createdBy }).from(apiTokens).where(eq(apiTokens.id, tokenId)).get()
-      ?.createdBy ?? null
-  );
+export async function findActiveSessionWithUser(
+  { db, t }: Queryable,
+  id: string,
+): Promise<SessionWithUser | undefined> {
+  const [row] = await db
+    .select({ session: t.sessions, user: t.users })
+    .from(t.sessions)
+    .innerJoin(t.users, eq(t.users.id, t.sessions.userId))
+    .where(and(eq(t.sessions.id, id), isNull(t.sessions.revokedAt)))
+    .limit(1);
+  return row;
 }

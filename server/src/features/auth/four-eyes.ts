@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/client.js';
 import { ForbiddenError } from '../../errors/index.js';
+import { findTokenCreator } from '../api-tokens/api-tokens.store.js';
 import type { Actor } from '../audit/audit-event.js';
-import { findTokenCreator } from './auth.store.js';
 import { hasRole, type Role } from './roles.js';
 
 // Four eyes (DESIGN §5): a change that needs approval is reviewed by an approver who is not the
@@ -26,13 +26,13 @@ export interface Reviewer {
  * system and for a token whose creator is unknown.
  *
  * @example
- * humanOf(db, { type: 'token', id: 'token:7', name: 'ci' }); // the id of the user who created token 7
+ * await humanOf(db, { type: 'token', id: 'token:7', name: 'ci' }); // the id of the user who created token 7
  */
-export function humanOf(db: Queryable, actor: Actor): number | null {
+export async function humanOf(q: Queryable, actor: Actor): Promise<number | null> {
   const [kind, id] = actor.id.split(':');
   if (id === undefined) return null;
   if (kind === 'user') return Number(id);
-  if (kind === 'token') return findTokenCreator(db, Number(id));
+  if (kind === 'token') return findTokenCreator(q, Number(id));
   return null;
 }
 
@@ -40,10 +40,10 @@ export function humanOf(db: Queryable, actor: Actor): number | null {
  * An actor with the user behind it, resolved now.
  *
  * @example
- * samePerson(personOf(db, plan.createdBy), personOf(db, actor));
+ * samePerson(await personOf(w.tx, plan.createdBy), await personOf(w.tx, actor));
  */
-export function personOf(db: Queryable, actor: Actor): Person {
-  return { actor, userId: humanOf(db, actor) };
+export async function personOf(q: Queryable, actor: Actor): Promise<Person> {
+  return { actor, userId: await humanOf(q, actor) };
 }
 
 /** Whether two actors are the same person: the same actor, or actors of the same user. */

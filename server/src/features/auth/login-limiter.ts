@@ -165,6 +165,8 @@ class WindowTable<E extends Window> {
  * `maxEntries` windows (default 10,000; at most ~1 KB each) in which a window at its limit is never
  * dropped before it ends (see {@link WindowTable}).
  *
+ * The state is kept in this process: each replica counts the attempts it serves.
+ *
  * @example
  * const attempt = limiter.reserve(email, address);
  * if (!attempt.ok) throw new RateLimitedError(…attempt.retryAfter…);

@@ -1,13 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
 import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { ChangeRequestConflictError } from './change-request-conflict-error.js';
 import { changeRequestListQuery, changeRequestParams } from './change-request-schemas.js';
 import type { ChangeRequestService } from './change-requests.service.js';
 import { commentOf } from './comment-body.js';
-import { requesterOf } from './requester.js';
 
 const base = { tags: ['change requests'], security: ADMIN_SECURITY };
 const params = changeRequestParams;
@@ -61,45 +59,41 @@ const reject = action('reject', 'Reject a pending change request (approver, not 
 const withdraw = action('withdraw', 'Withdraw a pending change request (its author)');
 const cancel = action('cancel', 'Cancel a scheduled change (its author or an admin)');
 
+/** What the change request routes use. */
+export interface ChangeRequestRouteDeps {
+  changeRequests: ChangeRequestService;
+}
+
 /** `/api/v1/change-requests`: the four-eyes inbox and scheduled changes. */
 export function registerChangeRequestRoutes(
   app: OpenAPIHono<AppEnv>,
-  changeRequests: ChangeRequestService,
-  db: Queryable,
+  { changeRequests }: ChangeRequestRouteDeps,
 ): void {
-  app.openapi(list, (c) => {
+  app.openapi(list, async (c) => {
     const { state, kind, flag, segment, environment, limit } = c.req.valid('query');
-    return c.json(
-      { items: changeRequests.list({ states: state, kinds: kind, flag, segment, environment }, limit) },
-      200,
+    const items = await changeRequests.list(
+      { states: state, kinds: kind, flag, segment, environment },
+      limit,
     );
+    return c.json({ items }, 200);
   });
-  app.openapi(get, (c) => c.json(changeRequests.get(c.req.valid('param').id), 200));
+  app.openapi(get, async (c) => c.json(await changeRequests.get(c.req.valid('param').id), 200));
   app.openapi(approve, async (c) => {
-    const outcome = changeRequests.approve(
-      requesterOf(db, principalOf(c)),
-      c.req.valid('param').id,
-      await commentOf(c),
-    );
+    const comment = await commentOf(c);
+    const outcome = await changeRequests.approve(principalOf(c), c.req.valid('param').id, comment);
     if (outcome.kind === 'conflict') throw new ChangeRequestConflictError(outcome.changeRequest);
     return c.json(outcome.changeRequest, 200);
   });
-  app.openapi(reject, async (c) =>
-    c.json(
-      changeRequests.reject(requesterOf(db, principalOf(c)), c.req.valid('param').id, await commentOf(c)),
-      200,
-    ),
-  );
-  app.openapi(withdraw, async (c) =>
-    c.json(
-      changeRequests.withdraw(requesterOf(db, principalOf(c)), c.req.valid('param').id, await commentOf(c)),
-      200,
-    ),
-  );
-  app.openapi(cancel, async (c) =>
-    c.json(
-      changeRequests.cancel(requesterOf(db, principalOf(c)), c.req.valid('param').id, await commentOf(c)),
-      200,
-    ),
-  );
+  app.openapi(reject, async (c) => {
+    const comment = await commentOf(c);
+    return c.json(await changeRequests.reject(principalOf(c), c.req.valid('param').id, comment), 200);
+  });
+  app.openapi(withdraw, async (c) => {
+    const comment = await commentOf(c);
+    return c.json(await changeRequests.withdraw(principalOf(c), c.req.valid('param').id, comment), 200);
+  });
+  app.openapi(cancel, async (c) => {
+    const comment = await commentOf(c);
+    return c.json(await changeRequests.cancel(principalOf(c), c.req.valid('param').id, comment), 200);
+  });
 }

@@ -1,9 +1,8 @@
-import { sql } from 'drizzle-orm';
-import type { AppDeps } from '../../app-env.js';
-import { runWrite, type Write } from '../../db/unit-of-work.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { type Person, requireApprover, samePerson } from '../auth/four-eyes.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import {
   buildConfig,
   type ConfigWriteEntry,
@@ -29,9 +28,10 @@ import {
   listChangeRequests,
   listDueChangeRequestIds,
   listUnreviewedScheduledIds,
-  updateChangeRequest,
+  updateChangeRequestFrom,
 } from './change-requests.store.js';
-import type { Requester } from './requester.js';
+import { type Requester, requesterOf } from './requester.js';
+import { tentatively } from './savepoint.js';
 
 /** The actor of scheduled changes; their audit events name the author in `onBehalfOf`. */
 export const SCHEDULER_ACTOR: Actor = { type: 'system', id: 'scheduler', name: 'scheduler' };
@@ -41,25 +41,32 @@ export type ApprovalOutcome =
   | { kind: 'approved'; changeRequest: ChangeRequest }
   | { kind: 'conflict'; changeRequest: ChangeRequest };
 
-/** The four-eyes workflow and the scheduler's work. */
+/**
+ * The four-eyes workflow and the scheduler's work. Review actions take the caller's principal: who
+ * stands behind it (the creator of an API token) is resolved inside the write.
+ */
 export interface ChangeRequestService {
   /** Newest first. */
-  list(filter: ChangeRequestFilter, limit: number): ChangeRequest[];
-  get(id: number): ChangeRequest;
+  list(filter: ChangeRequestFilter, limit: number): Promise<ChangeRequest[]>;
+  get(id: number): Promise<ChangeRequest>;
   /**
    * Approves a pending request (approver role, never its author — not through a token either):
    * applies it at once, or schedules it when its `applyAt` lies ahead. A config that moved since the
    * base version makes it `conflict`, committed, with nothing else changed.
    */
-  approve(requester: Requester, id: number, comment?: string): ApprovalOutcome;
+  approve(principal: Principal, id: number, comment?: string): Promise<ApprovalOutcome>;
   /** Rejects a pending request (approver role, not its author). */
-  reject(requester: Requester, id: number, comment?: string): ChangeRequest;
+  reject(principal: Principal, id: number, comment?: string): Promise<ChangeRequest>;
   /** Withdraws a pending request (its author only). */
-  withdraw(requester: Requester, id: number, comment?: string): ChangeRequest;
+  withdraw(principal: Principal, id: number, comment?: string): Promise<ChangeRequest>;
   /** Cancels a scheduled request (its author, or an admin). */
-  cancel(requester: Requester, id: number, comment?: string): ChangeRequest;
-  /** Applies every `scheduled` request whose time has come, as the scheduler; returns them. */
-  applyDue(): ChangeRequest[];
+  cancel(principal: Principal, id: number, comment?: string): Promise<ChangeRequest>;
+  /**
+   * Applies every `scheduled` request whose time has come, as the scheduler; returns them. Each
+   * applies in a write of its own, only if it is still `scheduled` then, so a request never applies
+   * twice, even when two passes run at once.
+   */
+  applyDue(): Promise<ChangeRequest[]>;
 }
 
 interface Transition {
@@ -71,47 +78,23 @@ interface Transition {
 }
 
 /**
- * When an environment starts requiring approval, the changes scheduled there without a review wait for
- * one: each goes back to `pending` (audited), and applies only once someone else with the approver role
- * approves it. Returns how many.
- *
- * @example
- * requireReviewOfScheduled(w, env.id); // inside the write that turns requireApproval on
+ * Moves a request from the state it was read in to a new one, with its audit event (before/after:
+ * the state). Returns undefined, changing nothing, when another write moved it first.
  */
-export function requireReviewOfScheduled(w: Write, environmentId: number): number {
-  const ids = listUnreviewedScheduledIds(w.tx, environmentId);
-  for (const id of ids) {
-    const record = findChangeRequest(w.tx, id);
-    if (!record) continue;
-    transition(w, record, {
-      state: 'pending',
-      action: 'change_request.require_review',
-      comment: 'approval is now required in this environment',
-    });
-  }
-  return ids.length;
-}
-
-/** The author of a request, as four eyes compares people. */
-function authorOf(record: ChangeRequestRecord): Person {
-  return { actor: record.row.author, userId: record.row.authorUserId };
-}
-
-/** Moves a request to a new state, with its audit event (before/after: the state). */
-function transition(w: Write, record: ChangeRequestRecord, to: Transition): ChangeRequestRecord {
-  const row = { ...record.row, state: to.state, updatedAt: w.now };
-  if (to.review) {
-    row.reviewer = to.review.reviewer;
-    row.reviewComment = to.review.reviewComment;
-    row.reviewedAt = w.now;
-  }
-  updateChangeRequest(w.tx, row.id, {
-    state: row.state,
-    updatedAt: row.updatedAt,
-    reviewer: row.reviewer,
-    reviewComment: row.reviewComment,
-    reviewedAt: row.reviewedAt,
+async function transition(
+  w: Write,
+  record: ChangeRequestRecord,
+  to: Transition,
+): Promise<ChangeRequestRecord | undefined> {
+  const review = to.review
+    ? { reviewer: to.review.reviewer, reviewComment: to.review.reviewComment, reviewedAt: w.now }
+    : {};
+  const row = await updateChangeRequestFrom(w.tx, record.row.id, record.row.state, {
+    state: to.state,
+    updatedAt: w.now,
+    ...review,
   });
+  if (!row) return undefined;
   w.audit({
     action: to.action,
     resource: changeRequestResource(record),
@@ -124,16 +107,59 @@ function transition(w: Write, record: ChangeRequestRecord, to: Transition): Chan
   return { ...record, row };
 }
 
+/** {@link transition}, answering 409 when another write moved the request first. */
+async function mustTransition(
+  w: Write,
+  record: ChangeRequestRecord,
+  to: Transition,
+): Promise<ChangeRequestRecord> {
+  const moved = await transition(w, record, to);
+  if (!moved) {
+    throw new ConflictError(
+      `Change request ${record.row.id} changed meanwhile; it is no longer ${record.row.state}`,
+    );
+  }
+  return moved;
+}
+
+/**
+ * When an environment starts requiring approval, the changes scheduled there without a review wait for
+ * one: each goes back to `pending` (audited), and applies only once someone else with the approver role
+ * approves it. Returns how many.
+ *
+ * @example
+ * await requireReviewOfScheduled(w, env.id); // inside the write that turns requireApproval on
+ */
+export async function requireReviewOfScheduled(w: Write, environmentId: number): Promise<number> {
+  let count = 0;
+  for (const id of await listUnreviewedScheduledIds(w.tx, environmentId)) {
+    const record = await findChangeRequest(w.tx, id);
+    if (!record) continue;
+    const moved = await transition(w, record, {
+      state: 'pending',
+      action: 'change_request.require_review',
+      comment: 'approval is now required in this environment',
+    });
+    if (moved) count++;
+  }
+  return count;
+}
+
+/** The author of a request, as four eyes compares people. */
+function authorOf(record: ChangeRequestRecord): Person {
+  return { actor: record.row.author, userId: record.row.authorUserId };
+}
+
 /** Why a proposal cannot apply (its base moved), or undefined once it is applied. */
 type ApplyResult = string | undefined;
 
 /** Applies a config or toggle proposal in its environment, if the config is still at the base version. */
-function applyConfigProposal(
+async function applyConfigProposal(
   w: Write,
   request: ConfigChangeRequest,
   entry: Omit<ConfigWriteEntry, 'action'>,
-): ApplyResult {
-  const located = locateConfig(w.tx, request.flag, request.environment);
+): Promise<ApplyResult> {
+  const located = await locateConfig(w.tx, request.flag, request.environment);
   if (located.config.version !== request.baseVersion) {
     return `The config is at version ${located.config.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
   }
@@ -145,88 +171,108 @@ function applyConfigProposal(
     version: _v,
     ...input
   } = request.proposed;
-  const next = buildConfig(w.tx, located, input);
+  const next = await buildConfig(w.tx, located, input);
   const action =
     request.kind === 'config'
       ? 'flag.config.update'
       : next.enabled
         ? 'flag.config.enable'
         : 'flag.config.disable';
-  writeConfig(w, located, next, { ...entry, action });
+  await writeConfig(w, located, next, { ...entry, action });
   return undefined;
 }
 
 /** Applies a flag-level proposal (fields or archiving), if the flag is still at the base version. */
-function applyFlagProposal(w: Write, request: FlagChangeRequest, entry: FlagWriteEntry): ApplyResult {
-  const flag = findFlag(w.tx, request.flag);
+async function applyFlagProposal(
+  w: Write,
+  request: FlagChangeRequest,
+  entry: FlagWriteEntry,
+): Promise<ApplyResult> {
+  const flag = await findFlag(w.tx, request.flag);
   if (!flag) throw new NotFoundError(`No flag "${request.flag}"`);
   if (flag.version !== request.baseVersion) {
     return `The flag is at version ${flag.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
   }
   if (request.kind !== 'flag') {
-    applyArchived(w, flag, request.kind === 'archive', entry);
+    await applyArchived(w, flag, request.kind === 'archive', entry);
     return undefined;
   }
   const { name, description, variations, tags, owner, temporary, clientSide } = request.proposed;
-  applyFlagChanges(w, flag, { name, description, variations, tags, owner, temporary, clientSide }, entry);
+  await applyFlagChanges(
+    w,
+    flag,
+    { name, description, variations, tags, owner, temporary, clientSide },
+    entry,
+  );
   return undefined;
 }
 
 /** Applies a segment proposal, if the segment is still at the base version. */
-function applySegmentProposal(
+async function applySegmentProposal(
   w: Write,
   request: SegmentChangeRequest,
   entry: SegmentWriteEntry,
-): ApplyResult {
-  const segment = request.segment === null ? undefined : findSegment(w.tx, request.segment);
+): Promise<ApplyResult> {
+  const segment = request.segment === null ? undefined : await findSegment(w.tx, request.segment);
   if (!segment) throw new NotFoundError(`No segment "${request.proposed.key}"`);
   if (segment.version !== request.baseVersion) {
     return `The segment is at version ${segment.version}, not ${request.baseVersion} as when the change was proposed; propose it again`;
   }
-  applySegment(w, segment, { ...request.proposed, version: segment.version + 1 }, entry);
+  await applySegment(w, segment, { ...request.proposed, version: segment.version + 1 }, entry);
   return undefined;
+}
+
+/** Applies a request's proposal; a proposal that can no longer apply is the returned problem. */
+async function applyChange(w: Write, record: ChangeRequestRecord, onBehalfOf?: Actor): Promise<ApplyResult> {
+  const { row } = record;
+  const request = changeRequestView(record);
+  const entry = { comment: row.comment ?? undefined, changeRequestId: String(row.id), onBehalfOf };
+  try {
+    // Nothing of a failed application may stay: the savepoint undoes it, then the conflict is recorded.
+    return await tentatively(w, `change_request_${row.id}`, (inner) => {
+      switch (request.kind) {
+        case 'config':
+        case 'toggle':
+          return applyConfigProposal(inner, request, entry);
+        case 'segment':
+          return applySegmentProposal(inner, request, entry);
+        default:
+          return applyFlagProposal(inner, request, entry);
+      }
+    });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const details = error.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+      return `The proposal is no longer valid: ${details || error.message}`;
+    }
+    if (error instanceof ConflictError) return `The proposal can no longer apply: ${error.message}`;
+    throw error;
+  }
 }
 
 /**
  * Applies a request's proposal if what it changes is still at the base version and the proposal is
  * still valid (segments and flags it names may have gone, a flag may have become a prerequisite);
- * else marks it `conflict` and changes nothing.
+ * else marks it `conflict` and changes nothing. The request must still be in the state it was read
+ * in (`approved` or `scheduled`): the first write claims it, so two writes never both apply it.
+ * Returns undefined, having changed nothing, when another write moved it first.
  */
-function applyProposal(w: Write, record: ChangeRequestRecord, onBehalfOf?: Actor): ChangeRequestRecord {
+async function applyProposal(
+  w: Write,
+  record: ChangeRequestRecord,
+  onBehalfOf?: Actor,
+): Promise<ChangeRequestRecord | undefined> {
   const { row } = record;
-  const request = changeRequestView(record);
-  const entry = { comment: row.comment ?? undefined, changeRequestId: String(row.id), onBehalfOf };
-  let problem: string | undefined;
-  const savepoint = `change_request_${row.id}`;
-  w.tx.run(sql.raw(`savepoint ${savepoint}`));
-  try {
-    switch (request.kind) {
-      case 'config':
-      case 'toggle':
-        problem = applyConfigProposal(w, request, entry);
-        break;
-      case 'segment':
-        problem = applySegmentProposal(w, request, entry);
-        break;
-      default:
-        problem = applyFlagProposal(w, request, entry);
-    }
-    w.tx.run(sql.raw(`release ${savepoint}`));
-  } catch (error) {
-    // Nothing of a failed application may stay: roll back to before it, then record the conflict.
-    w.tx.run(sql.raw(`rollback to ${savepoint}`));
-    w.tx.run(sql.raw(`release ${savepoint}`));
-    if (error instanceof ValidationError) {
-      const details = error.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-      problem = `The proposal is no longer valid: ${details || error.message}`;
-    } else if (error instanceof ConflictError) {
-      problem = `The proposal can no longer apply: ${error.message}`;
-    } else {
-      throw error;
-    }
-  }
+  const claimed = await updateChangeRequestFrom(w.tx, row.id, row.state, { updatedAt: w.now });
+  if (!claimed) return undefined;
+  const problem = await applyChange(w, record, onBehalfOf);
+  const values =
+    problem === undefined
+      ? { state: 'applied' as const, appliedAt: w.now, updatedAt: w.now }
+      : { state: 'conflict' as const, conflict: problem, updatedAt: w.now };
+  const updated = await updateChangeRequestFrom(w.tx, row.id, row.state, values);
+  if (!updated) throw new Error(`change request ${row.id} moved inside the write that claimed it`);
   if (problem !== undefined) {
-    updateChangeRequest(w.tx, row.id, { state: 'conflict', conflict: problem, updatedAt: w.now });
     w.audit({
       action: 'change_request.conflict',
       resource: changeRequestResource(record),
@@ -235,16 +281,21 @@ function applyProposal(w: Write, record: ChangeRequestRecord, onBehalfOf?: Actor
       changeRequestId: String(row.id),
       onBehalfOf,
     });
-    return { ...record, row: { ...row, state: 'conflict', conflict: problem, updatedAt: w.now } };
   }
-  updateChangeRequest(w.tx, row.id, { state: 'applied', appliedAt: w.now, updatedAt: w.now });
-  return { ...record, row: { ...row, state: 'applied', appliedAt: w.now, updatedAt: w.now } };
+  return { ...record, row: updated };
 }
 
-export function createChangeRequestService(deps: AppDeps): ChangeRequestService {
+/**
+ * Builds the change request service.
+ *
+ * @example
+ * const changeRequests = createChangeRequestService({ database, changes, clock, logger });
+ * const outcome = await changeRequests.approve(principal, 7, 'LGTM');
+ */
+export function createChangeRequestService(deps: WriteDeps): ChangeRequestService {
   /** Finds a request the requester may act on, in the state the action needs. */
-  const load = (w: Write, requester: Requester, id: number, state: ChangeRequestState) => {
-    const record = findChangeRequest(w.tx, id);
+  const load = async (w: Write, requester: Requester, id: number, state: ChangeRequestState) => {
+    const record = await findChangeRequest(w.tx, id);
     if (!record) throw new NotFoundError(`No change request ${id}`);
     const allowed = requester.environments;
     const outside =
@@ -259,36 +310,43 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
   };
 
   /** Loads a pending request for review: an approver's, never its author's. */
-  const review = (w: Write, requester: Requester, id: number, verb: string): ChangeRequestRecord => {
+  const review = async (w: Write, requester: Requester, id: number, verb: string) => {
     requireApprover(requester.role, `${verb} a change request`);
-    const record = load(w, requester, id, 'pending');
+    const record = await load(w, requester, id, 'pending');
     if (samePerson(requester, authorOf(record))) {
       throw new ForbiddenError(`Someone other than its author must ${verb} change request ${record.row.id}`);
     }
     return record;
   };
 
-  return {
-    list: (filter, limit) => listChangeRequests(deps.db, filter, limit).map(changeRequestView),
+  /** Runs a review action as the principal, with its requester resolved inside the write. */
+  const act = <T>(principal: Principal, body: (w: Write, requester: Requester) => Promise<T>) =>
+    runWrite(deps, actorOf(principal), async (w) => body(w, await requesterOf(w.tx, principal)));
 
-    get(id) {
-      const record = findChangeRequest(deps.db, id);
+  return {
+    async list(filter, limit) {
+      return (await listChangeRequests(deps.database, filter, limit)).map(changeRequestView);
+    },
+
+    async get(id) {
+      const record = await findChangeRequest(deps.database, id);
       if (!record) throw new NotFoundError(`No change request ${id}`);
       return changeRequestView(record);
     },
 
-    approve(requester, id, comment) {
-      return runWrite(deps, requester.actor, (w): ApprovalOutcome => {
-        const record = review(w, requester, id, 'approve');
+    approve(principal, id, comment) {
+      return act(principal, async (w, requester): Promise<ApprovalOutcome> => {
+        const record = await review(w, requester, id, 'approve');
         const later = record.row.applyAt !== null && record.row.applyAt > w.now;
-        const approved = transition(w, record, {
+        const approved = await mustTransition(w, record, {
           state: later ? 'scheduled' : 'approved',
           action: 'change_request.approve',
           comment,
           review: { reviewer: requester.actor, reviewComment: comment ?? null },
         });
         if (later) return { kind: 'approved', changeRequest: changeRequestView(approved) };
-        const applied = applyProposal(w, approved);
+        const applied = await applyProposal(w, approved);
+        if (!applied) throw new Error(`change request ${id} moved inside the write that approved it`);
         const changeRequest = changeRequestView(applied);
         return applied.row.state === 'conflict'
           ? { kind: 'conflict', changeRequest }
@@ -296,55 +354,61 @@ export function createChangeRequestService(deps: AppDeps): ChangeRequestService 
       });
     },
 
-    reject(requester, id, comment) {
-      return runWrite(deps, requester.actor, (w) => {
-        const record = review(w, requester, id, 'reject');
-        return changeRequestView(
-          transition(w, record, {
-            state: 'rejected',
-            action: 'change_request.reject',
-            comment,
-            review: { reviewer: requester.actor, reviewComment: comment ?? null },
-          }),
-        );
+    reject(principal, id, comment) {
+      return act(principal, async (w, requester) => {
+        const record = await review(w, requester, id, 'reject');
+        const rejected = await mustTransition(w, record, {
+          state: 'rejected',
+          action: 'change_request.reject',
+          comment,
+          review: { reviewer: requester.actor, reviewComment: comment ?? null },
+        });
+        return changeRequestView(rejected);
       });
     },
 
-    withdraw(requester, id, comment) {
-      return runWrite(deps, requester.actor, (w) => {
-        const record = load(w, requester, id, 'pending');
+    withdraw(principal, id, comment) {
+      return act(principal, async (w, requester) => {
+        const record = await load(w, requester, id, 'pending');
         if (!samePerson(requester, authorOf(record))) {
           throw new ForbiddenError(`Only its author may withdraw change request ${id}`);
         }
-        return changeRequestView(
-          transition(w, record, { state: 'withdrawn', action: 'change_request.withdraw', comment }),
-        );
+        const withdrawn = await mustTransition(w, record, {
+          state: 'withdrawn',
+          action: 'change_request.withdraw',
+          comment,
+        });
+        return changeRequestView(withdrawn);
       });
     },
 
-    cancel(requester, id, comment) {
-      return runWrite(deps, requester.actor, (w) => {
-        const record = load(w, requester, id, 'scheduled');
+    cancel(principal, id, comment) {
+      return act(principal, async (w, requester) => {
+        const record = await load(w, requester, id, 'scheduled');
         const author = samePerson(requester, authorOf(record));
         if (!author && requester.role !== 'admin') {
           throw new ForbiddenError(`Only its author or an admin may cancel change request ${id}`);
         }
-        return changeRequestView(
-          transition(w, record, { state: 'cancelled', action: 'change_request.cancel', comment }),
-        );
+        const cancelled = await mustTransition(w, record, {
+          state: 'cancelled',
+          action: 'change_request.cancel',
+          comment,
+        });
+        return changeRequestView(cancelled);
       });
     },
 
-    applyDue() {
+    async applyDue() {
       const now = deps.clock().toISOString();
       const done: ChangeRequest[] = [];
-      for (const id of listDueChangeRequestIds(deps.db, now)) {
+      for (const id of await listDueChangeRequestIds(deps.database, now)) {
         try {
-          const result = runWrite(deps, SCHEDULER_ACTOR, (w) => {
-            const record = findChangeRequest(w.tx, id);
+          const result = await runWrite(deps, SCHEDULER_ACTOR, async (w) => {
+            const record = await findChangeRequest(w.tx, id);
             // Cancelled or applied since the list was read.
             if (record?.row.state !== 'scheduled' || (record.row.applyAt ?? '') > w.now) return undefined;
-            return changeRequestView(applyProposal(w, record, record.row.author));
+            const applied = await applyProposal(w, record, record.row.author);
+            return applied && changeRequestView(applied);
           });
           if (result) done.push(result);
         } catch (error) {

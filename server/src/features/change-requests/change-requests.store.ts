@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { changeRequests, environments, flags, segments } from '../../db/schema.js';
+import { fitsInteger } from '../../db/portable.js';
+import type { changeRequests } from '../../db/schema.js';
 import type {
   ChangeRequestKind,
   ChangeRequestRecord,
@@ -18,85 +19,110 @@ export interface ChangeRequestFilter {
   environment?: string;
 }
 
-function selectRecords(db: Queryable) {
+function selectRecords({ db, t }: Queryable) {
   return db
-    .select({ row: changeRequests, flag: flags.key, environment: environments.key, segment: segments.key })
-    .from(changeRequests)
-    .leftJoin(flags, eq(flags.id, changeRequests.flagId))
-    .leftJoin(environments, eq(environments.id, changeRequests.environmentId))
-    .leftJoin(segments, eq(segments.id, changeRequests.segmentId));
+    .select({
+      row: t.changeRequests,
+      flag: t.flags.key,
+      environment: t.environments.key,
+      segment: t.segments.key,
+    })
+    .from(t.changeRequests)
+    .leftJoin(t.flags, eq(t.flags.id, t.changeRequests.flagId))
+    .leftJoin(t.environments, eq(t.environments.id, t.changeRequests.environmentId))
+    .leftJoin(t.segments, eq(t.segments.id, t.changeRequests.segmentId));
 }
 
-export function insertChangeRequest(
-  db: Queryable,
+export async function insertChangeRequest(
+  { db, t }: Queryable,
   values: typeof changeRequests.$inferInsert,
-): ChangeRequestRow {
-  return db.insert(changeRequests).values(values).returning().get();
+): Promise<ChangeRequestRow> {
+  const [row] = await db.insert(t.changeRequests).values(values).returning();
+  return row!;
 }
 
-export function findChangeRequest(db: Queryable, id: number): ChangeRequestRecord | undefined {
-  return selectRecords(db).where(eq(changeRequests.id, id)).get();
+export async function findChangeRequest(q: Queryable, id: number): Promise<ChangeRequestRecord | undefined> {
+  if (!fitsInteger(id)) return undefined;
+  const [record] = await selectRecords(q).where(eq(q.t.changeRequests.id, id)).limit(1);
+  return record;
+}
+
+/** Whether a request's `environments` (a JSON array of keys) lists `environment`. */
+function gatedBy({ t, dialect }: Queryable, environment: string): SQL {
+  return dialect === 'postgres'
+    ? sql`exists (select 1 from json_array_elements_text(${t.changeRequests.environments}) as gate(value) where gate.value = ${environment})`
+    : sql`exists (select 1 from json_each(${t.changeRequests.environments}) where value = ${environment})`;
 }
 
 /** Change requests matching the filter, newest first. */
-export function listChangeRequests(
-  db: Queryable,
+export async function listChangeRequests(
+  q: Queryable,
   filter: ChangeRequestFilter,
   limit: number,
-): ChangeRequestRecord[] {
+): Promise<ChangeRequestRecord[]> {
+  const { t } = q;
   const parts: (SQL | undefined)[] = [
-    filter.states === undefined ? undefined : inArray(changeRequests.state, filter.states),
-    filter.kinds === undefined ? undefined : inArray(changeRequests.kind, filter.kinds),
-    filter.flag === undefined ? undefined : eq(flags.key, filter.flag),
-    filter.segment === undefined ? undefined : eq(segments.key, filter.segment),
+    filter.states === undefined ? undefined : inArray(t.changeRequests.state, filter.states),
+    filter.kinds === undefined ? undefined : inArray(t.changeRequests.kind, filter.kinds),
+    filter.flag === undefined ? undefined : eq(t.flags.key, filter.flag),
+    filter.segment === undefined ? undefined : eq(t.segments.key, filter.segment),
     filter.environment === undefined
       ? undefined
-      : or(
-          eq(environments.key, filter.environment),
-          sql`exists (select 1 from json_each(${changeRequests.environments}) where value = ${filter.environment})`,
-        ),
+      : or(eq(t.environments.key, filter.environment), gatedBy(q, filter.environment)),
   ];
-  return selectRecords(db)
+  return selectRecords(q)
     .where(and(...parts))
-    .orderBy(desc(changeRequests.id))
-    .limit(limit)
-    .all();
+    .orderBy(desc(t.changeRequests.id))
+    .limit(limit);
 }
 
-export function updateChangeRequest(
-  db: Queryable,
+/**
+ * Updates a request only if it is still in state `from` (a compare-and-set): returns the updated
+ * row, or undefined when another write moved it first. On PostgreSQL the update waits for a
+ * concurrent one on the same row and then re-checks the state, so a request moves out of a state
+ * once, whichever replica tries.
+ */
+export async function updateChangeRequestFrom(
+  { db, t }: Queryable,
   id: number,
+  from: ChangeRequestState,
   values: Partial<typeof changeRequests.$inferInsert>,
-): void {
-  db.update(changeRequests).set(values).where(eq(changeRequests.id, id)).run();
+): Promise<ChangeRequestRow | undefined> {
+  const [row] = await db
+    .update(t.changeRequests)
+    .set(values)
+    .where(and(eq(t.changeRequests.id, id), eq(t.changeRequests.state, from)))
+    .returning();
+  return row;
 }
 
 /** Ids of an environment's `scheduled` requests that nobody reviewed (scheduled where no approval was needed). */
-export function listUnreviewedScheduledIds(db: Queryable, environmentId: number): number[] {
-  return db
-    .select({ id: changeRequests.id })
-    .from(changeRequests)
+export async function listUnreviewedScheduledIds(
+  { db, t }: Queryable,
+  environmentId: number,
+): Promise<number[]> {
+  const rows = await db
+    .select({ id: t.changeRequests.id })
+    .from(t.changeRequests)
     .where(
       and(
-        eq(changeRequests.environmentId, environmentId),
-        eq(changeRequests.state, 'scheduled'),
-        isNull(changeRequests.reviewer),
+        eq(t.changeRequests.environmentId, environmentId),
+        eq(t.changeRequests.state, 'scheduled'),
+        isNull(t.changeRequests.reviewer),
       ),
     )
-    .orderBy(asc(changeRequests.id))
-    .all()
-    .map((r) => r.id);
+    .orderBy(asc(t.changeRequests.id));
+  return rows.map((r) => r.id);
 }
 
 /** Ids of `scheduled` requests whose time has come (`applyAt <= now`), oldest time first. */
-export function listDueChangeRequestIds(db: Queryable, now: string): number[] {
-  return db
-    .select({ id: changeRequests.id })
-    .from(changeRequests)
-    .where(and(eq(changeRequests.state, 'scheduled'), lte(changeRequests.applyAt, now)))
-    .orderBy(asc(changeRequests.applyAt), asc(changeRequests.id))
-    .all()
-    .map((r) => r.id);
+export async function listDueChangeRequestIds({ db, t }: Queryable, now: string): Promise<number[]> {
+  const rows = await db
+    .select({ id: t.changeRequests.id })
+    .from(t.changeRequests)
+    .where(and(eq(t.changeRequests.state, 'scheduled'), lte(t.changeRequests.applyAt, now)))
+    .orderBy(asc(t.changeRequests.applyAt), asc(t.changeRequests.id));
+  return rows.map((r) => r.id);
 }
 
 /** A request still open (pending, approved or scheduled): one that may yet apply. */
@@ -110,17 +136,16 @@ export interface OpenChangeRequest {
 }
 
 /** Every open request (pending, or approved and waiting for its time), oldest first. */
-export function listOpenChangeRequests(db: Queryable): OpenChangeRequest[] {
+export async function listOpenChangeRequests({ db, t }: Queryable): Promise<OpenChangeRequest[]> {
   return db
     .select({
-      id: changeRequests.id,
-      kind: changeRequests.kind,
-      segmentId: changeRequests.segmentId,
-      environmentId: changeRequests.environmentId,
-      proposed: changeRequests.proposed,
+      id: t.changeRequests.id,
+      kind: t.changeRequests.kind,
+      segmentId: t.changeRequests.segmentId,
+      environmentId: t.changeRequests.environmentId,
+      proposed: t.changeRequests.proposed,
     })
-    .from(changeRequests)
-    .where(inArray(changeRequests.state, ['pending', 'approved', 'scheduled']))
-    .orderBy(asc(changeRequests.id))
-    .all();
+    .from(t.changeRequests)
+    .where(inArray(t.changeRequests.state, ['pending', 'approved', 'scheduled']))
+    .orderBy(asc(t.changeRequests.id));
 }

@@ -3,6 +3,7 @@ import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/tes
 import type { Actor } from '../audit/audit-event.js';
 import type { ChangeRequest } from './change-request.js';
 import { createChangeRequestService } from './change-requests.service.js';
+import { updateChangeRequestFrom } from './change-requests.store.js';
 import { createChangeScheduler } from './change-scheduler.js';
 
 type Problem = { status: number; detail: string; errors: { path: string }[]; changeRequest?: ChangeRequest };
@@ -69,8 +70,8 @@ describe('change requests (four eyes)', () => {
       })
     ).body.items;
   /** The tables a change request must not touch until it applies. */
-  const configTables = () => {
-    const { flag_configs, environments, flags } = t.dump();
+  const configTables = async () => {
+    const { flag_configs, environments, flags } = await t.dump();
     return { flag_configs, environments, flags };
   };
 
@@ -109,13 +110,13 @@ describe('change requests (four eyes)', () => {
       name: 'admin pipeline',
       role: 'approver',
     });
-    const before = t.dump();
+    const before = await t.dump();
     for (const token of [viewer, editor, t.adminToken, ownToken.body.token]) {
       const refused = await act(created.body.id, 'approve', token, { comment: 'me' });
       expect(refused.status).toBe(403);
       expect((await act(created.body.id, 'reject', token)).status).toBe(403);
     }
-    expect(t.dump()).toEqual(before);
+    expect(await t.dump()).toEqual(before);
 
     const approved = await act(created.body.id, 'approve', approver, { comment: 'LGTM' });
     expect(approved.status).toBe(200);
@@ -171,13 +172,13 @@ describe('change requests (four eyes)', () => {
     const stale = await propose(editor);
     const fresh = await propose(editor, { ...staffConfig, rules: [] });
     expect((await act(fresh.id, 'approve', approver)).status).toBe(200);
-    const before = configTables();
+    const before = await configTables();
     const conflict = await act(stale.id, 'approve', approver, { comment: 'ok' });
     expect(conflict.status).toBe(409);
     expect(conflict.headers.get('content-type')).toContain('application/problem+json');
     expect(conflict.body.changeRequest).toMatchObject({ id: stale.id, state: 'conflict' });
     expect(conflict.body.changeRequest?.conflict).toMatch(/version 2, not 1/);
-    expect(configTables()).toEqual(before);
+    expect(await configTables()).toEqual(before);
     const stored = await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${stale.id}`, {
       token: viewer,
     });
@@ -186,6 +187,45 @@ describe('change requests (four eyes)', () => {
       action: 'change_request.conflict',
       changeRequestId: String(stale.id),
     });
+  });
+
+  it('undoes a flag change that no longer fits when approved, and records the conflict', async () => {
+    const variations = [
+      { id: 'calm', value: 'blue' },
+      { id: 'loud', value: 'green' },
+      { id: 'extra', value: 'pink' },
+    ];
+    await post('/api/v1/flags', t.adminToken, { key: 'banner', kind: 'string', variations });
+    const proposed = await t.request<ChangeRequest>('PATCH', '/api/v1/flags/banner', {
+      token: editor,
+      body: { variations: [variations[0], { id: 'loud', value: 'red' }] },
+    });
+    expect(proposed.status).toBe(202);
+    // Staging (no approval needed) starts serving the variation the proposal drops.
+    const staging = await t.request('PUT', '/api/v1/flags/banner/environments/staging', {
+      token: editor,
+      body: { enabled: true, offVariation: 'calm', fallthrough: { variation: 'extra' } },
+      headers: ANY_VERSION,
+    });
+    expect(staging.status).toBe(200);
+    const flagBefore = (await t.request('GET', '/api/v1/flags/banner', { token: viewer })).body;
+
+    const approved = await act(proposed.body.id, 'approve', approver);
+    expect(approved.status).toBe(409);
+    expect(approved.body.changeRequest).toMatchObject({ state: 'conflict' });
+    expect(approved.body.changeRequest?.conflict).toMatch(/no longer valid/);
+    // The flag row the application had already written is back as it was.
+    expect((await t.request('GET', '/api/v1/flags/banner', { token: viewer })).body).toEqual(flagBefore);
+    const events = (
+      await t.request<{ items: AuditItem[] }>('GET', '/api/v1/audit?resource=banner', { token: t.adminToken })
+    ).body.items;
+    expect(events.slice(0, 2).map((e) => e.action)).toEqual([
+      'change_request.conflict',
+      'change_request.approve',
+    ]);
+    expect(events.map((e) => e.action)).not.toContain('flag.update');
+    const chain = await t.request<{ ok: boolean }>('GET', '/api/v1/audit/verify', { token: t.adminToken });
+    expect(chain.body.ok).toBe(true);
   });
 
   it('turns a flag off at once for an editor, even with a request pending (kill switch)', async () => {
@@ -270,7 +310,7 @@ describe('change requests (four eyes)', () => {
   });
 
   it('refuses applyAt in the past or malformed, and over-long comments, writing nothing', async () => {
-    const before = t.dump();
+    const before = await t.dump();
     const past = await t.request<Problem>('PUT', STAGING, {
       token: editor,
       body: { ...staffConfig, applyAt: '2026-05-01T09:59:59Z' },
@@ -303,7 +343,7 @@ describe('change requests (four eyes)', () => {
       raw: '{"comment":',
     });
     expect(badReview.status).toBe(400);
-    expect(t.dump()).toEqual(before);
+    expect(await t.dump()).toEqual(before);
   });
 });
 
@@ -326,8 +366,13 @@ describe('scheduled changes', () => {
   });
   afterEach(() => t.close());
 
+  /** A scheduler of its own, as another replica would build it. */
   const scheduler = () =>
-    createChangeScheduler({ changeRequests: createChangeRequestService(t.deps), logger: t.deps.logger });
+    createChangeScheduler({
+      changeRequests: createChangeRequestService(t.deps),
+      logger: t.deps.logger,
+      isLeader: () => true,
+    });
   const config = async (path: string) => (await t.request<Config>('GET', path, { token: t.adminToken })).body;
 
   it('schedules a write with applyAt where no approval is needed, and applies it when due', async () => {
@@ -339,14 +384,14 @@ describe('scheduled changes', () => {
     expect(scheduled.status).toBe(202);
     expect(scheduled.body).toMatchObject({ state: 'scheduled', applyAt: later(30), baseVersion: 1 });
     const s = scheduler();
-    expect(s.tick()).toEqual([]);
+    expect(await s.tick()).toEqual([]);
     now = new Date(later(30));
-    const applied = s.tick();
+    const applied = await s.tick();
     expect(applied.map((r) => [r.id, r.state, r.appliedAt])).toEqual([
       [scheduled.body.id, 'applied', later(30)],
     ]);
     expect(await config(STAGING)).toMatchObject({ version: 2, enabled: true });
-    expect(s.tick()).toEqual([]);
+    expect(await s.tick()).toEqual([]);
     const events = await t.request<{ items: AuditItem[] }>('GET', '/api/v1/audit?resource=new-checkout', {
       token: t.adminToken,
     });
@@ -378,7 +423,7 @@ describe('scheduled changes', () => {
     });
     expect(waiting.body.state).toBe('pending');
     now = new Date(later(30));
-    expect(scheduler().tick()).toEqual([]);
+    expect(await scheduler().tick()).toEqual([]);
     expect(await config(STAGING)).toMatchObject({ version: 1, enabled: false });
     const approved = await t.request<ChangeRequest>(
       'POST',
@@ -422,13 +467,68 @@ describe('scheduled changes', () => {
     expect((await cancel(other.body.id, editor)).status).toBe(409);
 
     now = new Date(later(61));
-    expect(
-      scheduler()
-        .tick()
-        .map((r) => r.id),
-    ).toEqual([pending.body.id]);
+    expect((await scheduler().tick()).map((r) => r.id)).toEqual([pending.body.id]);
     expect(await config(PRODUCTION)).toMatchObject({ enabled: true });
     expect(await config(STAGING)).toMatchObject({ enabled: false });
+  });
+
+  it('applies a due change once when two replicas pass at the same time', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: later(5) },
+      headers: ANY_VERSION,
+    });
+    now = new Date(later(5));
+    const passes = await Promise.all([scheduler().tick(), scheduler().tick(), scheduler().tick()]);
+    expect(passes.flat().map((r) => r.id)).toEqual([scheduled.body.id]);
+    expect(await config(STAGING)).toMatchObject({ version: 2, enabled: true });
+    const writes = await t.request<{ items: AuditItem[] }>(
+      'GET',
+      '/api/v1/audit?resource=new-checkout&action=flag.config.update',
+      { token: t.adminToken },
+    );
+    expect(writes.body.items.map((e) => e.changeRequestId)).toEqual([String(scheduled.body.id)]);
+  });
+
+  it('moves a request out of a state once: a second move from the same state changes nothing', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: later(5) },
+      headers: ANY_VERSION,
+    });
+    const move = () =>
+      t.database.transaction((tx) =>
+        updateChangeRequestFrom(tx, scheduled.body.id, 'scheduled', {
+          state: 'cancelled',
+          updatedAt: later(1),
+        }),
+      );
+    expect(await move()).toMatchObject({ id: scheduled.body.id, state: 'cancelled' });
+    expect(await move()).toBeUndefined();
+  });
+
+  it('applies due changes on start only where this replica leads', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: later(5) },
+      headers: ANY_VERSION,
+    });
+    now = new Date(later(5));
+    const state = async () =>
+      (
+        await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${scheduled.body.id}`, {
+          token: editor,
+        })
+      ).body.state;
+    const changeRequests = createChangeRequestService(t.deps);
+    const follower = createChangeScheduler({ changeRequests, logger: t.deps.logger, isLeader: () => false });
+    await follower.start();
+    expect(await state()).toBe('scheduled');
+    await follower.stop();
+    const leader = createChangeScheduler({ changeRequests, logger: t.deps.logger, isLeader: () => true });
+    await leader.start();
+    expect(await state()).toBe('applied');
+    await leader.stop();
   });
 
   it('turns a scheduled change whose config moved into a conflict', async () => {
@@ -439,7 +539,7 @@ describe('scheduled changes', () => {
     });
     await t.request('POST', `${STAGING}/toggle`, { token: editor, body: { enabled: true } });
     now = new Date(later(10));
-    const [conflict] = scheduler().tick();
+    const [conflict] = await scheduler().tick();
     expect(conflict).toMatchObject({ id: scheduled.body.id, state: 'conflict' });
     expect(await config(STAGING)).toMatchObject({ version: 2, rules: [] });
   });

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../server.js';
+import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.js';
 import { adminRequest, loginAsAdmin } from '../../testing.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { ChangeRequest } from './change-request.js';
@@ -12,16 +11,17 @@ const START = new Date('2026-05-01T10:00:00.000Z');
 const APPLY_AT = '2026-05-01T11:00:00.000Z';
 
 describe('change scheduler across a restart', () => {
-  let dir: string;
+  let database: TestDatabase;
   let server: RunningServer | undefined;
   afterEach(async () => {
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   });
 
   const start = async (now: Date) => {
     server = await startServer({
-      dbPath: join(dir, 'ringflag.db'),
+      db: database.location,
+      auditKeyFile: join(database.dir, 'audit-signing.pem'),
       admin: ADMIN,
       logLevel: 'silent',
       clock: () => now,
@@ -30,7 +30,7 @@ describe('change scheduler across a restart', () => {
   };
 
   it('applies a change that fell due while the server was down, as the scheduler on behalf of its author', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ringflag-scheduler-'));
+    database = await createTestDatabase();
     const first = await start(START);
     await adminRequest(first.server.url, first.token, 'POST', '/api/v1/flags', {
       key: 'launch',
@@ -46,7 +46,7 @@ describe('change scheduler across a restart', () => {
     expect(scheduled.status).toBe(202);
     expect(scheduled.body.state).toBe('scheduled');
     // Started: not due yet.
-    expect(first.server.scheduler.tick()).toEqual([]);
+    expect(await first.server.scheduler.tick()).toEqual([]);
     await first.server.close();
 
     const second = await start(new Date('2026-05-01T11:00:05.000Z'));

@@ -1,5 +1,5 @@
 import type { FlagConfig } from '@ringflag/sdk-node/engine';
-import type { Write } from '../../db/unit-of-work.js';
+import type { Write } from '../../write/unit-of-work.js';
 import type { Located } from '../flag-configs/apply-config.js';
 import { composeConfig, type FlagRow, type FlagView, type SegmentRow } from '../flags/flag-model.js';
 import {
@@ -53,8 +53,8 @@ interface Insert {
 }
 
 /** Inserts the row and its `change_request.create` audit event (before = now, after = the proposal). */
-function open(w: Write, input: Insert): ChangeRequest {
-  const row = insertChangeRequest(w.tx, {
+async function open(w: Write, input: Insert): Promise<ChangeRequest> {
+  const row = await insertChangeRequest(w.tx, {
     ...input.ids,
     kind: input.kind,
     environments: input.environments,
@@ -86,9 +86,9 @@ function open(w: Write, input: Insert): ChangeRequest {
  * is `scheduled` at once.
  *
  * @example
- * runWrite(deps, requester.actor, (w) => openChangeRequest(w, { located, kind: 'config', proposed, … }));
+ * await runWrite(deps, requester.actor, (w) => openChangeRequest(w, { located, kind: 'config', proposed, … }));
  */
-export function openChangeRequest(w: Write, input: NewChangeRequest): ChangeRequest {
+export async function openChangeRequest(w: Write, input: NewChangeRequest): Promise<ChangeRequest> {
   const { flag, env, config } = input.located;
   return open(w, {
     record: { flag: flag.key, environment: env.key, segment: null },
@@ -111,9 +111,12 @@ export function openChangeRequest(w: Write, input: NewChangeRequest): ChangeRequ
  * version is the flag's or segment's version now.
  *
  * @example
- * openGlobalChangeRequest(w, { kind: 'segment', segment, before, proposed, environments: ['production'], requester });
+ * await openGlobalChangeRequest(w, { kind: 'segment', segment, before, proposed, environments: ['production'], requester });
  */
-export function openGlobalChangeRequest(w: Write, input: NewGlobalChangeRequest): ChangeRequest {
+export async function openGlobalChangeRequest(
+  w: Write,
+  input: NewGlobalChangeRequest,
+): Promise<ChangeRequest> {
   const subject =
     input.kind === 'segment'
       ? {

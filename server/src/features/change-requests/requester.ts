@@ -14,12 +14,17 @@ export interface Requester extends Person {
 }
 
 /**
- * The requester of an authenticated call.
+ * The requester of an authenticated call. Services resolve it, inside the write that acts for it.
  *
  * @example
- * const requester = requesterOf(deps.db, principalOf(c));
+ * const requester = await requesterOf(w.tx, principal);
  */
-export function requesterOf(db: Queryable, principal: Principal): Requester {
+export async function requesterOf(q: Queryable, principal: Principal): Promise<Requester> {
   const actor = actorOf(principal);
-  return { actor, userId: humanOf(db, actor), role: principal.role, environments: principal.environments };
+  return {
+    actor,
+    userId: await humanOf(q, actor),
+    role: principal.role,
+    environments: principal.environments,
+  };
 }

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors/index.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
-import { lookupSdkKey } from './sdk-key-lookup.js';
+import type { SdkKeyLookup } from './sdk-key-lookup.js';
 
 /**
  * Authenticates browser requests with a client key (`rf_cli_…`) from `Authorization: <key>` or
@@ -11,10 +11,10 @@ import { lookupSdkKey } from './sdk-key-lookup.js';
  * `fresh` skips the one-second key cache (streams: a revoked key must not reopen one).
  *
  * @example
- * app.use('/client/v1/stream', requireClientKey(deps, { allowQuery: true }));
+ * app.use('/client/v1/stream', requireClientKey(keys, { allowQuery: true, fresh: true }));
  */
 export function requireClientKey(
-  deps: AppDeps,
+  keys: Pick<SdkKeyLookup, 'lookup'>,
   options: { allowQuery?: boolean; fresh?: boolean } = {},
 ): MiddlewareHandler<AppEnv> {
   return async function checkClientKey(c, next) {
@@ -22,7 +22,7 @@ export function requireClientKey(
       sdkKeyFromHeader(c.req.header('authorization')) ??
       (options.allowQuery ? c.req.query('key') || undefined : undefined);
     if (!key) throw new UnauthorizedError('Send the client key as "Authorization: <key>"');
-    const identity = lookupSdkKey(deps.db, key, { fresh: options.fresh });
+    const identity = await keys.lookup(key, { fresh: options.fresh });
     if (!identity) throw new UnauthorizedError('The client key is invalid or revoked');
     if (identity.type !== 'client') {
       throw new ForbiddenError('Server keys are secret and cannot be used from browsers; use a client key');

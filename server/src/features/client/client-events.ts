@@ -30,7 +30,7 @@ export interface SanitisedEvents {
  *
  * @example
  * const events = new ClientEvents();
- * const { body, accepted } = events.sanitise(env.id, store, reported, deps.clock());
+ * const { body, accepted } = events.sanitise(env.id, store, reported, new Date());
  */
 export class ClientEvents {
   private readonly names = new LRUCache<number, { minute: number; names: Set<string> }>({ max: 1000 });

@@ -3,8 +3,10 @@ import type { Context } from '@ringflag/sdk-node/engine';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { findEnvironment } from '../environments/environments.store.js';
+import { payloadReader } from '../sdk/payload-cache.js';
 import { contextHash } from './client-context.js';
-import { ClientStreams, diffResults } from './client-streams.js';
+import { ClientStreams, type ClientStreamsOptions, diffResults } from './client-streams.js';
+import { EnvironmentCache } from './environment-cache.js';
 import { EvaluationCache } from './evaluation-cache.js';
 
 /** A stand-in for a Node response: records what is written, emits 'close' when destroyed. */
@@ -70,10 +72,24 @@ describe('ClientStreams', () => {
     const res = await t.request(method, path, { token: t.adminToken, body, headers });
     expect(res.status, res.text).toBeLessThan(300);
   };
-  const open = (context: Context, keyId = 1) => {
-    const env = findEnvironment(t.deps.db, ENV);
+  const storeOf = async () => {
+    const env = await findEnvironment(t.database, ENV);
     if (!env) throw new Error('no env');
-    const store = t.deps.payloads.get(t.deps.db, env).store();
+    return (await t.deps.payloads.get(t.database, env)).store();
+  };
+  const newStreams = (options?: ClientStreamsOptions) =>
+    new ClientStreams(
+      {
+        environments: new EnvironmentCache(t.database, t.deps.hub),
+        payloads: payloadReader(t.database, t.deps.payloads),
+        hub: t.deps.hub,
+        logger: t.deps.logger,
+        metrics: t.deps.metrics,
+      },
+      options,
+    );
+  const open = async (context: Context, keyId = 1) => {
+    const store = await storeOf();
     const hash = contextHash(context);
     const response = new FakeResponse();
     streams.attach(response, ENV, keyId, context, hash, evaluations.get(ENV, 'client', store, context, hash));
@@ -82,7 +98,7 @@ describe('ClientStreams', () => {
 
   beforeEach(async () => {
     t = await createTestApp();
-    streams = new ClientStreams(t.deps);
+    streams = newStreams();
     await admin('POST', '/api/v1/flags', { key: 'banner', kind: 'boolean', clientSide: true });
     await admin('POST', '/api/v1/flags', { key: 'beta', kind: 'boolean', clientSide: true });
     await admin('POST', '/api/v1/flags', { key: 'server-only', kind: 'boolean' });
@@ -98,14 +114,14 @@ describe('ClientStreams', () => {
       ANY_VERSION,
     );
   });
-  afterEach(() => {
+  afterEach(async () => {
     streams.close();
-    t.close();
+    await t.close();
   });
 
   it('sends each context a patch with only the flags that changed for it', async () => {
-    const user1 = open({ key: 'user-1' });
-    const user2 = open({ key: 'user-2' });
+    const user1 = await open({ key: 'user-1' });
+    const user2 = await open({ key: 'user-2' });
     expect(user1.events()[0]?.event).toBe('put');
     expect(Object.keys(user1.events()[0]?.data.flags ?? {}).sort()).toEqual(['banner', 'beta']);
     const putRevision = user1.events()[0]?.id ?? 0;
@@ -146,8 +162,8 @@ describe('ClientStreams', () => {
   });
 
   it('evaluates streams that share a context once per revision and writes them the same bytes', async () => {
-    const a = open({ key: 'user-1', plan: 'pro' });
-    const b = open({ plan: 'pro', key: 'user-1' });
+    const a = await open({ key: 'user-1', plan: 'pro' });
+    const b = await open({ plan: 'pro', key: 'user-1' });
     expect(streams.contextCount(ENV)).toBe(1);
     expect(streams.connectionCount(ENV)).toBe(2);
     await admin('POST', `/api/v1/flags/banner/environments/${ENV}/toggle`, { enabled: true });
@@ -159,11 +175,9 @@ describe('ClientStreams', () => {
     expect(streams.contextCount(ENV)).toBe(0);
   });
 
-  it('bounds the memory of per-context state: a new context past it has no room, a shared one does', () => {
-    const env = findEnvironment(t.deps.db, ENV);
-    if (!env) throw new Error('no env');
-    const store = t.deps.payloads.get(t.deps.db, env).store();
-    const small = new ClientStreams(t.deps, { maxStateBytes: 20_000 });
+  it('bounds the memory of per-context state: a new context past it has no room, a shared one does', async () => {
+    const store = await storeOf();
+    const small = newStreams({ maxStateBytes: 20_000 });
     const contexts = Array.from({ length: 50 }, (_, i) => ({ key: `user-${i}`, note: 'x'.repeat(500) }));
     let attached = 0;
     for (const context of contexts) {
@@ -182,8 +196,24 @@ describe('ClientStreams', () => {
     small.close();
   });
 
+  it('brings a stream up to date when a revision is published between its read and its attach', async () => {
+    const store = await storeOf();
+    const context = { key: 'user-1' };
+    const hash = contextHash(context);
+    const initial = evaluations.get(ENV, 'client', store, context, hash);
+    // The request read the payload; a write lands before the stream is attached.
+    await admin('POST', `/api/v1/flags/banner/environments/${ENV}/toggle`, { enabled: true });
+    const response = new FakeResponse();
+    streams.attach(response, ENV, 1, context, hash, initial);
+    await vi.waitFor(() => expect(response.events()).toHaveLength(2));
+    const patch = response.events()[1];
+    expect(patch).toMatchObject({ event: 'patch', id: initial.revision + 1 });
+    expect(patch?.data.flags.banner).toBeDefined();
+    expect(patch?.data.flags.banner).not.toEqual(initial.results.banner);
+  });
+
   it('closes the streams of a revoked key', async () => {
-    const response = open({ key: 'user-1' }, 42);
+    const response = await open({ key: 'user-1' }, 42);
     t.deps.hub.disconnectKey(42);
     expect(response.destroyed).toBe(true);
     expect(streams.connectionCount(ENV)).toBe(0);

@@ -1,11 +1,10 @@
-import type { Context, EvaluationDetail, JsonValue } from '@ringflag/sdk-node/engine';
-import type { Db } from '../../db/client.js';
+import type { Context, EvaluationDetail, FlagStore, JsonValue } from '@ringflag/sdk-node/engine';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub, StreamConnection, StreamSink } from '../../stream/change-hub.js';
 import { sseFrame } from '../../stream/sse-frame.js';
-import { findEnvironment } from '../environments/environments.store.js';
-import type { PayloadCache } from '../sdk/payload-cache.js';
+import type { PayloadReader } from '../sdk/payload-cache.js';
+import type { EnvironmentCache } from './environment-cache.js';
 import { type CachedEvaluation, evaluateScoped } from './evaluation-cache.js';
 
 type Results = Readonly<Record<string, EvaluationDetail<JsonValue | null>>>;
@@ -30,11 +29,12 @@ function groupBytes(contextChars: number, resultsChars: number): number {
 
 /** What {@link ClientStreams} needs from the application. */
 export interface ClientStreamsDeps {
-  db: Db;
+  /** Where the current environment row is read after a publish. */
+  environments: Pick<EnvironmentCache, 'byKey'>;
+  payloads: PayloadReader;
   hub: ChangeHub;
-  payloads: PayloadCache;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'observeBrowserStream'>;
 }
 
 /** Options of {@link ClientStreams}. */
@@ -65,13 +65,15 @@ export const clientChannel = (environment: string) => `client:${environment}`;
  * ends them at shutdown, without ever sending them the rules.
  *
  * @example
- * const streams = new ClientStreams(deps);
- * streams.open(response, env, keyId, context, contextHash(context), initial, corsHeaders);
+ * const streams = new ClientStreams({ environments, payloads, hub, logger, metrics });
+ * streams.attach(response, env.key, keyId, context, contextHash(context), initial);
  */
 export class ClientStreams {
   private readonly groups = new Map<string, Map<string, ContextGroup>>();
   /** Environments whose fan-out is scheduled or running; `true` when another revision came meanwhile. */
   private readonly fanOuts = new Map<string, boolean>();
+  /** The newest revision published per environment, to catch up streams that attach behind it. */
+  private readonly published = new Map<string, number>();
   private readonly maxBufferedBytes: number;
   private readonly sliceMs: number;
   private readonly maxStateBytes: number;
@@ -85,7 +87,11 @@ export class ClientStreams {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.sliceMs = options.sliceMs ?? 25;
     this.maxStateBytes = options.maxStateBytes ?? 256 * 1024 * 1024;
-    this.unsubscribe = deps.hub.onPublish((environment) => this.schedule(environment));
+    this.unsubscribe = deps.hub.onPublish((environment, patch) => {
+      if (patch.revision > (this.published.get(environment) ?? 0))
+        this.published.set(environment, patch.revision);
+      this.schedule(environment);
+    });
   }
 
   /** Open streams, in total or per environment. */
@@ -157,6 +163,8 @@ export class ClientStreams {
     group.connections.add(connection);
     this.deps.hub.subscribe(connection);
     this.deps.metrics.observeBrowserStream(environment, 1);
+    // `initial` was read before this call; a revision published meanwhile is fanned out to it now.
+    if (group.revision < (this.published.get(environment) ?? 0)) this.schedule(environment);
     const joined = group;
     const groups = byHash;
     sink.once('close', () => {
@@ -188,14 +196,32 @@ export class ClientStreams {
 
   private fanOut(environment: string): void {
     this.fanOuts.set(environment, false);
-    const env = findEnvironment(this.deps.db, environment);
-    const byHash = this.groups.get(environment);
-    if (!env || !byHash) {
-      this.fanOuts.delete(environment);
-      return;
-    }
-    const store = this.deps.payloads.get(this.deps.db, env).store();
-    const pending = [...byHash.values()];
+    void this.currentStore(environment).then(
+      (store) => {
+        const byHash = this.groups.get(environment);
+        if (!store || !byHash) {
+          this.done(environment);
+          return;
+        }
+        this.fanOutSlices(environment, store, [...byHash.values()]);
+      },
+      (error: unknown) => {
+        // The groups stay at their revision; the next publish brings them up to date.
+        this.deps.logger.error('browser stream fan-out failed', { environment, error: String(error) });
+        this.done(environment);
+      },
+    );
+  }
+
+  /** The environment's payload at its current revision (undefined when it is gone). */
+  private async currentStore(environment: string): Promise<FlagStore | undefined> {
+    const env = await this.deps.environments.byKey(environment);
+    if (!env) return undefined;
+    return (await this.deps.payloads.get(env)).store();
+  }
+
+  /** Updates the groups a slice at a time, yielding the event loop between slices. */
+  private fanOutSlices(environment: string, store: FlagStore, pending: ContextGroup[]): void {
     let index = 0;
     const slice = () => {
       const started = performance.now();
@@ -211,14 +237,18 @@ export class ClientStreams {
       } catch (error) {
         this.deps.logger.error('browser stream fan-out failed', { environment, error: String(error) });
       }
-      // A revision that landed meanwhile gets its own pass.
-      if (this.fanOuts.get(environment)) setImmediate(() => this.fanOut(environment));
-      else this.fanOuts.delete(environment);
+      this.done(environment);
     };
     slice();
   }
 
-  private update(group: ContextGroup, store: Parameters<typeof evaluateScoped>[1]): void {
+  /** Ends a fan-out pass: a revision that landed meanwhile gets its own pass. */
+  private done(environment: string): void {
+    if (this.fanOuts.get(environment)) setImmediate(() => this.fanOut(environment));
+    else this.fanOuts.delete(environment);
+  }
+
+  private update(group: ContextGroup, store: FlagStore): void {
     const next = evaluateScoped('client', store, group.context);
     const changes = diffResults(group.results, next);
     group.results = next;

@@ -1,23 +1,61 @@
-import type { AppDeps } from '../../app-env.js';
+import type { Queryable } from '../../db/client.js';
+import type { ChangeHub } from '../../stream/change-hub.js';
+import { type PayloadCache, type PayloadReader, payloadReader } from '../sdk/payload-cache.js';
+import type { ClusterCaches } from './cluster-caches.js';
+import { CorsOrigins } from './cors.js';
 import { EnvironmentCache } from './environment-cache.js';
 import { EvaluationCache } from './evaluation-cache.js';
+import { type FindSdkKey, SdkKeyLookup } from './sdk-key-lookup.js';
 
-/** What the browser surface (`/client/v1`) and OFREP (`/ofrep/v1`) share: their caches. */
-export interface ClientSurface {
-  /** Results per environment revision, scope and context (bounded: 10,000 entries, 32 Mi chars). */
-  evaluations: EvaluationCache;
-  /** Environment rows by id, current with every published revision. */
-  environments: EnvironmentCache;
+/** What {@link createClientSurface} needs. */
+export interface ClientSurfaceDeps {
+  /** Where environments and payloads are read (reads only). */
+  database: Queryable;
+  /** Environment rows are dropped when their environment publishes. */
+  hub: Pick<ChangeHub, 'onPublish'>;
+  /** The application's payload cache. */
+  payloads: PayloadCache;
+  /** Finds an SDK key in the database (the SDK keys service's lookup). */
+  findSdkKey: FindSdkKey;
+  /** Where the surface's caches are registered, to be dropped on cluster signals. */
+  clusterCaches: Pick<ClusterCaches, 'register'>;
+  /** The clock that bounds what the caches keep, in milliseconds (default `performance.now`). */
+  now?: () => number;
 }
 
 /**
- * Builds the shared caches of the browser-facing surfaces, once per app.
+ * What the SDK-facing surfaces (`/sdk/v1`, `/client/v1`, `/ofrep/v1`, the admin evaluate route) read
+ * through, so that none of them sees the database: keys, environments and payloads, and the caches of
+ * the browser surfaces.
+ */
+export interface ClientSurface {
+  /** SDK keys, known ones remembered for a second (or asked fresh). */
+  keys: SdkKeyLookup;
+  /** Environment rows by id (cached, current with every published revision) or by key (fresh). */
+  environments: EnvironmentCache;
+  /** Payloads per environment revision (from memory when held). */
+  payloads: PayloadReader;
+  /** The environments' allowed origins, for CORS. */
+  origins: CorsOrigins;
+  /** Results per environment revision, scope and context (bounded: 10,000 entries, 64 MiB). */
+  evaluations: EvaluationCache;
+}
+
+/**
+ * Builds the shared reads and caches of the SDK-facing surfaces, once per app, and registers the
+ * caches with `clusterCaches` (cluster signals drop them).
  *
  * @example
- * const surface = createClientSurface(deps);
- * registerClientRoutes(app, deps, surface);
- * registerOfrepRoutes(app, deps, surface);
+ * const surface = createClientSurface({ database, hub, payloads, findSdkKey: (key) => findSdkKey(database, key), clusterCaches });
+ * registerClientRoutes(app, { ...surface, events, guards, hub, connections, logger, metrics, clock }, options);
  */
-export function createClientSurface(deps: AppDeps): ClientSurface {
-  return { evaluations: new EvaluationCache(), environments: new EnvironmentCache(deps.db, deps.hub) };
+export function createClientSurface(deps: ClientSurfaceDeps): ClientSurface {
+  const caches = {
+    keys: new SdkKeyLookup(deps.findSdkKey, { now: deps.now }),
+    environments: new EnvironmentCache(deps.database, deps.hub, { now: deps.now }),
+    origins: new CorsOrigins(deps.database, { now: deps.now }),
+    evaluations: new EvaluationCache(),
+  };
+  deps.clusterCaches.register(caches);
+  return { ...caches, payloads: payloadReader(deps.database, deps.payloads) };
 }

@@ -1,17 +1,23 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { Context } from '@ringflag/sdk-node/engine';
+import type { AppEnv } from '../../app-env.js';
 import { NotFoundError, PayloadTooLargeError, RateLimitedError } from '../../errors/index.js';
 import { limitBodySize } from '../../http/body-limit.js';
 import { clientAddress } from '../../http/client-address.js';
+import type { ConnectionGuard } from '../../http/connection-guard.js';
 import { rejectIllFormedStrings } from '../../http/json-body.js';
 import { jsonBody, responses } from '../../http/openapi-app.js';
 import { problemResponse } from '../../http/problem.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../ops/metrics.js';
+import type { ChangeHub } from '../../stream/change-hub.js';
 import { SSE_HEADERS, startEventStream } from '../../stream/open-stream.js';
 import { KeyAddressRateLimiter, type KeyAddressRateLimits } from '../ofrep/rate-limiter.js';
-import { guardIntake } from '../releases/guard-ingest.js';
+import type { EventIngest } from '../sdk/event-ingest.js';
+import type { PayloadReader } from '../sdk/payload-cache.js';
 import { sdkKeyOf } from '../sdk/sdk-auth.js';
-import { clientEventsSchema, recordSdkEvents } from '../sdk/sdk-events.js';
+import { clientEventsSchema } from '../sdk/sdk-events.js';
 import { requireClientKey } from './client-auth.js';
 import {
   CLIENT_LIMITS,
@@ -20,12 +26,43 @@ import {
   decodeStreamContext,
   EvaluateBodies,
 } from './client-context.js';
-import { ClientEvents } from './client-events.js';
 import { ClientStreams, type ClientStreamsOptions } from './client-streams.js';
-import type { ClientSurface } from './client-surface.js';
-import { browserCors, corsHeaders } from './cors.js';
+import { browserCors, type CorsOrigins } from './cors.js';
+import type { EnvironmentCache } from './environment-cache.js';
 import { etagMatches, evaluationEtag } from './etag.js';
+import type { EvaluationCache } from './evaluation-cache.js';
 import { limitClientRate } from './public-rate-limit.js';
+import type { SdkKeyLookup } from './sdk-key-lookup.js';
+
+/**
+ * What the release guards learn when the server evaluates a browser context (guard-ingest.ts). Never
+ * throws.
+ */
+export interface BrowserContextGuards {
+  exposeBrowserContext(
+    environmentId: number,
+    address: string,
+    context: Context,
+    hash: string,
+  ): void | Promise<void>;
+}
+
+/** What {@link registerClientRoutes} needs: the client surface's reads and caches, and more. */
+export interface ClientRouteDeps {
+  keys: Pick<SdkKeyLookup, 'lookup'>;
+  environments: Pick<EnvironmentCache, 'byId' | 'byKey'>;
+  payloads: PayloadReader;
+  origins: CorsOrigins;
+  evaluations: EvaluationCache;
+  /** Where `POST /client/v1/events` goes (shared with the server SDK). */
+  events: Pick<EventIngest, 'ingest'>;
+  guards: BrowserContextGuards;
+  hub: ChangeHub;
+  connections: ConnectionGuard;
+  logger: Logger;
+  metrics: Pick<Metrics, 'recordPublicRejection' | 'observeBrowserStream'>;
+  clock: () => Date;
+}
 
 /** Options of {@link registerClientRoutes}. */
 export interface ClientRouteOptions {
@@ -50,21 +87,18 @@ const base = { tags: ['browser SDK'], security: CLIENT_SECURITY };
  * numbers (guard-ingest.ts).
  *
  * @example
- * registerClientRoutes(app, deps, createClientSurface(deps), { rateLimits });
+ * const streams = registerClientRoutes(app, { ...surface, events, guards, hub, connections, logger, metrics, clock }, { rateLimits });
  */
 export function registerClientRoutes(
   app: OpenAPIHono<AppEnv>,
-  deps: AppDeps,
-  surface: ClientSurface,
+  deps: ClientRouteDeps,
   options: ClientRouteOptions,
 ): ClientStreams {
-  const { evaluations, environments } = surface;
+  const { evaluations, environments, payloads, guards } = deps;
   const streams = new ClientStreams(deps, options.streams);
   const bodies = new EvaluateBodies();
-  const clientEvents = new ClientEvents();
-  const guards = guardIntake(deps);
   const rate = limitClientRate(
-    deps,
+    deps.metrics,
     new KeyAddressRateLimiter(options.rateLimits, () => deps.clock().getTime()),
   );
   app.openAPIRegistry.registerComponent('securitySchemes', 'clientKey', {
@@ -73,7 +107,7 @@ export function registerClientRoutes(
     name: 'Authorization',
     description: 'A client key rf_cli_… (a "Bearer " prefix is accepted; the stream also takes ?key=)',
   });
-  app.use('/client/*', browserCors(deps));
+  app.use('/client/*', browserCors(deps.origins));
   const limit = (maxSize: number) =>
     limitBodySize(maxSize, () =>
       problemResponse(new PayloadTooLargeError(`The body is over ${maxSize} bytes`).toJSON()),
@@ -83,8 +117,8 @@ export function registerClientRoutes(
   app.use('/client/v1/events', limit(CLIENT_LIMITS.eventsBodyBytes));
   app.use('/client/*', rejectIllFormedStrings());
 
-  const environmentOf = (id: number) => {
-    const env = environments.byId(id);
+  const environmentOf = async (id: number) => {
+    const env = await environments.byId(id);
     if (!env) throw new NotFoundError('The environment of this key no longer exists');
     return env;
   };
@@ -111,15 +145,15 @@ export function registerClientRoutes(
       }),
     }),
   );
-  app.post('/client/v1/evaluate', requireClientKey(deps), rate, async (c) => {
-    const env = environmentOf(sdkKeyOf(c).environmentId);
+  app.post('/client/v1/evaluate', requireClientKey(deps.keys), rate, async (c) => {
+    const env = await environmentOf(sdkKeyOf(c).environmentId);
     const { context, hash } = bodies.parse(await c.req.text());
-    guards.exposeBrowserContext(env.id, clientAddress(c), context, hash);
+    await guards.exposeBrowserContext(env.id, clientAddress(c), context, hash);
     const etag = evaluationEtag(env.revision, hash);
     if (etagMatches(c.req.header('if-none-match'), etag)) {
       return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
     }
-    const store = deps.payloads.get(deps.db, env).store();
+    const store = (await payloads.get(env)).store();
     const evaluation = evaluations.get(env.key, 'client', store, context, hash);
     return c.body(evaluation.json, 200, {
       ETag: evaluationEtag(evaluation.revision, hash),
@@ -136,7 +170,7 @@ export function registerClientRoutes(
       'Server-sent events for one context: `put` { revision, flags: { key: { value, variant, reason } } } on connect, ' +
       'then `patch` { revision, flags: { key: result | null } } with only the flags that changed for this context; ' +
       '`id` = revision; comment heartbeats; a reconnect gets a fresh `put`',
-    middleware: [requireClientKey(deps, { allowQuery: true, fresh: true }), rate],
+    middleware: [requireClientKey(deps.keys, { allowQuery: true, fresh: true }), rate],
     request: {
       query: z.object({
         key: z.string().max(256).optional(),
@@ -151,12 +185,12 @@ export function registerClientRoutes(
       429: 'Too many requests, or no room for another context (Retry-After)',
     }),
   });
-  app.openapi(stream, (c) => {
+  app.openapi(stream, async (c) => {
     const key = sdkKeyOf(c);
     const context = decodeStreamContext(c.req.valid('query').context);
     const hash = contextHash(context);
-    const env = environmentOf(key.environmentId);
-    const store = deps.payloads.get(deps.db, env).store();
+    const env = await environmentOf(key.environmentId);
+    const store = (await payloads.get(env)).store();
     const initial = evaluations.get(env.key, 'client', store, context, hash);
     if (!streams.hasRoomFor(env.key, hash, context, initial)) {
       deps.metrics.recordPublicRejection('client', 'stream_state_full');
@@ -168,8 +202,8 @@ export function registerClientRoutes(
         },
       );
     }
-    guards.exposeBrowserContext(env.id, clientAddress(c), context, hash);
-    const headers = { ...SSE_HEADERS, ...corsHeaders(deps.db, c.req.header('origin'), env.id) };
+    await guards.exposeBrowserContext(env.id, clientAddress(c), context, hash);
+    const headers = { ...SSE_HEADERS, ...(await deps.origins.headers(c.req.header('origin'), env.id)) };
     const outgoing = c.env?.outgoing;
     if (!outgoing) {
       // Under app.request() (tests) there is no socket to keep: answer with the `put` alone.
@@ -192,7 +226,7 @@ export function registerClientRoutes(
     summary:
       "Exposure counts and tracked events from browsers. Counted at the server's minute; an event counts once " +
       '(`count` is ignored); exposures only for visible flags, at most 1,000 per request. Answers how many entries were kept.',
-    middleware: [requireClientKey(deps), rate],
+    middleware: [requireClientKey(deps.keys), rate],
     request: { body: jsonBody(clientEventsSchema) },
     responses: responses({
       202: '{ exposures, events } entries kept',
@@ -201,18 +235,16 @@ export function registerClientRoutes(
       429: 'Too many requests (Retry-After)',
     }),
   });
-  app.openapi(events, (c) => {
-    const environmentId = sdkKeyOf(c).environmentId;
-    const env = environmentOf(environmentId);
-    const store = deps.payloads.get(deps.db, env).store();
-    const now = deps.clock();
-    const reported = c.req.valid('json');
-    const { body, accepted } = clientEvents.sanitise(environmentId, store, reported, now);
-    recordSdkEvents(deps.db, environmentId, body, now);
-    // The guards get every validated event, not what the insights' name budget kept: they bound
-    // browsers by distinct contexts per address themselves, and junk names must not crowd out the
-    // event a guard watches.
-    guards.trackBrowserEvents(environmentId, clientAddress(c), reported.events);
+  app.openapi(events, async (c) => {
+    const env = await environmentOf(sdkKeyOf(c).environmentId);
+    const store = (await payloads.get(env)).store();
+    const accepted = await deps.events.ingest({
+      source: 'browser',
+      environmentId: env.id,
+      address: clientAddress(c),
+      store,
+      body: c.req.valid('json'),
+    });
     return c.json(accepted, 202);
   });
 

@@ -1,59 +1,128 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
-import { findEnvironmentById, listEnvironments } from '../environments/environments.store.js';
+import { listEnvironments } from '../environments/environments.store.js';
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, If-None-Match, X-API-Key, Last-Event-ID';
 const ALLOW_METHODS = 'GET, POST, OPTIONS';
+
+/** How long the environments' allowed origins are kept at most. */
+export const ORIGINS_CACHE_MS = 1000;
 
 /** Whether an environment's `corsOrigins` admit `origin` (`*` admits every origin). */
 export function originAllowed(corsOrigins: readonly string[], origin: string): boolean {
   return corsOrigins.includes('*') || corsOrigins.includes(origin);
 }
 
-/** Whether any environment admits `origin`: what a preflight, which carries no key, can check. */
-export function originAllowedAnywhere(db: Queryable, origin: string): boolean {
-  return listEnvironments(db).some((env) => originAllowed(env.corsOrigins, origin));
+/** The allowed origins by environment id, and when they were read. */
+interface KeptOrigins {
+  at: number;
+  byEnvironment: ReadonlyMap<number, readonly string[]>;
 }
 
 /**
- * The CORS headers of an actual (non-preflight) response: the origin echoed and `ETag` exposed when
- * the key's environment admits it (any environment when the key is unknown, so a browser can still
- * read a 401); none otherwise, and the browser withholds the response from the page.
+ * The allowed origins of every environment, read at most once per {@link ORIGINS_CACHE_MS} (browser
+ * requests carry an `Origin` on every call) and dropped by {@link clear} when an environment changes
+ * on any replica, so a changed list applies at once where the signal arrives and within a second
+ * everywhere. A read under way while the list is cleared is not kept.
+ *
+ * @example
+ * const origins = new CorsOrigins(database);
+ * await origins.allowedAnywhere('https://app.example.com'); // true when some environment lists it
  */
-export function corsHeaders(
-  db: Queryable,
-  origin: string | undefined,
-  environmentId: number | undefined,
-): Record<string, string> {
-  if (!origin) return {};
-  // Read fresh, not from the environment cache: a changed list of origins applies at once.
-  const env = environmentId === undefined ? undefined : findEnvironmentById(db, environmentId);
-  const allowed = env ? originAllowed(env.corsOrigins, origin) : originAllowedAnywhere(db, origin);
-  if (!allowed) return { vary: 'Origin' };
-  return {
-    'access-control-allow-origin': origin,
-    'access-control-expose-headers': 'ETag',
-    vary: 'Origin',
-  };
+export class CorsOrigins {
+  private kept: KeptOrigins | undefined;
+  private pending: Promise<ReadonlyMap<number, readonly string[]>> | undefined;
+  private generation = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly database: Queryable,
+    options: { now?: () => number } = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Whether any environment admits `origin`: what a preflight, which carries no key, can check. */
+  async allowedAnywhere(origin: string): Promise<boolean> {
+    for (const corsOrigins of (await this.byEnvironment()).values()) {
+      if (originAllowed(corsOrigins, origin)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The CORS headers of an actual (non-preflight) response: the origin echoed and `ETag` exposed when
+   * the key's environment admits it (any environment when the key is unknown, so a browser can still
+   * read a 401); none otherwise, and the browser withholds the response from the page.
+   */
+  async headers(
+    origin: string | undefined,
+    environmentId: number | undefined,
+  ): Promise<Record<string, string>> {
+    if (!origin) return {};
+    const byEnvironment = await this.byEnvironment();
+    const own = environmentId === undefined ? undefined : byEnvironment.get(environmentId);
+    const allowed = own ? originAllowed(own, origin) : await this.allowedAnywhere(origin);
+    if (!allowed) return { vary: 'Origin' };
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': 'ETag',
+      vary: 'Origin',
+    };
+  }
+
+  /** Drops the kept origins (an environment changed). */
+  clear(): void {
+    this.generation++;
+    this.kept = undefined;
+    this.pending = undefined;
+  }
+
+  private async byEnvironment(): Promise<ReadonlyMap<number, readonly string[]>> {
+    const kept = this.kept;
+    if (kept && this.now() - kept.at < ORIGINS_CACHE_MS) return kept.byEnvironment;
+    if (this.pending) return this.pending;
+    const pending: Promise<ReadonlyMap<number, readonly string[]>> = this.read(kept).finally(() => {
+      if (this.pending === pending) this.pending = undefined;
+    });
+    this.pending = pending;
+    return pending;
+  }
+
+  /** Reads the origins; when the database cannot be read, the last list kept serves meanwhile. */
+  private async read(last: KeptOrigins | undefined): Promise<ReadonlyMap<number, readonly string[]>> {
+    const generation = this.generation;
+    const at = this.now();
+    let rows: Awaited<ReturnType<typeof listEnvironments>>;
+    try {
+      rows = await listEnvironments(this.database);
+    } catch (error) {
+      if (last && generation === this.generation) return last.byEnvironment;
+      throw error;
+    }
+    const byEnvironment = new Map(rows.map((row) => [row.id, row.corsOrigins] as const));
+    if (generation === this.generation) this.kept = { at, byEnvironment };
+    return byEnvironment;
+  }
 }
 
 /**
  * CORS for the browser-facing surfaces (`/client/v1`, `/ofrep/v1`) from the environments' allowed
  * origins. A preflight has no key, so it passes when any environment lists the origin; the actual
  * request is then checked against the environment of its key. A disallowed origin gets no CORS
- * headers at all. Streams write their own headers (see {@link corsHeaders}).
+ * headers at all. Streams write their own headers (see {@link CorsOrigins.headers}).
  *
  * @example
- * app.use('/client/*', browserCors(deps));
+ * app.use('/client/*', browserCors(origins));
  */
-export function browserCors(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function browserCors(origins: CorsOrigins): MiddlewareHandler<AppEnv> {
   return async function cors(c, next) {
     const origin = c.req.header('origin');
     if (c.req.method === 'OPTIONS') {
       const headers: Record<string, string> = { allow: ALLOW_METHODS, vary: 'Origin' };
-      if (origin && originAllowedAnywhere(deps.db, origin)) {
+      if (origin && (await origins.allowedAnywhere(origin))) {
         headers['access-control-allow-origin'] = origin;
         headers['access-control-allow-methods'] = ALLOW_METHODS;
         headers['access-control-allow-headers'] = ALLOW_HEADERS;
@@ -64,7 +133,7 @@ export function browserCors(deps: AppDeps): MiddlewareHandler<AppEnv> {
     await next();
     if (!origin || c.res === RESPONSE_ALREADY_SENT) return;
     for (const [name, value] of Object.entries(
-      corsHeaders(deps.db, origin, c.get('sdkKey')?.environmentId),
+      await origins.headers(origin, c.get('sdkKey')?.environmentId),
     )) {
       c.res.headers.set(name, value);
     }

@@ -1,38 +1,66 @@
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../../db/client.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
-import { type EnvironmentRow, findEnvironmentById } from '../environments/environments.store.js';
+import {
+  type EnvironmentRow,
+  findEnvironment,
+  findEnvironmentById,
+} from '../environments/environments.store.js';
 
 /** How long a row is kept at most (its settings besides the revision are not for this cache's users). */
 export const ENVIRONMENT_CACHE_MS = 1000;
 
 /**
- * Environment rows by id for the browser and OFREP surfaces, which read one per request. A row is
- * dropped the moment its environment publishes a change, so its revision is always current (every
- * revision bump is published right after its commit, with nothing in between). Settings that publish
- * nothing, such as allowed origins, may lag by up to {@link ENVIRONMENT_CACHE_MS}: read those fresh.
+ * Environment rows for the SDK-facing surfaces, which read one per request. By id they are kept for at
+ * most {@link ENVIRONMENT_CACHE_MS} from the moment the database was asked, and dropped the moment
+ * their environment publishes a change on this replica, so the revision of a kept row is never behind
+ * what this replica's streams have been sent. Settings that publish nothing, such as allowed origins,
+ * are not for this cache's users (cors.ts keeps those). {@link clear} drops everything (an
+ * environment changed on some replica). `fresh` and {@link byKey} always ask the database.
  *
  * @example
- * const environments = new EnvironmentCache(deps.db, deps.hub);
- * const env = environments.byId(key.environmentId); // EnvironmentRow | undefined
+ * const environments = new EnvironmentCache(database, hub);
+ * const env = await environments.byId(key.environmentId); // EnvironmentRow | undefined
  */
 export class EnvironmentCache {
-  private readonly rows = new LRUCache<number, EnvironmentRow>({ max: 1000, ttl: ENVIRONMENT_CACHE_MS });
+  private readonly rows = new LRUCache<number, { row: EnvironmentRow; expires: number }>({ max: 1000 });
+  /** Bumped whenever rows are dropped: reads started before it are not kept. */
+  private generation = 0;
+  private readonly now: () => number;
 
   constructor(
-    private readonly db: Queryable,
-    hub: ChangeHub,
+    private readonly database: Queryable,
+    hub: Pick<ChangeHub, 'onPublish'>,
+    options: { now?: () => number } = {},
   ) {
+    this.now = options.now ?? (() => performance.now());
     hub.onPublish((environment) => {
-      for (const [id, row] of this.rows.entries()) if (row.key === environment) this.rows.delete(id);
+      this.generation++;
+      for (const [id, kept] of this.rows.entries()) if (kept.row.key === environment) this.rows.delete(id);
     });
   }
 
-  byId(id: number): EnvironmentRow | undefined {
-    const cached = this.rows.get(id);
-    if (cached) return cached;
-    const row = findEnvironmentById(this.db, id);
-    if (row) this.rows.set(id, row);
+  /** The environment with this id: from memory when kept, unless `fresh`. */
+  async byId(id: number, options: { fresh?: boolean } = {}): Promise<EnvironmentRow | undefined> {
+    if (!options.fresh) {
+      const kept = this.rows.get(id);
+      if (kept && this.now() < kept.expires) return kept.row;
+    }
+    const generation = this.generation;
+    const expires = this.now() + ENVIRONMENT_CACHE_MS;
+    const row = await findEnvironmentById(this.database, id);
+    if (row && generation === this.generation && this.now() < expires) this.rows.set(id, { row, expires });
     return row;
+  }
+
+  /** The environment with this key, read fresh. */
+  async byKey(key: string): Promise<EnvironmentRow | undefined> {
+    return findEnvironment(this.database, key);
+  }
+
+  /** Drops every row. */
+  clear(): void {
+    this.generation++;
+    this.rows.clear();
   }
 }

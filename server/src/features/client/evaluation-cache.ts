@@ -80,6 +80,11 @@ export class EvaluationCache {
     return entry;
   }
 
+  /** Forgets every entry (an environment changed on some replica). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Entries held now. */
   get size(): number {
     return this.entries.size;

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { RateLimitedError } from '../../errors/index.js';
 import { clientAddress } from '../../http/client-address.js';
+import type { Metrics } from '../../ops/metrics.js';
 import type { KeyAddressRateLimiter } from '../ofrep/rate-limiter.js';
 
 /**
@@ -10,15 +11,18 @@ import type { KeyAddressRateLimiter } from '../ofrep/rate-limiter.js';
  * address that floods gets refused while other addresses with the same public key are still served.
  *
  * @example
- * app.post('/client/v1/evaluate', requireClientKey(deps), limitClientRate(deps, limiter), handler);
+ * app.post('/client/v1/evaluate', requireClientKey(keys), limitClientRate(metrics, limiter), handler);
  */
-export function limitClientRate(deps: AppDeps, limiter: KeyAddressRateLimiter): MiddlewareHandler<AppEnv> {
+export function limitClientRate(
+  metrics: Pick<Metrics, 'recordPublicRejection'>,
+  limiter: KeyAddressRateLimiter,
+): MiddlewareHandler<AppEnv> {
   return async function checkClientRate(c, next) {
     const key = c.get('sdkKey');
     if (key) {
       const refused = limiter.take(key.id, clientAddress(c));
       if (refused) {
-        deps.metrics.recordPublicRejection('client', `rate_limited_${refused.scope}`);
+        metrics.recordPublicRejection('client', `rate_limited_${refused.scope}`);
         throw new RateLimitedError(
           refused.scope === 'address'
             ? 'Too many requests from this address with this key; retry later'

@@ -51,7 +51,7 @@ describe('GET /demo', () => {
     t = await createTestApp();
     expect((await t.request('GET', '/demo')).status).toBe(404);
     expect((await t.request('GET', '/demo/ringflag.js')).status).toBe(404);
-    t.close();
+    await t.close();
 
     t = await createTestApp({ demo: true });
     const keys = await t.request<{ items: { id: number }[] }>(

@@ -50,11 +50,19 @@ const update = createRoute({
 });
 
 /** `/api/v1/environments`. */
-export function registerEnvironmentRoutes(app: OpenAPIHono<AppEnv>, environments: EnvironmentService): void {
-  app.openapi(list, (c) => c.json({ items: environments.list() }, 200));
-  app.openapi(get, (c) => c.json(environments.get(c.req.valid('param').env), 200));
-  app.openapi(create, (c) => c.json(environments.create(actorOf(principalOf(c)), c.req.valid('json')), 201));
-  app.openapi(update, (c) =>
-    c.json(environments.update(actorOf(principalOf(c)), c.req.valid('param').env, c.req.valid('json')), 200),
+export function registerEnvironmentRoutes(
+  app: OpenAPIHono<AppEnv>,
+  { environments }: { environments: EnvironmentService },
+): void {
+  app.openapi(list, async (c) => c.json({ items: await environments.list() }, 200));
+  app.openapi(get, async (c) => c.json(await environments.get(c.req.valid('param').env), 200));
+  app.openapi(create, async (c) =>
+    c.json(await environments.create(actorOf(principalOf(c)), c.req.valid('json')), 201),
+  );
+  app.openapi(update, async (c) =>
+    c.json(
+      await environments.update(actorOf(principalOf(c)), c.req.valid('param').env, c.req.valid('json')),
+      200,
+    ),
   );
 }

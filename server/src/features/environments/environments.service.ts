@@ -1,10 +1,9 @@
 import type { Variation } from '@ringflag/sdk-node/engine';
-import type { AppDeps } from '../../app-env.js';
-import { runWrite } from '../../db/unit-of-work.js';
 import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { requireReviewOfScheduled } from '../change-requests/change-requests.service.js';
-import { BOOLEAN_VARIATIONS, composeConfig, defaultOffVariation } from '../flags/flag-model.js';
+import { composeConfig, initialConfig } from '../flags/flag-model.js';
 import { insertConfig, listFlags } from '../flags/flags.store.js';
 import type { EnvironmentChanges, NewEnvironment } from './environment-schemas.js';
 import {
@@ -42,27 +41,32 @@ export function environmentView(row: EnvironmentRow): EnvironmentView {
 
 /** Environments, in pipeline order. */
 export interface EnvironmentService {
-  list(): EnvironmentView[];
-  get(key: string): EnvironmentView;
-  create(actor: Actor, input: NewEnvironment): EnvironmentView;
-  update(actor: Actor, key: string, changes: EnvironmentChanges): EnvironmentView;
+  list(): Promise<EnvironmentView[]>;
+  get(key: string): Promise<EnvironmentView>;
+  create(actor: Actor, input: NewEnvironment): Promise<EnvironmentView>;
+  update(actor: Actor, key: string, changes: EnvironmentChanges): Promise<EnvironmentView>;
 }
 
-export function createEnvironmentService(deps: AppDeps): EnvironmentService {
-  return {
-    list: () => listEnvironments(deps.db).map(environmentView),
+/** What the environment service needs: writes, and reads on the database. */
+export type EnvironmentServiceDeps = WriteDeps;
 
-    get(key) {
-      const row = findEnvironment(deps.db, key);
+export function createEnvironmentService(deps: EnvironmentServiceDeps): EnvironmentService {
+  return {
+    list: async () => (await listEnvironments(deps.database)).map(environmentView),
+
+    async get(key) {
+      const row = await findEnvironment(deps.database, key);
       if (!row) throw new NotFoundError(`No environment "${key}"`);
       return environmentView(row);
     },
 
     create(actor, input) {
-      return runWrite(deps, actor, (w) => {
-        if (findEnvironment(w.tx, input.key)) throw new ConflictError(`An environment "${input.key}" exists`);
-        const last = listEnvironments(w.tx).at(-1);
-        const row = insertEnvironment(w.tx, {
+      return runWrite(deps, actor, async (w) => {
+        if (await findEnvironment(w.tx, input.key)) {
+          throw new ConflictError(`An environment "${input.key}" exists`);
+        }
+        const last = (await listEnvironments(w.tx)).at(-1);
+        const row = await insertEnvironment(w.tx, {
           key: input.key,
           name: input.name,
           sortOrder: input.order ?? (last ? last.sortOrder + 1 : 0),
@@ -72,23 +76,15 @@ export function createEnvironmentService(deps: AppDeps): EnvironmentService {
           updatedAt: w.now,
         });
         // Every flag exists, off, in the new environment.
-        for (const flag of listFlags(w.tx, { limit: 1_000_000 })) {
-          const variations = flag.variations as Variation[];
-          const off =
-            variations.length > 0 ? defaultOffVariation(flag.kind, variations) : BOOLEAN_VARIATIONS[0]!.id;
+        for (const flag of await listFlags(w.tx, { limit: 1_000_000 })) {
           const config = {
             flagId: flag.id,
             environmentId: row.id,
             version: 1,
-            enabled: false,
-            offVariation: off,
-            prerequisites: [],
-            targets: [],
-            rules: [],
-            fallthrough: { variation: off },
             updatedAt: w.now,
+            ...initialConfig(flag.kind, flag.variations as Variation[]),
           };
-          insertConfig(w.tx, config);
+          await insertConfig(w.tx, config);
           if (!flag.archived) w.changed(row.key, { flags: { [flag.key]: composeConfig(flag, config) } });
         }
         const view = environmentView(row);
@@ -98,15 +94,17 @@ export function createEnvironmentService(deps: AppDeps): EnvironmentService {
           before: null,
           after: view,
         });
+        // Other replicas cache environments (CORS origins, approval, order).
+        w.signal({ type: 'environments-changed' });
         return view;
       });
     },
 
     update(actor, key, changes) {
-      return runWrite(deps, actor, (w) => {
-        const before = findEnvironment(w.tx, key);
+      return runWrite(deps, actor, async (w) => {
+        const before = await findEnvironment(w.tx, key);
         if (!before) throw new NotFoundError(`No environment "${key}"`);
-        const after = updateEnvironment(w.tx, before.id, {
+        const after = await updateEnvironment(w.tx, before.id, {
           name: changes.name,
           sortOrder: changes.order,
           requireApproval: changes.requireApproval,
@@ -120,8 +118,9 @@ export function createEnvironmentService(deps: AppDeps): EnvironmentService {
           before: environmentView(before),
           after: view,
         });
+        w.signal({ type: 'environments-changed' });
         // What was scheduled while nobody had to approve it now waits for a second person too.
-        if (!before.requireApproval && after.requireApproval) requireReviewOfScheduled(w, before.id);
+        if (!before.requireApproval && after.requireApproval) await requireReviewOfScheduled(w, before.id);
         return view;
       });
     },

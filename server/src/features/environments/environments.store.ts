@@ -1,57 +1,108 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { prepared } from '../../db/prepared.js';
-import { environments } from '../../db/schema.js';
+import { fitsInteger, MAX_INTEGER } from '../../db/portable.js';
+import type { changeLog, environments } from '../../db/schema.js';
 
 /** An environment row. */
 export type EnvironmentRow = typeof environments.$inferSelect;
 
-export function listEnvironments(db: Queryable): EnvironmentRow[] {
-  return db.select().from(environments).orderBy(asc(environments.sortOrder), asc(environments.id)).all();
+export async function listEnvironments({ db, t }: Queryable): Promise<EnvironmentRow[]> {
+  return db.select().from(t.environments).orderBy(asc(t.environments.sortOrder), asc(t.environments.id));
 }
 
-export function findEnvironment(db: Queryable, key: string): EnvironmentRow | undefined {
-  return prepared(db, 'findEnvironment', () =>
-    db
-      .select()
-      .from(environments)
-      .where(eq(environments.key, sql.placeholder('key')))
-      .prepare(),
-  ).get({ key });
+export async function findEnvironment(
+  { db, t }: Queryable,
+  key: string,
+): Promise<EnvironmentRow | undefined> {
+  const [row] = await db.select().from(t.environments).where(eq(t.environments.key, key)).limit(1);
+  return row;
 }
 
-export function findEnvironmentById(db: Queryable, id: number): EnvironmentRow | undefined {
-  return prepared(db, 'findEnvironmentById', () =>
-    db
-      .select()
-      .from(environments)
-      .where(eq(environments.id, sql.placeholder('id')))
-      .prepare(),
-  ).get({ id });
+export async function findEnvironmentById(
+  { db, t }: Queryable,
+  id: number,
+): Promise<EnvironmentRow | undefined> {
+  if (!fitsInteger(id)) return undefined;
+  const [row] = await db.select().from(t.environments).where(eq(t.environments.id, id)).limit(1);
+  return row;
 }
 
-export function insertEnvironment(db: Queryable, values: typeof environments.$inferInsert): EnvironmentRow {
-  return db.insert(environments).values(values).returning().get();
+export async function insertEnvironment(
+  { db, t }: Queryable,
+  values: typeof environments.$inferInsert,
+): Promise<EnvironmentRow> {
+  const [row] = await db.insert(t.environments).values(values).returning();
+  return row!;
 }
 
-export function updateEnvironment(
-  db: Queryable,
+export async function updateEnvironment(
+  { db, t }: Queryable,
   id: number,
   values: Partial<typeof environments.$inferInsert>,
-): EnvironmentRow {
-  return db.update(environments).set(values).where(eq(environments.id, id)).returning().get();
+): Promise<EnvironmentRow> {
+  const [row] = await db.update(t.environments).set(values).where(eq(t.environments.id, id)).returning();
+  if (!row) throw new Error(`environment ${id} vanished inside a write`);
+  return row;
 }
 
-/** Increments an environment's revision and returns the new one. */
-export function bumpRevision(db: Queryable, key: string): number {
-  const row = prepared(db, 'bumpRevision', () =>
-    db
-      .update(environments)
-      .set({ revision: sql`${environments.revision} + 1` })
-      .where(eq(environments.key, sql.placeholder('key')))
-      .returning({ revision: environments.revision })
-      .prepare(),
-  ).get({ key });
+/**
+ * Increments an environment's revision and returns the new one. On PostgreSQL the update locks the
+ * row until the write commits, so concurrent writes on any replica get consecutive revisions.
+ */
+export async function bumpRevision({ db, t }: Queryable, key: string): Promise<number> {
+  const [row] = await db
+    .update(t.environments)
+    .set({ revision: sql`${t.environments.revision} + 1` })
+    .where(eq(t.environments.key, key))
+    .returning({ revision: t.environments.revision });
   if (!row) throw new Error(`environment ${key} vanished inside a write`);
   return row.revision;
+}
+
+/** One change-log row: what changed in an environment's SDK payload at one revision. */
+export type ChangeLogRow = typeof changeLog.$inferSelect;
+
+/** Appends a revision's patch to the change log (inside the write that bumped the revision). */
+export async function appendChange({ db, t }: Queryable, row: ChangeLogRow): Promise<void> {
+  await db.insert(t.changeLog).values(row);
+}
+
+/**
+ * The logged changes of an environment after `afterRevision`, up to `upToRevision` (any larger number,
+ * such as `Number.MAX_SAFE_INTEGER`, for no bound), oldest first.
+ */
+export async function changesSince(
+  { db, t }: Queryable,
+  environment: string,
+  afterRevision: number,
+  upToRevision: number,
+  limit: number,
+): Promise<ChangeLogRow[]> {
+  if (afterRevision >= MAX_INTEGER) return [];
+  return db
+    .select()
+    .from(t.changeLog)
+    .where(
+      and(
+        eq(t.changeLog.environment, environment),
+        gt(t.changeLog.revision, afterRevision),
+        lte(t.changeLog.revision, Math.min(upToRevision, MAX_INTEGER)),
+      ),
+    )
+    .orderBy(asc(t.changeLog.revision))
+    .limit(limit);
+}
+
+/** The current revision of every environment. */
+export async function currentRevisions({ db, t }: Queryable): Promise<{ key: string; revision: number }[]> {
+  return db.select({ key: t.environments.key, revision: t.environments.revision }).from(t.environments);
+}
+
+/** Deletes change-log rows written before `before` (ISO 8601); returns how many. */
+export async function pruneChangeLog({ db, t }: Queryable, before: string): Promise<number> {
+  const deleted = await db
+    .delete(t.changeLog)
+    .where(lt(t.changeLog.createdAt, before))
+    .returning({ revision: t.changeLog.revision });
+  return deleted.length;
 }

@@ -1,11 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Context, contextSchema, evaluateAll, flagKeySchema } from '@ringflag/sdk-node/engine';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { NotFoundError } from '../../errors/index.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { requireRole } from '../auth/authenticate.js';
+import type { EnvironmentCache } from '../client/environment-cache.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import { findEnvironment } from '../environments/environments.store.js';
+import type { PayloadReader } from '../sdk/payload-cache.js';
 
 export const evaluateRequestSchema = z
   .object({
@@ -27,14 +28,25 @@ const evaluate = createRoute({
   responses: responses({ 200: 'Values and reasons', 404: 'No environment' }),
 });
 
-/** `POST /api/v1/environments/{env}/evaluate`: what a context gets, with the same engine the SDKs run. */
-export function registerEvaluateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  app.openapi(evaluate, (c) => {
+/** What {@link registerEvaluateRoutes} needs (the client surface provides both). */
+export interface EvaluateRouteDeps {
+  environments: Pick<EnvironmentCache, 'byKey'>;
+  payloads: PayloadReader;
+}
+
+/**
+ * `POST /api/v1/environments/{env}/evaluate`: what a context gets, with the same engine the SDKs run.
+ *
+ * @example
+ * registerEvaluateRoutes(app, surface);
+ */
+export function registerEvaluateRoutes(app: OpenAPIHono<AppEnv>, deps: EvaluateRouteDeps): void {
+  app.openapi(evaluate, async (c) => {
     const envKey = c.req.valid('param').env;
-    const env = findEnvironment(deps.db, envKey);
+    const env = await deps.environments.byKey(envKey);
     if (!env) throw new NotFoundError(`No environment "${envKey}"`);
     const { context, flags } = c.req.valid('json');
-    const store = deps.payloads.get(deps.db, env).store();
+    const store = (await deps.payloads.get(env)).store();
     const wanted = flags === undefined ? undefined : new Set(flags);
     const results = evaluateAll(context as Context, store, wanted && ((flag) => wanted.has(flag.key)));
     if (wanted) {

@@ -1,7 +1,7 @@
 import { type FlagConfig, validateFlagConfig } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
-import type { Write } from '../../db/unit-of-work.js';
 import { type FieldError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { Write } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { type EnvironmentRow, findEnvironment } from '../environments/environments.store.js';
 import { composeConfig, type FlagConfigRow, type FlagRow } from '../flags/flag-model.js';
@@ -34,12 +34,12 @@ export interface Located {
 }
 
 /** Finds a flag's config in an environment, or throws {@link NotFoundError}. */
-export function locateConfig(db: Queryable, flagKey: string, envKey: string): Located {
-  const flag = findFlag(db, flagKey);
+export async function locateConfig(q: Queryable, flagKey: string, envKey: string): Promise<Located> {
+  const flag = await findFlag(q, flagKey);
   if (!flag) throw new NotFoundError(`No flag "${flagKey}"`);
-  const env = findEnvironment(db, envKey);
+  const env = await findEnvironment(q, envKey);
   if (!env) throw new NotFoundError(`No environment "${envKey}"`);
-  const config = findConfig(db, flag.id, env.id);
+  const config = await findConfig(q, flag.id, env.id);
   if (!config) throw new NotFoundError(`Flag "${flagKey}" has no config in "${envKey}"`);
   return { flag, env, config };
 }
@@ -49,12 +49,12 @@ export function locateConfig(db: Queryable, flagKey: string, envKey: string): Lo
  * result must pass the engine's validator against what exists in the environment now. Throws
  * {@link ValidationError} with field paths, titled `invalid` when the config itself is invalid.
  */
-export function buildConfig(
-  db: Queryable,
+export async function buildConfig(
+  q: Queryable,
   { flag, env, config }: Located,
   input: ConfigInput,
   invalid = 'The config is invalid',
-): FlagConfig {
+): Promise<FlagConfig> {
   const errors: FieldError[] = [];
   if (input.key !== undefined && input.key !== flag.key)
     errors.push({ path: 'key', message: `must be "${flag.key}"` });
@@ -90,7 +90,7 @@ export function buildConfig(
     clientSide: flag.clientSide,
     version: config.version + 1,
   };
-  const result = validateFlagConfig(candidate, referencesIn(db, env.id));
+  const result = validateFlagConfig(candidate, await referencesIn(q, env.id));
   if (!result.ok) throw new ValidationError(invalid, result.errors);
   return result.value;
 }
@@ -109,15 +109,15 @@ export interface ConfigWriteEntry {
  * Stores `next` (built by {@link buildConfig}) as the config's new version inside a write: the row,
  * its audit event, and the environment's patch.
  */
-export function writeConfig(
+export async function writeConfig(
   w: Write,
   located: Located,
   next: FlagConfig,
   entry: ConfigWriteEntry,
-): FlagConfig {
+): Promise<FlagConfig> {
   const { flag, env, config } = located;
   const before = composeConfig(flag, config);
-  const row = updateConfig(w.tx, flag.id, env.id, {
+  const row = await updateConfig(w.tx, flag.id, env.id, {
     version: next.version,
     enabled: next.enabled,
     offVariation: next.offVariation,

@@ -2,13 +2,11 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagConfigSchema, flagKeySchema } from '@ringflag/sdk-node/engine';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
 import { etagOf, replacedVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
 import { requestedResponse } from '../change-requests/requested-response.js';
-import { requesterOf } from '../change-requests/requester.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
 import type { FlagConfigService, WriteOutcome } from './flag-configs.service.js';
 
@@ -73,30 +71,29 @@ const toggle = createRoute({
 /** `/api/v1/flags/{key}/environments/{env}`: configs, with ETag / If-Match. */
 export function registerFlagConfigRoutes(
   app: OpenAPIHono<AppEnv>,
-  configs: FlagConfigService,
-  db: Queryable,
+  { configs }: { configs: FlagConfigService },
 ): void {
-  app.openapi(get, (c) => {
+  app.openapi(get, async (c) => {
     const { key, env } = c.req.valid('param');
-    const config = configs.get(key, env);
+    const config = await configs.get(key, env);
     c.header('ETag', etagOf(config.version));
     return c.json(config, 200);
   });
-  app.openapi(put, (c) => {
+  app.openapi(put, async (c) => {
     const { key, env } = c.req.valid('param');
     const { comment, applyAt, ...body } = c.req.valid('json');
     const expectedVersion = replacedVersion(c.req.header('if-match'), body.version, 'the config');
-    const outcome = configs.submitConfig(requesterOf(db, principalOf(c)), key, env, body, {
+    const outcome = await configs.submitConfig(principalOf(c), key, env, body, {
       expectedVersion,
       comment,
       applyAt,
     });
     return respond(c, outcome);
   });
-  app.openapi(toggle, (c) => {
+  app.openapi(toggle, async (c) => {
     const { key, env } = c.req.valid('param');
     const { enabled, comment, applyAt } = c.req.valid('json');
-    const outcome = configs.submitToggle(requesterOf(db, principalOf(c)), key, env, enabled, {
+    const outcome = await configs.submitToggle(principalOf(c), key, env, enabled, {
       comment,
       applyAt,
     });

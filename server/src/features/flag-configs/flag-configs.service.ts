@@ -1,14 +1,13 @@
 import type { FlagConfig } from '@ringflag/sdk-node/engine';
-import type { AppDeps } from '../../app-env.js';
-import { runWrite, type Write } from '../../db/unit-of-work.js';
 import { PreconditionFailedError, ValidationError } from '../../errors/index.js';
+import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { canonicalJson } from '../audit/canonical-json.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import type { ChangeRequest } from '../change-requests/change-request.js';
 import { openChangeRequest } from '../change-requests/open-change-request.js';
-import type { Requester } from '../change-requests/requester.js';
+import { requesterOf } from '../change-requests/requester.js';
 import { composeConfig } from '../flags/flag-model.js';
-import { setConfigEnabled } from '../flags/flags.store.js';
 import { buildConfig, type ConfigInput, type Located, locateConfig, writeConfig } from './apply-config.js';
 
 export type { ConfigInput } from './apply-config.js';
@@ -27,34 +26,41 @@ export type WriteOutcome =
 
 /** Flag configs per environment: read, replace (optimistic concurrency), toggle. */
 export interface FlagConfigService {
-  get(flagKey: string, env: string): FlagConfig;
+  get(flagKey: string, env: string): Promise<FlagConfig>;
   /**
    * Replaces a config at once, whatever the environment requires (seeding and system writes);
    * `expectedVersion` (from If-Match or the body) must be current.
    */
-  put(actor: Actor, flagKey: string, env: string, input: ConfigInput, expectedVersion?: number): FlagConfig;
+  put(
+    actor: Actor,
+    flagKey: string,
+    env: string,
+    input: ConfigInput,
+    expectedVersion?: number,
+  ): Promise<FlagConfig>;
   /** Turns a flag on or off at once, whatever the environment requires. */
-  toggle(actor: Actor, flagKey: string, env: string, enabled: boolean, comment?: string): FlagConfig;
+  toggle(actor: Actor, flagKey: string, env: string, enabled: boolean, comment?: string): Promise<FlagConfig>;
   /**
    * A config write through the API (DESIGN §4): applied at once, or — where the environment requires
    * approval, or with `applyAt` — a change request holding the validated proposal. A write whose only
-   * change is turning the flag off is the kill switch, and applies at once.
+   * change is turning the flag off is the kill switch, and applies at once. `principal` is the caller;
+   * a change request records the person behind it.
    */
   submitConfig(
-    requester: Requester,
+    principal: Principal,
     flagKey: string,
     env: string,
     input: ConfigInput,
     options?: WriteOptions & { expectedVersion?: number },
-  ): WriteOutcome;
+  ): Promise<WriteOutcome>;
   /** A toggle through the API. Turning off without `applyAt` is the kill switch: always immediate. */
   submitToggle(
-    requester: Requester,
+    principal: Principal,
     flagKey: string,
     env: string,
     enabled: boolean,
     options?: WriteOptions,
-  ): WriteOutcome;
+  ): Promise<WriteOutcome>;
 }
 
 function checkVersion(located: Located, expectedVersion: number | undefined): void {
@@ -65,25 +71,21 @@ function checkVersion(located: Located, expectedVersion: number | undefined): vo
   }
 }
 
-function toggleNow(w: Write, located: Located, enabled: boolean, comment?: string): FlagConfig {
-  const { flag, env, config } = located;
-  const before = composeConfig(flag, config);
-  if (config.enabled === enabled) return before;
-  const row = setConfigEnabled(w.tx, flag.id, env.id, {
-    enabled,
-    version: config.version + 1,
-    updatedAt: w.now,
-  });
-  const after = composeConfig(flag, row);
-  w.audit({
-    action: enabled ? 'flag.config.enable' : 'flag.config.disable',
-    resource: { type: 'flag', key: flag.key, environment: env.key },
-    before,
-    after,
-    comment,
-  });
-  if (!flag.archived) w.changed(env.key, { flags: { [flag.key]: after } });
-  return after;
+/** Switches a config on or off inside a write (nothing when it already is). */
+async function toggleNow(
+  w: Write,
+  located: Located,
+  enabled: boolean,
+  comment?: string,
+): Promise<FlagConfig> {
+  const current = composeConfig(located.flag, located.config);
+  if (current.enabled === enabled) return current;
+  return writeConfig(
+    w,
+    located,
+    { ...current, enabled, version: current.version + 1 },
+    { action: enabled ? 'flag.config.enable' : 'flag.config.disable', comment },
+  );
 }
 
 /** Whether `next` differs from the current config only by being switched off. */
@@ -93,7 +95,10 @@ function onlyTurnsOff(located: Located, next: FlagConfig): boolean {
   return canonicalJson({ ...current, enabled: false, version: next.version }) === canonicalJson(next);
 }
 
-export function createFlagConfigService(deps: AppDeps): FlagConfigService {
+/** What the flag config service needs: writes, and reads on the database. */
+export type FlagConfigServiceDeps = WriteDeps;
+
+export function createFlagConfigService(deps: FlagConfigServiceDeps): FlagConfigService {
   /** The normalised (UTC) `applyAt`, which must lie in the future. */
   const futureTime = (applyAt: string | undefined): string | undefined => {
     if (applyAt === undefined) return undefined;
@@ -110,45 +115,45 @@ export function createFlagConfigService(deps: AppDeps): FlagConfigService {
   };
 
   return {
-    get(flagKey, env) {
-      const { flag, config } = locateConfig(deps.db, flagKey, env);
+    async get(flagKey, env) {
+      const { flag, config } = await locateConfig(deps.database, flagKey, env);
       return composeConfig(flag, config);
     },
 
     put(actor, flagKey, envKey, input, expectedVersion) {
-      return runWrite(deps, actor, (w) => {
-        const located = locateConfig(w.tx, flagKey, envKey);
+      return runWrite(deps, actor, async (w) => {
+        const located = await locateConfig(w.tx, flagKey, envKey);
         checkVersion(located, expectedVersion);
-        const next = buildConfig(w.tx, located, input);
+        const next = await buildConfig(w.tx, located, input);
         return writeConfig(w, located, next, { action: 'flag.config.update' });
       });
     },
 
     toggle(actor, flagKey, envKey, enabled, comment) {
-      return runWrite(deps, actor, (w) =>
-        toggleNow(w, locateConfig(w.tx, flagKey, envKey), enabled, comment),
+      return runWrite(deps, actor, async (w) =>
+        toggleNow(w, await locateConfig(w.tx, flagKey, envKey), enabled, comment),
       );
     },
 
-    submitConfig(requester, flagKey, envKey, input, options = {}) {
+    async submitConfig(principal, flagKey, envKey, input, options = {}) {
       const applyAt = futureTime(options.applyAt);
-      return runWrite(deps, requester.actor, (w): WriteOutcome => {
-        const located = locateConfig(w.tx, flagKey, envKey);
+      return runWrite(deps, actorOf(principal), async (w): Promise<WriteOutcome> => {
+        const located = await locateConfig(w.tx, flagKey, envKey);
         checkVersion(located, options.expectedVersion);
-        const next = buildConfig(w.tx, located, input);
+        const next = await buildConfig(w.tx, located, input);
         const killSwitch = applyAt === undefined && onlyTurnsOff(located, next);
         if (killSwitch || (applyAt === undefined && !located.env.requireApproval)) {
-          const config = writeConfig(w, located, next, {
+          const config = await writeConfig(w, located, next, {
             action: killSwitch ? 'flag.config.disable' : 'flag.config.update',
             comment: options.comment,
           });
           return { kind: 'applied', config };
         }
-        const changeRequest = openChangeRequest(w, {
+        const changeRequest = await openChangeRequest(w, {
           located,
           kind: 'config',
           proposed: next,
-          requester,
+          requester: await requesterOf(w.tx, principal),
           comment: options.comment,
           applyAt,
           needsApproval: located.env.requireApproval,
@@ -157,21 +162,21 @@ export function createFlagConfigService(deps: AppDeps): FlagConfigService {
       });
     },
 
-    submitToggle(requester, flagKey, envKey, enabled, options = {}) {
+    async submitToggle(principal, flagKey, envKey, enabled, options = {}) {
       const applyAt = futureTime(options.applyAt);
-      return runWrite(deps, requester.actor, (w): WriteOutcome => {
-        const located = locateConfig(w.tx, flagKey, envKey);
+      return runWrite(deps, actorOf(principal), async (w): Promise<WriteOutcome> => {
+        const located = await locateConfig(w.tx, flagKey, envKey);
         // Turning off needs nobody's approval: mitigation must never wait (DESIGN §4).
         const needsApproval = enabled && located.env.requireApproval;
         if (applyAt === undefined && (!needsApproval || located.config.enabled === enabled)) {
-          return { kind: 'applied', config: toggleNow(w, located, enabled, options.comment) };
+          return { kind: 'applied', config: await toggleNow(w, located, enabled, options.comment) };
         }
         const current = composeConfig(located.flag, located.config);
-        const changeRequest = openChangeRequest(w, {
+        const changeRequest = await openChangeRequest(w, {
           located,
           kind: 'toggle',
           proposed: { ...current, enabled, version: current.version + 1 },
-          requester,
+          requester: await requesterOf(w.tx, principal),
           comment: options.comment,
           applyAt,
           needsApproval,

@@ -79,13 +79,13 @@ describe('flag configs', () => {
 
   it('asks a replace which version it replaces: 428 for neither, * for whatever is there', async () => {
     const body = { enabled: true, offVariation: 'off', fallthrough: { variation: 'on' } };
-    const before = t.dump();
+    const before = await t.dump();
     const blind = await put(body, {});
     expect(blind.status).toBe(428);
     expect(blind.headers.get('content-type')).toContain('application/problem+json');
     expect(blind.body.errors.map((e) => e.path)).toEqual(['version']);
     expect(blind.body.detail).toContain('If-Match: *');
-    expect(t.dump()).toEqual(before);
+    expect(await t.dump()).toEqual(before);
 
     const any = await put(body, { 'if-match': '*' });
     expect(any.status).toBe(200);

@@ -6,10 +6,10 @@ import { listFlagsWithConfigs, listSegments } from '../flags/flags.store.js';
  * What the engine's validator may look up when checking a config in one environment: which segments
  * exist, and the variations and prerequisites of the other (non-archived) flags there.
  */
-export function referencesIn(db: Queryable, environmentId: number): References {
-  const segmentKeys = new Set(listSegments(db).map((segment) => segment.key));
+export async function referencesIn(db: Queryable, environmentId: number): Promise<References> {
+  const segmentKeys = new Set((await listSegments(db)).map((segment) => segment.key));
   const flags = new Map(
-    listFlagsWithConfigs(db, environmentId).map(({ flag, config }) => [
+    (await listFlagsWithConfigs(db, environmentId)).map(({ flag, config }) => [
       flag.key,
       {
         variations: (flag.variations as Variation[]).map((variation) => variation.id),

@@ -1,7 +1,7 @@
 import { type FlagConfig, type Variation, validateFlagConfig } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
-import type { Write } from '../../db/unit-of-work.js';
 import { ConflictError, type FieldError, ValidationError } from '../../errors/index.js';
+import type { Write } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { listEnvironments } from '../environments/environments.store.js';
 import { referencesIn } from '../flag-configs/references.js';
@@ -48,10 +48,14 @@ export function changesServedValues(flag: FlagRow, changes: FlagChanges): boolea
  * The approval-required environments whose served values a change to this flag's global part would
  * change: every one where the flag is served (all of them, unless it is archived and stays so).
  */
-export function flagGatedEnvironments(db: Queryable, flag: FlagRow, unarchiving = false): string[] {
+export async function flagGatedEnvironments(
+  q: Queryable,
+  flag: FlagRow,
+  unarchiving = false,
+): Promise<string[]> {
   if (flag.archived && !unarchiving) return [];
-  const withConfig = new Set(listConfigsOfFlag(db, flag.id).map((config) => config.environmentId));
-  return listEnvironments(db)
+  const withConfig = new Set((await listConfigsOfFlag(q, flag.id)).map((config) => config.environmentId));
+  return (await listEnvironments(q))
     .filter((env) => env.requireApproval && withConfig.has(env.id))
     .map((env) => env.key);
 }
@@ -60,19 +64,19 @@ export function flagGatedEnvironments(db: Queryable, flag: FlagRow, unarchiving 
  * New variations must still fit every environment's config and every flag that depends on this one.
  * Throws {@link ValidationError}; a change request runs it when proposed and again when approved.
  */
-export function checkFlagChanges(tx: Queryable, before: FlagRow, changes: FlagChanges): void {
+export async function checkFlagChanges(tx: Queryable, before: FlagRow, changes: FlagChanges): Promise<void> {
   if (changes.variations === undefined) return;
   if (JSON.stringify(changes.variations) === JSON.stringify(before.variations)) return;
-  checkVariationChange(tx, { ...before, variations: changes.variations });
+  await checkVariationChange(tx, { ...before, variations: changes.variations });
 }
 
-function checkVariationChange(tx: Queryable, flag: FlagRow): void {
+async function checkVariationChange(tx: Queryable, flag: FlagRow): Promise<void> {
   const errors: FieldError[] = [];
-  const envs = listEnvironments(tx);
-  for (const config of listConfigsOfFlag(tx, flag.id)) {
+  const envs = await listEnvironments(tx);
+  for (const config of await listConfigsOfFlag(tx, flag.id)) {
     const env = envs.find((e) => e.id === config.environmentId);
     if (!env) continue;
-    const result = validateFlagConfig(composeConfig(flag, config), referencesIn(tx, env.id));
+    const result = validateFlagConfig(composeConfig(flag, config), await referencesIn(tx, env.id));
     if (!result.ok) {
       for (const error of result.errors) {
         errors.push({ path: `variations`, message: `in ${env.key}: ${error.path} ${error.message}` });
@@ -80,7 +84,7 @@ function checkVariationChange(tx: Queryable, flag: FlagRow): void {
     }
   }
   const ids = new Set((flag.variations as Variation[]).map((v) => v.id));
-  for (const { flag: other, config } of listAllConfigs(tx)) {
+  for (const { flag: other, config } of await listAllConfigs(tx)) {
     for (const prerequisite of config.prerequisites as FlagConfig['prerequisites']) {
       if (prerequisite.flag === flag.key && !ids.has(prerequisite.variation)) {
         errors.push({
@@ -99,24 +103,28 @@ function checkVariationChange(tx: Queryable, flag: FlagRow): void {
  * next version when served values change (so SDKs get the new variations or visibility), and the
  * `flag.update` audit event. Throws {@link ValidationError} when new variations do not fit.
  */
-export function applyFlagChanges(
+export async function applyFlagChanges(
   w: Write,
   before: FlagRow,
   changes: FlagChanges,
   entry: FlagWriteEntry,
-): FlagRow {
+): Promise<FlagRow> {
   const variationsChanged =
     changes.variations !== undefined &&
     JSON.stringify(changes.variations) !== JSON.stringify(before.variations);
   const clientSideChanged = changes.clientSide !== undefined && changes.clientSide !== before.clientSide;
-  const after = updateFlag(w.tx, before.id, { ...changes, version: before.version + 1, updatedAt: w.now });
+  const after = await updateFlag(w.tx, before.id, {
+    ...changes,
+    version: before.version + 1,
+    updatedAt: w.now,
+  });
   if (variationsChanged || clientSideChanged) {
-    if (variationsChanged) checkVariationChange(w.tx, after);
-    const envs = new Map(listEnvironments(w.tx).map((env) => [env.id, env.key]));
-    for (const config of listConfigsOfFlag(w.tx, after.id)) {
+    if (variationsChanged) await checkVariationChange(w.tx, after);
+    const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.key]));
+    for (const config of await listConfigsOfFlag(w.tx, after.id)) {
       const env = envs.get(config.environmentId);
       if (env === undefined) continue;
-      const bumped = updateConfig(w.tx, after.id, config.environmentId, {
+      const bumped = await updateConfig(w.tx, after.id, config.environmentId, {
         version: config.version + 1,
         updatedAt: w.now,
       });
@@ -134,8 +142,8 @@ export function applyFlagChanges(
 }
 
 /** Throws {@link ConflictError} while a live flag names this one as a prerequisite. */
-export function checkArchivable(tx: Queryable, flag: FlagRow): void {
-  const dependants = listAllConfigs(tx).filter(
+export async function checkArchivable(tx: Queryable, flag: FlagRow): Promise<void> {
+  const dependants = (await listAllConfigs(tx)).filter(
     ({ flag: other, config }) =>
       !other.archived &&
       (config.prerequisites as FlagConfig['prerequisites']).some((p) => p.flag === flag.key),
@@ -150,22 +158,21 @@ export function checkArchivable(tx: Queryable, flag: FlagRow): void {
  * Archives or restores a flag inside a write (SDKs stop or start seeing it), with its audit event.
  * Throws {@link ConflictError} when archiving a flag that is still another flag's prerequisite.
  */
-export function applyArchived(w: Write, before: FlagRow, archived: boolean, entry: FlagWriteEntry): FlagRow {
+export async function applyArchived(
+  w: Write,
+  before: FlagRow,
+  archived: boolean,
+  entry: FlagWriteEntry,
+): Promise<FlagRow> {
   if (before.archived === archived) return before;
-  if (archived) {
-    const dependants = listAllConfigs(w.tx).filter(
-      ({ flag, config }) =>
-        !flag.archived &&
-        (config.prerequisites as FlagConfig['prerequisites']).some((p) => p.flag === before.key),
-    );
-    if (dependants.length > 0) {
-      const names = [...new Set(dependants.map(({ flag }) => flag.key))].join(', ');
-      throw new ConflictError(`"${before.key}" is a prerequisite of ${names}; remove it there first`);
-    }
-  }
-  const after = updateFlag(w.tx, before.id, { archived, version: before.version + 1, updatedAt: w.now });
-  const envs = new Map(listEnvironments(w.tx).map((env) => [env.id, env.key]));
-  for (const config of listConfigsOfFlag(w.tx, after.id)) {
+  if (archived) await checkArchivable(w.tx, before);
+  const after = await updateFlag(w.tx, before.id, {
+    archived,
+    version: before.version + 1,
+    updatedAt: w.now,
+  });
+  const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.key]));
+  for (const config of await listConfigsOfFlag(w.tx, after.id)) {
     const env = envs.get(config.environmentId);
     if (env) w.changed(env, { flags: { [after.key]: archived ? null : composeConfig(after, config) } });
   }

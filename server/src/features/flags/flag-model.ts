@@ -79,7 +79,6 @@ export function segmentWire(row: SegmentRow): Segment {
   };
 }
 
-/** The off variation of a new flag: `off` for boolean flags, else the first variation. */
 /**
  * What a new flag serves once switched on, before any targeting: `true` for a boolean flag (turning
  * it on turns it on, as users of every flag product expect); for other kinds the off variation, so
@@ -109,9 +108,29 @@ export function checkBooleanVariations(kind: FlagKind, variations: readonly Vari
   }
 }
 
+/** The off variation of a new flag: the `false` one for boolean flags, else the first variation. */
 export function defaultOffVariation(kind: FlagKind, variations: readonly Variation[]): string {
   if (kind === 'boolean') {
     return variations.find((variation) => variation.value === false)?.id ?? variations[0]!.id;
   }
   return variations[0]!.id;
+}
+
+/**
+ * The environment part a flag starts with wherever it is new (a new flag in every environment, every
+ * flag in a new environment): off, without targeting, serving {@link defaultOnVariation} once on.
+ */
+export function initialConfig(
+  kind: FlagKind,
+  variations: readonly Variation[],
+): Pick<FlagConfig, 'enabled' | 'offVariation' | 'prerequisites' | 'targets' | 'rules' | 'fallthrough'> {
+  const offVariation = defaultOffVariation(kind, variations);
+  return {
+    enabled: false,
+    offVariation,
+    prerequisites: [],
+    targets: [],
+    rules: [],
+    fallthrough: { variation: defaultOnVariation(kind, variations, offVariation) },
+  };
 }

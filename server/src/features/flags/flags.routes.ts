@@ -2,7 +2,6 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema, flagKindSchema, LIMITS, variationSchema } from '@ringflag/sdk-node/engine';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
 import { etagOf, ifMatchVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
@@ -10,7 +9,6 @@ import { actorOf } from '../auth/principal.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
 import { commentOf } from '../change-requests/comment-body.js';
 import { requestedResponse } from '../change-requests/requested-response.js';
-import { requesterOf } from '../change-requests/requester.js';
 import type { FlagService, FlagWriteOutcome } from './flags.service.js';
 
 const tagsSchema = z.array(z.string().min(1).max(64)).max(50);
@@ -137,21 +135,26 @@ function respond(c: Context<AppEnv>, outcome: FlagWriteOutcome): Response {
 }
 
 /** `/api/v1/flags`: the global part of flags. */
-export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, flags: FlagService, db: Queryable): void {
-  app.openapi(list, (c) => {
+export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, { flags }: { flags: FlagService }): void {
+  app.openapi(list, async (c) => {
     const query = c.req.valid('query');
     const archived = query.archived === undefined ? undefined : query.archived === 'true';
-    return c.json(flags.list({ limit: query.limit, cursor: query.cursor, archived, tag: query.tag }), 200);
+    return c.json(
+      await flags.list({ limit: query.limit, cursor: query.cursor, archived, tag: query.tag }),
+      200,
+    );
   });
-  app.openapi(create, (c) => c.json(flags.create(actorOf(principalOf(c)), c.req.valid('json')), 201));
-  app.openapi(get, (c) => {
-    const flag = flags.get(c.req.valid('param').key);
+  app.openapi(create, async (c) =>
+    c.json(await flags.create(actorOf(principalOf(c)), c.req.valid('json')), 201),
+  );
+  app.openapi(get, async (c) => {
+    const flag = await flags.get(c.req.valid('param').key);
     c.header('ETag', etagOf(flag.version));
     return c.json(flag, 200);
   });
-  app.openapi(patch, (c) => {
+  app.openapi(patch, async (c) => {
     const { comment, ...changes } = c.req.valid('json');
-    const outcome = flags.update(requesterOf(db, principalOf(c)), c.req.valid('param').key, changes, {
+    const outcome = await flags.update(principalOf(c), c.req.valid('param').key, changes, {
       expectedVersion: expectedVersion(c),
       comment,
     });
@@ -159,16 +162,10 @@ export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, flags: FlagService,
   });
   app.openapi(archive, async (c) => {
     const options = { expectedVersion: expectedVersion(c), comment: await commentOf(c) };
-    return respond(
-      c,
-      flags.setArchived(requesterOf(db, principalOf(c)), c.req.valid('param').key, true, options),
-    );
+    return respond(c, await flags.setArchived(principalOf(c), c.req.valid('param').key, true, options));
   });
   app.openapi(unarchive, async (c) => {
     const options = { expectedVersion: expectedVersion(c), comment: await commentOf(c) };
-    return respond(
-      c,
-      flags.setArchived(requesterOf(db, principalOf(c)), c.req.valid('param').key, false, options),
-    );
+    return respond(c, await flags.setArchived(principalOf(c), c.req.valid('param').key, false, options));
   });
 }

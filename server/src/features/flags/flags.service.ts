@@ -1,16 +1,16 @@
 import { type FlagKind, type Variation, validateFlagConfig } from '@ringflag/sdk-node/engine';
-import type { AppDeps } from '../../app-env.js';
-import { runWrite } from '../../db/unit-of-work.js';
 import {
   ConflictError,
   NotFoundError,
   PreconditionFailedError,
   ValidationError,
 } from '../../errors/index.js';
+import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import type { ChangeRequest } from '../change-requests/change-request.js';
 import { openGlobalChangeRequest } from '../change-requests/open-change-request.js';
-import type { Requester } from '../change-requests/requester.js';
+import { requesterOf } from '../change-requests/requester.js';
 import { listEnvironments } from '../environments/environments.store.js';
 import {
   applyArchived,
@@ -25,11 +25,10 @@ import {
   BOOLEAN_VARIATIONS,
   checkBooleanVariations,
   composeConfig,
-  defaultOffVariation,
-  defaultOnVariation,
   type FlagRow,
   type FlagView,
   flagView,
+  initialConfig,
 } from './flag-model.js';
 import { findFlag, insertConfig, insertFlag, listConfigsOfFlag, listFlags } from './flags.store.js';
 
@@ -63,42 +62,48 @@ export type FlagWriteOutcome =
 
 /** The rules of flags (their global part); configs per environment live in flag-configs. */
 export interface FlagService {
-  list(options: { limit: number; cursor?: string; archived?: boolean; tag?: string }): {
+  list(options: { limit: number; cursor?: string; archived?: boolean; tag?: string }): Promise<{
     items: FlagView[];
     nextCursor: string | null;
-  };
-  get(key: string): FlagView & { environments: Record<string, { enabled: boolean; version: number }> };
-  create(actor: Actor, input: NewFlag): FlagView;
+  }>;
+  get(
+    key: string,
+  ): Promise<FlagView & { environments: Record<string, { enabled: boolean; version: number }> }>;
+  create(actor: Actor, input: NewFlag): Promise<FlagView>;
   /**
    * Changes the global part. Where a change alters what an approval-required environment serves
-   * (variation values, exposing to browser keys), the whole change becomes a change request there.
+   * (variation values, exposing to browser keys), the whole change becomes a change request there,
+   * recording the person behind `principal`.
    */
   update(
-    requester: Requester,
+    principal: Principal,
     key: string,
     changes: FlagChanges,
     options?: FlagWriteOptions,
-  ): FlagWriteOutcome;
+  ): Promise<FlagWriteOutcome>;
   /** Archives or restores a flag; a change request where an environment requires approval. */
   setArchived(
-    requester: Requester,
+    principal: Principal,
     key: string,
     archived: boolean,
     options?: FlagWriteOptions,
-  ): FlagWriteOutcome;
+  ): Promise<FlagWriteOutcome>;
 }
 
-export function createFlagService(deps: AppDeps): FlagService {
-  const mustFind = (key: string): FlagRow => {
-    const flag = findFlag(deps.db, key);
+/** What the flag service needs: writes, and reads on the database. */
+export type FlagServiceDeps = WriteDeps;
+
+export function createFlagService(deps: FlagServiceDeps): FlagService {
+  const mustFind = async (key: string): Promise<FlagRow> => {
+    const flag = await findFlag(deps.database, key);
     if (!flag) throw new NotFoundError(`No flag "${key}"`);
     return flag;
   };
 
   return {
-    list({ limit, cursor, archived, tag }) {
+    async list({ limit, cursor, archived, tag }) {
       const afterKey = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
-      const rows = listFlags(deps.db, { limit: limit + 1, afterKey, archived, tag });
+      const rows = await listFlags(deps.database, { limit: limit + 1, afterKey, archived, tag });
       const more = rows.length > limit;
       const page = more ? rows.slice(0, limit) : rows;
       return {
@@ -107,18 +112,18 @@ export function createFlagService(deps: AppDeps): FlagService {
       };
     },
 
-    get(key) {
-      const flag = mustFind(key);
-      const envs = new Map(listEnvironments(deps.db).map((env) => [env.id, env.key]));
+    async get(key) {
+      const flag = await mustFind(key);
+      const envs = new Map((await listEnvironments(deps.database)).map((env) => [env.id, env.key]));
       const environments: Record<string, { enabled: boolean; version: number }> = {};
-      for (const config of listConfigsOfFlag(deps.db, flag.id)) {
+      for (const config of await listConfigsOfFlag(deps.database, flag.id)) {
         const env = envs.get(config.environmentId);
         if (env) environments[env] = { enabled: config.enabled, version: config.version };
       }
       return { ...flagView(flag), environments };
     },
 
-    create(actor, input) {
+    async create(actor, input) {
       const variations = input.variations ?? (input.kind === 'boolean' ? BOOLEAN_VARIATIONS : undefined);
       if (!variations || variations.length === 0) {
         throw new ValidationError('A non-boolean flag needs variations', [
@@ -126,15 +131,7 @@ export function createFlagService(deps: AppDeps): FlagService {
         ]);
       }
       checkBooleanVariations(input.kind, variations);
-      const offVariation = defaultOffVariation(input.kind, variations);
-      const initial = {
-        enabled: false,
-        offVariation,
-        prerequisites: [],
-        targets: [],
-        rules: [],
-        fallthrough: { variation: defaultOnVariation(input.kind, variations, offVariation) },
-      };
+      const initial = initialConfig(input.kind, variations);
       const checked = validateFlagConfig({
         key: input.key,
         version: 1,
@@ -144,9 +141,9 @@ export function createFlagService(deps: AppDeps): FlagService {
         ...initial,
       });
       if (!checked.ok) throw new ValidationError('The flag is invalid', checked.errors);
-      return runWrite(deps, actor, (w) => {
-        if (findFlag(w.tx, input.key)) throw new ConflictError(`A flag "${input.key}" already exists`);
-        const flag = insertFlag(w.tx, {
+      return runWrite(deps, actor, async (w) => {
+        if (await findFlag(w.tx, input.key)) throw new ConflictError(`A flag "${input.key}" already exists`);
+        const flag = await insertFlag(w.tx, {
           key: input.key,
           name: input.name ?? input.key,
           description: input.description ?? '',
@@ -159,9 +156,9 @@ export function createFlagService(deps: AppDeps): FlagService {
           createdAt: w.now,
           updatedAt: w.now,
         });
-        for (const env of listEnvironments(w.tx)) {
+        for (const env of await listEnvironments(w.tx)) {
           const row = { flagId: flag.id, environmentId: env.id, version: 1, updatedAt: w.now, ...initial };
-          insertConfig(w.tx, row);
+          await insertConfig(w.tx, row);
           w.changed(env.key, { flags: { [flag.key]: composeConfig(flag, row) } });
         }
         const view = flagView(flag);
@@ -175,50 +172,50 @@ export function createFlagService(deps: AppDeps): FlagService {
       });
     },
 
-    update(requester, key, changes, options = {}) {
-      return runWrite(deps, requester.actor, (w): FlagWriteOutcome => {
-        const before = findFlag(w.tx, key);
+    update(principal, key, changes, options = {}) {
+      return runWrite(deps, actorOf(principal), async (w): Promise<FlagWriteOutcome> => {
+        const before = await findFlag(w.tx, key);
         if (!before) throw new NotFoundError(`No flag "${key}"`);
         checkFlagVersion(before, options.expectedVersion);
         checkBooleanVariations(before.kind as FlagKind, changes.variations);
-        const gatedBy = changesServedValues(before, changes) ? flagGatedEnvironments(w.tx, before) : [];
+        const gatedBy = changesServedValues(before, changes) ? await flagGatedEnvironments(w.tx, before) : [];
         if (gatedBy.length === 0) {
-          return { kind: 'applied', flag: flagView(applyFlagChanges(w, before, changes, options)) };
+          return { kind: 'applied', flag: flagView(await applyFlagChanges(w, before, changes, options)) };
         }
         // The whole PATCH becomes the request: one proposal, one review, one audit trail. It must
         // fit now (it is checked again when approved).
-        checkFlagChanges(w.tx, before, changes);
+        await checkFlagChanges(w.tx, before, changes);
         const proposed = { ...flagView(before), ...changes, version: before.version + 1 };
-        const changeRequest = openGlobalChangeRequest(w, {
+        const changeRequest = await openGlobalChangeRequest(w, {
           kind: 'flag',
           flag: before,
           before: flagView(before),
           proposed,
           environments: gatedBy,
-          requester,
+          requester: await requesterOf(w.tx, principal),
           comment: options.comment,
         });
         return { kind: 'requested', changeRequest };
       });
     },
 
-    setArchived(requester, key, archived, options = {}) {
-      return runWrite(deps, requester.actor, (w): FlagWriteOutcome => {
-        const before = findFlag(w.tx, key);
+    setArchived(principal, key, archived, options = {}) {
+      return runWrite(deps, actorOf(principal), async (w): Promise<FlagWriteOutcome> => {
+        const before = await findFlag(w.tx, key);
         if (!before) throw new NotFoundError(`No flag "${key}"`);
         checkFlagVersion(before, options.expectedVersion);
-        const gatedBy = before.archived === archived ? [] : flagGatedEnvironments(w.tx, before, true);
+        const gatedBy = before.archived === archived ? [] : await flagGatedEnvironments(w.tx, before, true);
         if (gatedBy.length === 0) {
-          return { kind: 'applied', flag: flagView(applyArchived(w, before, archived, options)) };
+          return { kind: 'applied', flag: flagView(await applyArchived(w, before, archived, options)) };
         }
-        if (archived) checkArchivable(w.tx, before);
-        const changeRequest = openGlobalChangeRequest(w, {
+        if (archived) await checkArchivable(w.tx, before);
+        const changeRequest = await openGlobalChangeRequest(w, {
           kind: archived ? 'archive' : 'unarchive',
           flag: before,
           before: flagView(before),
           proposed: { ...flagView(before), archived, version: before.version + 1 },
           environments: gatedBy,
-          requester,
+          requester: await requesterOf(w.tx, principal),
           comment: options.comment,
         });
         return { kind: 'requested', changeRequest };

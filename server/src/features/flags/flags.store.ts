@@ -1,143 +1,134 @@
-import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { prepared } from '../../db/prepared.js';
-import { flagConfigs, flags, segments } from '../../db/schema.js';
+import { inByteOrder } from '../../db/portable.js';
+import type { flagConfigs, flags } from '../../db/schema.js';
 import type { FlagConfigRow, FlagRow, SegmentRow } from './flag-model.js';
 
-export function findFlag(db: Queryable, key: string): FlagRow | undefined {
-  return prepared(db, 'findFlag', () =>
-    db
-      .select()
-      .from(flags)
-      .where(eq(flags.key, sql.placeholder('key')))
-      .prepare(),
-  ).get({ key });
+export async function findFlag({ db, t }: Queryable, key: string): Promise<FlagRow | undefined> {
+  const [row] = await db.select().from(t.flags).where(eq(t.flags.key, key)).limit(1);
+  return row;
 }
 
-/** Flags ordered by key, after `afterKey`, optionally filtered. */
-export function listFlags(
-  db: Queryable,
+/** Flags ordered by key (byte order), after `afterKey`, optionally filtered. */
+export async function listFlags(
+  q: Queryable,
   options: { limit: number; afterKey?: string; archived?: boolean; tag?: string },
-): FlagRow[] {
+): Promise<FlagRow[]> {
+  const { db, t } = q;
+  const key = inByteOrder(q, t.flags.key);
   const where: (SQL | undefined)[] = [
-    options.afterKey === undefined ? undefined : gt(flags.key, options.afterKey),
-    options.archived === undefined ? undefined : eq(flags.archived, options.archived),
+    options.afterKey === undefined ? undefined : gt(key, options.afterKey),
+    options.archived === undefined ? undefined : eq(t.flags.archived, options.archived),
   ];
-  const rows = db
+  const rows = await db
     .select()
-    .from(flags)
+    .from(t.flags)
     .where(and(...where))
-    .orderBy(asc(flags.key))
-    .limit(options.tag === undefined ? options.limit : 10_000)
-    .all();
+    .orderBy(asc(key))
+    .limit(options.tag === undefined ? options.limit : 10_000);
   return options.tag === undefined
     ? rows
     : rows.filter((row) => row.tags.includes(options.tag as string)).slice(0, options.limit);
 }
 
-export function insertFlag(db: Queryable, values: typeof flags.$inferInsert): FlagRow {
-  return db.insert(flags).values(values).returning().get();
+export async function insertFlag({ db, t }: Queryable, values: typeof flags.$inferInsert): Promise<FlagRow> {
+  const [row] = await db.insert(t.flags).values(values).returning();
+  return row!;
 }
 
-export function updateFlag(db: Queryable, id: number, values: Partial<typeof flags.$inferInsert>): FlagRow {
-  return db.update(flags).set(values).where(eq(flags.id, id)).returning().get();
+export async function updateFlag(
+  { db, t }: Queryable,
+  id: number,
+  values: Partial<typeof flags.$inferInsert>,
+): Promise<FlagRow> {
+  const [row] = await db.update(t.flags).set(values).where(eq(t.flags.id, id)).returning();
+  if (!row) throw new Error(`flag ${id} vanished inside a write`);
+  return row;
 }
 
-export function findConfig(db: Queryable, flagId: number, environmentId: number): FlagConfigRow | undefined {
-  return prepared(db, 'findConfig', () =>
-    db
-      .select()
-      .from(flagConfigs)
-      .where(
-        and(
-          eq(flagConfigs.flagId, sql.placeholder('flagId')),
-          eq(flagConfigs.environmentId, sql.placeholder('environmentId')),
-        ),
-      )
-      .prepare(),
-  ).get({ flagId, environmentId });
+export async function findConfig(
+  { db, t }: Queryable,
+  flagId: number,
+  environmentId: number,
+): Promise<FlagConfigRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(t.flagConfigs)
+    .where(and(eq(t.flagConfigs.flagId, flagId), eq(t.flagConfigs.environmentId, environmentId)))
+    .limit(1);
+  return row;
 }
 
-export function listConfigsOfFlag(db: Queryable, flagId: number): FlagConfigRow[] {
-  return db.select().from(flagConfigs).where(eq(flagConfigs.flagId, flagId)).all();
+export async function listConfigsOfFlag({ db, t }: Queryable, flagId: number): Promise<FlagConfigRow[]> {
+  return db
+    .select()
+    .from(t.flagConfigs)
+    .where(eq(t.flagConfigs.flagId, flagId))
+    .orderBy(asc(t.flagConfigs.environmentId));
 }
 
-export function insertConfig(db: Queryable, values: typeof flagConfigs.$inferInsert): void {
-  db.insert(flagConfigs).values(values).run();
+export async function insertConfig(
+  { db, t }: Queryable,
+  values: typeof flagConfigs.$inferInsert,
+): Promise<void> {
+  await db.insert(t.flagConfigs).values(values);
 }
 
-export function updateConfig(
-  db: Queryable,
+export async function updateConfig(
+  { db, t }: Queryable,
   flagId: number,
   environmentId: number,
   values: Partial<typeof flagConfigs.$inferInsert>,
-): FlagConfigRow {
-  return db
-    .update(flagConfigs)
+): Promise<FlagConfigRow> {
+  const [row] = await db
+    .update(t.flagConfigs)
     .set(values)
-    .where(and(eq(flagConfigs.flagId, flagId), eq(flagConfigs.environmentId, environmentId)))
-    .returning()
-    .get();
+    .where(and(eq(t.flagConfigs.flagId, flagId), eq(t.flagConfigs.environmentId, environmentId)))
+    .returning();
+  if (!row)
+    throw new Error(`config of flag ${flagId} in environment ${environmentId} vanished inside a write`);
+  return row;
 }
 
-/** Switches a config on or off with a new version: the kill switch's path, prepared once. */
-export function setConfigEnabled(
-  db: Queryable,
-  flagId: number,
-  environmentId: number,
-  values: { enabled: boolean; version: number; updatedAt: string },
-): FlagConfigRow {
-  return prepared(db, 'setConfigEnabled', () =>
-    db
-      .update(flagConfigs)
-      .set({
-        enabled: sql`${sql.placeholder('enabled')}`,
-        version: sql`${sql.placeholder('version')}`,
-        updatedAt: sql`${sql.placeholder('updatedAt')}`,
-      })
-      .where(
-        and(
-          eq(flagConfigs.flagId, sql.placeholder('flagId')),
-          eq(flagConfigs.environmentId, sql.placeholder('environmentId')),
-        ),
-      )
-      .returning()
-      .prepare(),
-  ).get({ ...values, enabled: values.enabled ? 1 : 0, flagId, environmentId }) as FlagConfigRow;
-}
-
-/** Every flag with its config in one environment; archived flags only when asked. */
-export function listFlagsWithConfigs(
-  db: Queryable,
+/** Every flag with its config in one environment, by flag key; archived flags only when asked. */
+export async function listFlagsWithConfigs(
+  q: Queryable,
   environmentId: number,
   includeArchived = false,
-): { flag: FlagRow; config: FlagConfigRow }[] {
+): Promise<{ flag: FlagRow; config: FlagConfigRow }[]> {
+  const { db, t } = q;
   return db
-    .select({ flag: flags, config: flagConfigs })
-    .from(flagConfigs)
-    .innerJoin(flags, eq(flags.id, flagConfigs.flagId))
+    .select({ flag: t.flags, config: t.flagConfigs })
+    .from(t.flagConfigs)
+    .innerJoin(t.flags, eq(t.flags.id, t.flagConfigs.flagId))
     .where(
       includeArchived
-        ? eq(flagConfigs.environmentId, environmentId)
-        : and(eq(flagConfigs.environmentId, environmentId), eq(flags.archived, false)),
+        ? eq(t.flagConfigs.environmentId, environmentId)
+        : and(eq(t.flagConfigs.environmentId, environmentId), eq(t.flags.archived, false)),
     )
-    .orderBy(asc(flags.key))
-    .all();
+    .orderBy(asc(inByteOrder(q, t.flags.key)));
 }
 
-/** Every config of every flag (for reference checks across environments). */
-export function listAllConfigs(db: Queryable): { flag: FlagRow; config: FlagConfigRow }[] {
+/** Every config of every flag, by flag key then environment (for reference checks across environments). */
+export async function listAllConfigs(q: Queryable): Promise<{ flag: FlagRow; config: FlagConfigRow }[]> {
+  const { db, t } = q;
   return db
-    .select({ flag: flags, config: flagConfigs })
-    .from(flagConfigs)
-    .innerJoin(flags, eq(flags.id, flagConfigs.flagId))
-    .all();
+    .select({ flag: t.flags, config: t.flagConfigs })
+    .from(t.flagConfigs)
+    .innerJoin(t.flags, eq(t.flags.id, t.flagConfigs.flagId))
+    .orderBy(asc(inByteOrder(q, t.flags.key)), asc(t.flagConfigs.environmentId));
 }
 
-export function listSegments(db: Queryable): SegmentRow[] {
-  return db.select().from(segments).orderBy(asc(segments.key)).all();
+/** Every segment, by key (byte order). */
+export async function listSegments(q: Queryable): Promise<SegmentRow[]> {
+  const { db, t } = q;
+  return db
+    .select()
+    .from(t.segments)
+    .orderBy(asc(inByteOrder(q, t.segments.key)));
 }
 
-export function findSegment(db: Queryable, key: string): SegmentRow | undefined {
-  return db.select().from(segments).where(eq(segments.key, key)).get();
+export async function findSegment({ db, t }: Queryable, key: string): Promise<SegmentRow | undefined> {
+  const [row] = await db.select().from(t.segments).where(eq(t.segments.key, key)).limit(1);
+  return row;
 }

@@ -251,7 +251,7 @@ describe('flags', () => {
       headers: ANY_VERSION,
     });
     expect(staging.status).toBe(200);
-    const before = t.dump();
+    const before = await t.dump();
     const approved = await t.request<{ changeRequest: { state: string; conflict: string } }>(
       'POST',
       `/api/v1/change-requests/${proposed.body.id}/approve`,
@@ -260,7 +260,7 @@ describe('flags', () => {
     expect(approved.status).toBe(409);
     expect(approved.body.changeRequest.state).toBe('conflict');
     expect(approved.body.changeRequest.conflict).toContain('variations');
-    const after = t.dump();
+    const after = await t.dump();
     expect(after.flags).toEqual(before.flags);
     expect(after.flag_configs).toEqual(before.flag_configs);
     expect(after.environments).toEqual(before.environments);
@@ -284,7 +284,7 @@ describe('flags', () => {
   });
 
   it('keeps a boolean flag false when off: one false and one true variation, on create and on change', async () => {
-    const before = t.dump();
+    const before = await t.dump();
     const created = await t.request<{ errors: { path: string }[] }>('POST', '/api/v1/flags', {
       token: t.adminToken,
       body: {
@@ -298,7 +298,7 @@ describe('flags', () => {
     });
     expect(created.status).toBe(400);
     expect(created.body.errors.map((error) => error.path)).toEqual(['variations']);
-    expect(t.dump()).toEqual(before);
+    expect(await t.dump()).toEqual(before);
     expect(
       (
         await t.request('POST', '/api/v1/flags', {

@@ -1,13 +1,16 @@
 import type { FlagConfig } from '@ringflag/sdk-node/engine';
-import type { AppDeps } from '../../app-env.js';
-import { NotFoundError } from '../../errors/index.js';
+import type { Queryable } from '../../db/client.js';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { findEnvironment, listEnvironments } from '../environments/environments.store.js';
 import { composeConfig } from '../flags/flag-model.js';
 import { findFlag, findSegment, listAllConfigs } from '../flags/flags.store.js';
 import { lastEvaluatedMinutes, listExposures } from './insights.store.js';
-import type { PublishLog, PublishRecord } from './publish-log.js';
+import { type PublishRecord, type PublishSource, trackPublishes } from './publish-log.js';
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+/** The longest exposure range one request may ask for. */
+export const MAX_EXPOSURE_RANGE_DAYS = 31;
 
 /** How an environment's SDKs are doing: revision, open streams, last patch sent. */
 export interface EnvironmentDelivery {
@@ -50,29 +53,40 @@ export interface SegmentUse {
 
 const minuteIso = (minute: number) => new Date(minute * MINUTE_MS).toISOString();
 
+/** What {@link createInsightsService} needs. */
+export interface InsightsServiceDeps {
+  /** Reads only. */
+  database: Queryable;
+  /** The change hub: open streams, and the patches it sends. */
+  hub: PublishSource;
+  clock: () => Date;
+}
+
 /**
  * Read models the admin UI needs beyond the resources themselves.
  *
  * @example
- * const insights = createInsightsService(deps, trackPublishes(deps.hub, deps.clock));
- * insights.delivery(); // [{ environment: 'production', revision: 12, streams: 3, lastPublish: {…} }]
+ * const insights = createInsightsService({ database, hub, clock });
+ * await insights.delivery(); // [{ environment: 'production', revision: 12, streams: 3, lastPublish: {…} }]
  */
-export function createInsightsService(deps: AppDeps, lastPublish: PublishLog) {
+export function createInsightsService(deps: InsightsServiceDeps) {
+  const { database, hub } = deps;
+  const lastPublish = trackPublishes(hub, deps.clock);
   return {
-    delivery(): EnvironmentDelivery[] {
-      return listEnvironments(deps.db).map((env) => ({
+    async delivery(): Promise<EnvironmentDelivery[]> {
+      return (await listEnvironments(database)).map((env) => ({
         environment: env.key,
         revision: env.revision,
-        streams: deps.hub.connectionCount(env.key),
+        streams: hub.connectionCount(env.key),
         lastPublish: lastPublish(env.key) ?? null,
       }));
     },
 
-    flagStates(): { key: string; environments: Record<string, FlagEnvironmentState> }[] {
-      const envs = new Map(listEnvironments(deps.db).map((env) => [env.id, env.key]));
-      const evaluated = lastEvaluatedMinutes(deps.db);
+    async flagStates(): Promise<{ key: string; environments: Record<string, FlagEnvironmentState> }[]> {
+      const envs = new Map((await listEnvironments(database)).map((env) => [env.id, env.key]));
+      const evaluated = await lastEvaluatedMinutes(database);
       const byFlag = new Map<string, Record<string, FlagEnvironmentState>>();
-      for (const { flag, config } of listAllConfigs(deps.db)) {
+      for (const { flag, config } of await listAllConfigs(database)) {
         const env = envs.get(config.environmentId);
         if (env === undefined) continue;
         const minute = evaluated.get(config.environmentId)?.get(flag.key);
@@ -89,17 +103,35 @@ export function createInsightsService(deps: AppDeps, lastPublish: PublishLog) {
         .map(([key, environments]) => ({ key, environments }));
     },
 
-    exposures(flagKey: string, envKey: string, since: Date, until: Date): ExposureSeries {
-      const flag = findFlag(deps.db, flagKey);
+    /**
+     * Per-minute evaluation counts of a flag in one environment. The range defaults to the 24 hours
+     * before `until`, and `until` to now; it may span at most {@link MAX_EXPOSURE_RANGE_DAYS} days.
+     */
+    async exposures(
+      flagKey: string,
+      envKey: string,
+      range: { since?: string; until?: string } = {},
+    ): Promise<ExposureSeries> {
+      const until = range.until === undefined ? deps.clock() : new Date(range.until);
+      const since = range.since === undefined ? new Date(until.getTime() - DAY_MS) : new Date(range.since);
+      if (since > until) {
+        throw new ValidationError('Bad range', [{ path: 'query.since', message: 'must not be after until' }]);
+      }
+      if (until.getTime() - since.getTime() > MAX_EXPOSURE_RANGE_DAYS * DAY_MS) {
+        throw new ValidationError('Bad range', [
+          { path: 'query.since', message: `the range may span at most ${MAX_EXPOSURE_RANGE_DAYS} days` },
+        ]);
+      }
+      const flag = await findFlag(database, flagKey);
       if (!flag) throw new NotFoundError(`No flag "${flagKey}"`);
-      const env = findEnvironment(deps.db, envKey);
+      const env = await findEnvironment(database, envKey);
       if (!env) throw new NotFoundError(`No environment "${envKey}"`);
       const from = Math.floor(since.getTime() / MINUTE_MS);
       const to = Math.floor(until.getTime() / MINUTE_MS);
       const variants = (flag.variations as { id: string }[]).map((variation) => variation.id);
       const minutes: ExposureSeries['minutes'] = [];
       const totals: Record<string, number> = Object.fromEntries(variants.map((id) => [id, 0]));
-      for (const row of listExposures(deps.db, env.id, flag.key, from, to)) {
+      for (const row of await listExposures(database, env.id, flag.key, from, to)) {
         let bucket = minutes[minutes.length - 1];
         if (bucket?.minute !== row.minute) {
           bucket = { minute: row.minute, at: minuteIso(row.minute), counts: {} };
@@ -120,11 +152,11 @@ export function createInsightsService(deps: AppDeps, lastPublish: PublishLog) {
       };
     },
 
-    segmentUsage(segmentKey: string): SegmentUse[] {
-      if (!findSegment(deps.db, segmentKey)) throw new NotFoundError(`No segment "${segmentKey}"`);
-      const envs = new Map(listEnvironments(deps.db).map((env) => [env.id, env]));
+    async segmentUsage(segmentKey: string): Promise<SegmentUse[]> {
+      if (!(await findSegment(database, segmentKey))) throw new NotFoundError(`No segment "${segmentKey}"`);
+      const envs = new Map((await listEnvironments(database)).map((env) => [env.id, env]));
       const uses: (SegmentUse & { order: number })[] = [];
-      for (const { flag, config } of listAllConfigs(deps.db)) {
+      for (const { flag, config } of await listAllConfigs(database)) {
         const env = envs.get(config.environmentId);
         if (!env || flag.archived) continue;
         const rules: SegmentUse['rules'] = [];

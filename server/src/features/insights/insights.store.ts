@@ -1,6 +1,6 @@
-import { and, eq, gte, lt, lte, max } from 'drizzle-orm';
-import type { Db, Queryable } from '../../db/client.js';
-import { eventCounts, exposureCounts, guardEventCounts, guardExposureCounts } from '../../db/schema.js';
+import { and, asc, eq, gte, lt, lte, max } from 'drizzle-orm';
+import type { Queryable } from '../../db/client.js';
+import { inByteOrder } from '../../db/portable.js';
 
 /** One minute of exposure counts of one variant. */
 export interface ExposureRow {
@@ -9,40 +9,40 @@ export interface ExposureRow {
   count: number;
 }
 
-/** Per-minute exposure counts of a flag in one environment, between two epoch minutes (inclusive). */
-export function listExposures(
-  db: Queryable,
+/**
+ * Per-minute exposure counts of a flag in one environment, between two epoch minutes (inclusive), by
+ * minute, then variant (byte order).
+ */
+export async function listExposures(
+  q: Queryable,
   environmentId: number,
   flagKey: string,
   fromMinute: number,
   toMinute: number,
-): ExposureRow[] {
+): Promise<ExposureRow[]> {
+  const { db, t } = q;
+  const counts = t.exposureCounts;
   return db
-    .select({ minute: exposureCounts.minute, variant: exposureCounts.variant, count: exposureCounts.count })
-    .from(exposureCounts)
+    .select({ minute: counts.minute, variant: counts.variant, count: counts.count })
+    .from(counts)
     .where(
       and(
-        eq(exposureCounts.environmentId, environmentId),
-        eq(exposureCounts.flagKey, flagKey),
-        gte(exposureCounts.minute, fromMinute),
-        lte(exposureCounts.minute, toMinute),
+        eq(counts.environmentId, environmentId),
+        eq(counts.flagKey, flagKey),
+        gte(counts.minute, fromMinute),
+        lte(counts.minute, toMinute),
       ),
     )
-    .orderBy(exposureCounts.minute, exposureCounts.variant)
-    .all();
+    .orderBy(asc(counts.minute), asc(inByteOrder(q, counts.variant)));
 }
 
 /** The latest minute each flag was evaluated in each environment, as `environmentId → flagKey → minute`. */
-export function lastEvaluatedMinutes(db: Queryable): Map<number, Map<string, number>> {
-  const rows = db
-    .select({
-      environmentId: exposureCounts.environmentId,
-      flagKey: exposureCounts.flagKey,
-      minute: max(exposureCounts.minute),
-    })
-    .from(exposureCounts)
-    .groupBy(exposureCounts.environmentId, exposureCounts.flagKey)
-    .all();
+export async function lastEvaluatedMinutes({ db, t }: Queryable): Promise<Map<number, Map<string, number>>> {
+  const counts = t.exposureCounts;
+  const rows = await db
+    .select({ environmentId: counts.environmentId, flagKey: counts.flagKey, minute: max(counts.minute) })
+    .from(counts)
+    .groupBy(counts.environmentId, counts.flagKey);
   const out = new Map<number, Map<string, number>>();
   for (const row of rows) {
     if (row.minute === null) continue;
@@ -57,18 +57,37 @@ export function lastEvaluatedMinutes(db: Queryable): Map<number, Map<string, num
 }
 
 /**
- * Deletes the per-minute counts (insights and guards) older than `beforeMinute`, in one transaction,
- * and returns how many rows went. Counts are bounded per minute; this bounds them in time.
+ * Deletes the per-minute counts (insights and guards) older than `beforeMinute` and returns how many
+ * rows went. Counts are bounded per minute; this bounds them in time. Call it inside a transaction.
  *
  * @example
- * pruneCountsBefore(db, currentMinute - 90 * 24 * 60);
+ * await database.transaction((tx) => pruneCountsBefore(tx, currentMinute - 90 * 24 * 60));
  */
-export function pruneCountsBefore(db: Db, beforeMinute: number): number {
-  return db.transaction((tx) => {
-    let deleted = 0;
-    for (const table of [exposureCounts, eventCounts, guardExposureCounts, guardEventCounts]) {
-      deleted += tx.delete(table).where(lt(table.minute, beforeMinute)).run().changes;
-    }
-    return deleted;
-  });
+export async function pruneCountsBefore({ db, t }: Queryable, beforeMinute: number): Promise<number> {
+  let deleted = 0;
+  deleted += (
+    await db
+      .delete(t.exposureCounts)
+      .where(lt(t.exposureCounts.minute, beforeMinute))
+      .returning({ minute: t.exposureCounts.minute })
+  ).length;
+  deleted += (
+    await db
+      .delete(t.eventCounts)
+      .where(lt(t.eventCounts.minute, beforeMinute))
+      .returning({ minute: t.eventCounts.minute })
+  ).length;
+  deleted += (
+    await db
+      .delete(t.guardExposureCounts)
+      .where(lt(t.guardExposureCounts.minute, beforeMinute))
+      .returning({ minute: t.guardExposureCounts.minute })
+  ).length;
+  deleted += (
+    await db
+      .delete(t.guardEventCounts)
+      .where(lt(t.guardEventCounts.minute, beforeMinute))
+      .returning({ minute: t.guardEventCounts.minute })
+  ).length;
+  return deleted;
 }

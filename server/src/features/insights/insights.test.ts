@@ -99,11 +99,10 @@ describe('insights', () => {
       { flag: 'new-checkout', variant: 'on', count: 4, minute: NOW_MINUTE - 1 },
     ]);
     // SDKs may date counts only a few minutes back, so older history is written directly.
-    t.database.sqlite
-      .prepare(
-        "insert into exposure_counts (environment_id, flag_key, variant, minute, count) values ((select id from environments where key = 'production'), 'new-checkout', 'on', ?, 100)",
-      )
-      .run(NOW_MINUTE - 60 * 48);
+    await t.query(
+      "insert into exposure_counts (environment_id, flag_key, variant, minute, count) values ((select id from environments where key = 'production'), 'new-checkout', 'on', $1, 100)",
+      [NOW_MINUTE - 60 * 48],
+    );
     await report([{ flag: 'new-checkout', variant: 'on', count: 1, minute: NOW_MINUTE - 1 }]);
     const res = await t.request<{
       variants: string[];

@@ -12,7 +12,10 @@ export interface PublishRecord {
 /** Reads the last publish of an environment (undefined when none since the server started). */
 export type PublishLog = (environment: string) => PublishRecord | undefined;
 
-const logs = new WeakMap<ChangeHub, PublishLog>();
+/** What the publish log needs of the change hub: its sent patches and its open streams. */
+export type PublishSource = Pick<ChangeHub, 'onPublish' | 'connectionCount'>;
+
+const logs = new WeakMap<PublishSource, PublishLog>();
 
 /**
  * Records, per environment, the revision and time of the last patch the change hub sent (through
@@ -23,7 +26,7 @@ const logs = new WeakMap<ChangeHub, PublishLog>();
  * const lastPublish = trackPublishes(deps.hub, deps.clock);
  * lastPublish('production'); // { revision: 42, at: '2026-…', streams: 3 }
  */
-export function trackPublishes(hub: ChangeHub, clock: () => Date): PublishLog {
+export function trackPublishes(hub: PublishSource, clock: () => Date): PublishLog {
   const existing = logs.get(hub);
   if (existing) return existing;
   const records = new Map<string, PublishRecord>();

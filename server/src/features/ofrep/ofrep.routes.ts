@@ -1,16 +1,18 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type EvaluationDetail, evaluate, type FlagStore, type JsonValue } from '@ringflag/sdk-node/engine';
 import type { Context as HonoContext, MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { limitBodySize } from '../../http/body-limit.js';
 import { clientAddress } from '../../http/client-address.js';
 import { rejectIllFormedStrings } from '../../http/json-body.js';
+import type { Metrics } from '../../ops/metrics.js';
 import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
-import type { ClientSurface } from '../client/client-surface.js';
-import { browserCors } from '../client/cors.js';
+import { browserCors, type CorsOrigins } from '../client/cors.js';
+import type { EnvironmentCache } from '../client/environment-cache.js';
 import { etagMatches, evaluationEtag } from '../client/etag.js';
-import { type FlagScope, visibleTo } from '../client/evaluation-cache.js';
-import { lookupSdkKey } from '../client/sdk-key-lookup.js';
+import { type EvaluationCache, type FlagScope, visibleTo } from '../client/evaluation-cache.js';
+import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
+import type { PayloadReader } from '../sdk/payload-cache.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
 import { parseOfrepRequest } from './ofrep-request.js';
 import { type OfrepFailure, type OfrepSuccess, toOfrep } from './ofrep-result.js';
@@ -20,6 +22,17 @@ import {
   KeyAddressRateLimiter,
   type KeyAddressRateLimits,
 } from './rate-limiter.js';
+
+/** What {@link registerOfrepRoutes} needs (the client surface provides all but `metrics` and `clock`). */
+export interface OfrepRouteDeps {
+  keys: Pick<SdkKeyLookup, 'lookup'>;
+  environments: Pick<EnvironmentCache, 'byId'>;
+  payloads: PayloadReader;
+  origins: CorsOrigins;
+  evaluations: EvaluationCache;
+  metrics: Pick<Metrics, 'recordPublicRejection'>;
+  clock: () => Date;
+}
 
 /** Options of {@link registerOfrepRoutes}. */
 export interface OfrepOptions {
@@ -45,21 +58,20 @@ const SINGLE_PATH = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)$/;
  * (`rf_srv_…`) all of them; the key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
  *
  * @example
- * registerOfrepRoutes(app, deps, surface, { rateLimits: { perKey, perAddress } });
+ * registerOfrepRoutes(app, { ...surface, metrics, clock }, { rateLimits: { perKey, perAddress } });
  */
 export function registerOfrepRoutes(
   app: OpenAPIHono<AppEnv>,
-  deps: AppDeps,
-  surface: ClientSurface,
+  deps: OfrepRouteDeps,
   options: OfrepOptions = {},
 ): void {
-  const { evaluations, environments } = surface;
+  const { evaluations, environments, payloads } = deps;
   const limiter = new KeyAddressRateLimiter(
     options.rateLimits ?? { perKey: DEFAULT_OFREP_RATE_LIMIT, perAddress: DEFAULT_ADDRESS_RATE_LIMIT },
     () => deps.clock().getTime(),
   );
 
-  app.use('/ofrep/*', browserCors(deps));
+  app.use('/ofrep/*', browserCors(deps.origins));
   app.use(
     '/ofrep/*',
     limitBodySize(CLIENT_LIMITS.evaluateBodyBytes, (c) => {
@@ -86,17 +98,17 @@ export function registerOfrepRoutes(
   );
 
   /** The environment, its store and what the key may see, for an authenticated request. */
-  const scopeOf = (c: HonoContext<AppEnv>) => {
+  const scopeOf = async (c: HonoContext<AppEnv>) => {
     const identity = c.get('sdkKey');
-    const env = identity && environments.byId(identity.environmentId);
+    const env = identity && (await environments.byId(identity.environmentId));
     if (!identity || !env) return null;
     const scope: FlagScope = identity.type === 'client' ? 'client' : 'server';
-    return { env, scope, store: deps.payloads.get(deps.db, env).store() };
+    return { env, scope, store: (await payloads.get(env)).store() };
   };
 
   app.post('/ofrep/v1/evaluate/flags/:key', async (c) => {
     const key = c.req.param('key');
-    const target = scopeOf(c);
+    const target = await scopeOf(c);
     if (!target) return c.body(null, 401);
     const request = parseOfrepRequest(await c.req.text());
     if (!request.ok) {
@@ -117,7 +129,7 @@ export function registerOfrepRoutes(
   });
 
   app.post('/ofrep/v1/evaluate/flags', async (c) => {
-    const target = scopeOf(c);
+    const target = await scopeOf(c);
     if (!target) return c.body(null, 401);
     const request = parseOfrepRequest(await c.req.text());
     if (!request.ok) return c.json({ errorCode: request.errorCode, errorDetails: request.errorDetails }, 400);
@@ -136,8 +148,8 @@ export function registerOfrepRoutes(
     });
   });
 
-  app.get('/ofrep/v1/configuration', (c) => {
-    if (!scopeOf(c)) return c.body(null, 401);
+  app.get('/ofrep/v1/configuration', async (c) => {
+    if (!(await scopeOf(c))) return c.body(null, 401);
     return c.json(
       {
         name: 'Ringflag',
@@ -170,11 +182,14 @@ function bulkResults(
  * rate limits per key and per key and client address, so one abusive address is refused while other
  * browsers with the same public key are served. OFREP wants 401/403/429 without a body.
  */
-function authenticateOfrep(deps: AppDeps, limiter: KeyAddressRateLimiter): MiddlewareHandler<AppEnv> {
+function authenticateOfrep(
+  deps: Pick<OfrepRouteDeps, 'keys' | 'metrics'>,
+  limiter: KeyAddressRateLimiter,
+): MiddlewareHandler<AppEnv> {
   return async function checkOfrepKey(c, next) {
     if (c.req.method === 'OPTIONS') return next();
     const key = sdkKeyFromHeader(c.req.header('authorization')) ?? c.req.header('x-api-key')?.trim();
-    const identity = key ? lookupSdkKey(deps.db, key) : undefined;
+    const identity = key ? await deps.keys.lookup(key) : undefined;
     if (!identity) return c.body(null, 401);
     c.set('sdkKey', identity);
     const refused = limiter.take(identity.id, clientAddress(c));

@@ -199,7 +199,7 @@ describe('OFREP v1', () => {
   });
 
   it('answers 429 with Retry-After past the per-key rate limit, without a body', async () => {
-    const app = createApp(t.deps, { ofrepRateLimit: { requestsPerSecond: 1, burst: 2 } });
+    const app = createApp(t.deps, t.services, { ofrepRateLimit: { requestsPerSecond: 1, burst: 2 } });
     const call = () =>
       app.request('/ofrep/v1/evaluate/flags/static', {
         method: 'POST',

@@ -1,22 +1,24 @@
 import { type Context, evaluate, type FlagStore } from '@ringflag/sdk-node/engine';
-import type { AppDeps } from '../../app-env.js';
+import type { Database } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../ops/metrics.js';
+import type { ChangeHub } from '../../stream/change-hub.js';
 import { contextHash } from '../client/client-context.js';
 import { findEnvironmentById } from '../environments/environments.store.js';
+import type { PayloadReader } from '../sdk/payload-cache.js';
 import { boundedMinute, minuteOf, type SdkEvents } from '../sdk/sdk-events.js';
 import { attributeEvents } from './guard.js';
 import { type Admission, DistinctContexts, type GuardContextLimits } from './guard-contexts.js';
+import type { GuardChecker } from './guard-figures.js';
 import type { ReleaseGuard } from './release-schemas.js';
-import { createReleaseService, type ReleaseService } from './releases.service.js';
 import {
   addGuardEventCounts,
-  addGuardExposureCounts,
   type GuardEventCount,
-  type GuardExposureCount,
   type LocatedPlanRow,
   listGuardedPlans,
 } from './releases.store.js';
 
-/** Browser exposures are written at most this often (and before every guard check). */
+/** Browser exposures are written at most this often, and at the latest this long after they arrive. */
 const FLUSH_MS = 1000;
 /** How long the list of guarded plans of an environment is reused (changes to it also clear it). */
 const PLANS_MS = 2000;
@@ -30,6 +32,20 @@ export interface BrowserEvent {
   context?: Context | undefined;
 }
 
+/** What the guard intake uses. */
+export interface GuardIntakeDeps {
+  /** Reads (guarded plans, environments); event counts are written in its transactions. */
+  database: Database;
+  payloads: PayloadReader;
+  /** Published payload changes clear the cached lists of guarded plans. */
+  hub: Pick<ChangeHub, 'onPublish'>;
+  clock: () => Date;
+  logger: Logger;
+  metrics: Pick<Metrics, 'recordUncountedContexts'>;
+  /** The replica's guards: the intake adds to their pending exposures and checks them. */
+  guards: GuardChecker;
+}
+
 /**
  * Everything the guards learn from SDKs, and what they trust of it (DESIGN §10):
  * - a **server key** is a secret, so its counts are taken as reported, with minutes bound to the
@@ -41,41 +57,48 @@ export interface BrowserEvent {
  *   per minute ({@link DistinctContexts}). Exposure counts browsers report never reach a guard.
  *
  * Only guarded flags (an active plan past its first approval) are looked at; without any, this costs a
- * cached lookup. Browser exposures are buffered and written at most once a second, and always before a
- * guard reads its figures ({@link flushGuardCounts}). Never throws: counting must not fail a request.
+ * cached lookup. Browser exposures are buffered in this replica (the guards' {@link GuardChecker.exposures})
+ * and written at most once a second and at the latest a second after they arrive, and always before a
+ * guard reads its figures. The methods never reject: counting must not fail a request.
  *
  * @example
- * const intake = guardIntake(deps);
- * intake.exposeBrowserContext(env.id, clientAddress(c), context, hash);
+ * const intake = createGuardIntake({ database, payloads, hub, clock, logger, metrics, guards });
+ * await intake.exposeBrowserContext(env.id, clientAddress(c), context, hash);
  */
 export class GuardIntake {
   private readonly contexts: DistinctContexts;
   private readonly plans = new Map<number, { at: number; plans: LocatedPlanRow[]; watched: Watched }>();
-  private pendingExposures = new Map<string, GuardExposureCount & { environmentId: number }>();
   private lastFlush = 0;
-  private releases: ReleaseService | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: GuardIntakeDeps,
     limits?: GuardContextLimits,
   ) {
     this.contexts = new DistinctContexts(limits);
-    deps.hub.onPublish(() => this.plans.clear());
+    this.unsubscribe = deps.hub.onPublish(() => this.plans.clear());
   }
 
   /** A browser context the server evaluated for a client key. */
-  exposeBrowserContext(environmentId: number, address: string, context: Context, hash: string): void {
-    this.guarded('exposing a browser context', environmentId, ({ watched, store, minute }) => {
+  exposeBrowserContext(
+    environmentId: number,
+    address: string,
+    context: Context,
+    hash: string,
+  ): Promise<void> {
+    return this.guarded('exposing a browser context', environmentId, async ({ watched, store, minute }) => {
       const admission = this.contexts.expose(environmentId, address, hash, minute);
       if (!this.counted(admission)) return;
       this.exposeVariants(environmentId, watched, store, context, minute);
-      if (this.deps.clock().getTime() - this.lastFlush >= FLUSH_MS) this.flushAndCheck();
+      if (this.deps.clock().getTime() - this.lastFlush >= FLUSH_MS) await this.flushAndCheck();
+      else this.flushSoon();
     });
   }
 
   /** Tracked events sent with a client key: each context counts once per event and minute. */
-  trackBrowserEvents(environmentId: number, address: string, events: readonly BrowserEvent[]): void {
-    this.guarded('tracking browser events', environmentId, ({ watched, store, minute }) => {
+  trackBrowserEvents(environmentId: number, address: string, events: readonly BrowserEvent[]): Promise<void> {
+    return this.guarded('tracking browser events', environmentId, async ({ watched, store, minute }) => {
       const counted: { event: string; context: Context }[] = [];
       for (const { event, context } of events) {
         if (context === undefined || ![...watched.values()].some((names) => names.has(event))) continue;
@@ -85,16 +108,16 @@ export class GuardIntake {
         counted.push({ event, context });
       }
       const attributed = attributeEvents(counted, watched, store, minute);
-      this.flushAndCheck(environmentId, attributed);
+      await this.flushAndCheck(environmentId, attributed);
     });
   }
 
   /** A report sent with a server key: counts as reported, minutes bound to the server's clock. */
-  recordServerReport(environmentId: number, body: SdkEvents): void {
-    this.guarded('recording a server report', environmentId, ({ watched, store, minute }) => {
+  recordServerReport(environmentId: number, body: SdkEvents): Promise<void> {
+    return this.guarded('recording a server report', environmentId, async ({ watched, store, minute }) => {
       for (const exposure of body.exposures) {
         if (!watched.has(exposure.flag)) continue;
-        this.addExposure(environmentId, {
+        this.deps.guards.exposures.add(environmentId, {
           flagKey: exposure.flag,
           variant: exposure.variant,
           minute: boundedMinute(exposure.minute, minute),
@@ -104,50 +127,54 @@ export class GuardIntake {
       const attributable = body.events
         .filter((event) => event.context !== undefined)
         .map((event) => ({ ...event, minute: boundedMinute(event.minute, minute) }));
-      this.flushAndCheck(environmentId, attributeEvents(attributable, watched, store, minute));
+      await this.flushAndCheck(environmentId, attributeEvents(attributable, watched, store, minute));
     });
   }
 
-  /** Writes buffered exposures now (a guard is about to read its figures). */
-  flush(): void {
-    if (this.pendingExposures.size === 0) return;
-    const pending = this.pendingExposures;
-    this.pendingExposures = new Map();
-    this.lastFlush = this.deps.clock().getTime();
-    const byEnvironment = new Map<number, GuardExposureCount[]>();
-    for (const { environmentId, ...count } of pending.values()) {
-      const list = byEnvironment.get(environmentId) ?? [];
-      list.push(count);
-      byEnvironment.set(environmentId, list);
+  /** Writes what is pending now and checks the guards it touches (never rejects). */
+  async flush(): Promise<void> {
+    try {
+      await this.flushAndCheck();
+    } catch (error) {
+      this.deps.logger.error('writing guard counts failed', { error: String(error) });
     }
-    this.deps.db.transaction((tx) => {
-      for (const [environmentId, counts] of byEnvironment) addGuardExposureCounts(tx, environmentId, counts);
-    });
+  }
+
+  /** Stops listening for payload changes and writes what is pending (before the database closes). */
+  async close(): Promise<void> {
+    this.unsubscribe();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    try {
+      await this.deps.guards.exposures.flush();
+    } catch (error) {
+      this.deps.logger.error('writing guard counts failed', { error: String(error) });
+    }
   }
 
   /** Runs `work` when the environment has guarded plans; logs instead of throwing. */
-  private guarded(
+  private async guarded(
     what: string,
     environmentId: number,
-    work: (scope: { watched: Watched; store: FlagStore; minute: number }) => void,
-  ): void {
+    work: (scope: { watched: Watched; store: FlagStore; minute: number }) => Promise<void>,
+  ): Promise<void> {
     try {
-      const { watched } = this.guardedPlans(environmentId);
+      const { watched } = await this.guardedPlans(environmentId);
       if (watched.size === 0) return;
-      const env = findEnvironmentById(this.deps.db, environmentId);
+      const env = await findEnvironmentById(this.deps.database, environmentId);
       if (!env) return;
-      const store = this.deps.payloads.get(this.deps.db, env).store();
-      work({ watched, store, minute: minuteOf(this.deps.clock()) });
+      const store = (await this.deps.payloads.get(env)).store();
+      await work({ watched, store, minute: minuteOf(this.deps.clock()) });
     } catch (error) {
       this.deps.logger.error(`${what} for release guards failed`, { environmentId, error: String(error) });
     }
   }
 
-  private guardedPlans(environmentId: number) {
+  private async guardedPlans(environmentId: number) {
     const now = this.deps.clock().getTime();
     const cached = this.plans.get(environmentId);
     if (cached && now - cached.at < PLANS_MS) return cached;
-    const plans = listGuardedPlans(this.deps.db, environmentId).filter(
+    const plans = (await listGuardedPlans(this.deps.database, environmentId)).filter(
       (located) => located.plan.currentStage >= 0,
     );
     const watched: Watched = new Map();
@@ -179,62 +206,53 @@ export class GuardIntake {
     for (const flagKey of watched.keys()) {
       if (!store.flags.get(flagKey)?.clientSide) continue;
       const { variant } = evaluate(flagKey, context, store, null);
-      if (variant !== null) this.addExposure(environmentId, { flagKey, variant, minute, count: 1 });
+      if (variant !== null)
+        this.deps.guards.exposures.add(environmentId, { flagKey, variant, minute, count: 1 });
     }
   }
 
-  private addExposure(environmentId: number, count: GuardExposureCount): void {
-    const id = `${environmentId}\u0000${count.flagKey}\u0000${count.variant}\u0000${count.minute}`;
-    const pending = this.pendingExposures.get(id);
-    if (pending) pending.count += count.count;
-    else this.pendingExposures.set(id, { environmentId, ...count });
+  /** Makes sure pending exposures are written within {@link FLUSH_MS}, even if no other call comes. */
+  private flushSoon(): void {
+    if (this.flushTimer || this.deps.guards.exposures.size === 0) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, FLUSH_MS);
+    this.flushTimer.unref();
   }
 
   /** Writes what is pending and `events`, then checks the guards of the flags they touch. */
-  private flushAndCheck(environmentId?: number, events: GuardEventCount[] = []): void {
+  private async flushAndCheck(environmentId?: number, events: GuardEventCount[] = []): Promise<void> {
     const touched = new Map<number, Set<string>>();
     const touch = (env: number, flagKey: string) => {
       const flags = touched.get(env) ?? new Set<string>();
       flags.add(flagKey);
       touched.set(env, flags);
     };
-    for (const pending of this.pendingExposures.values()) touch(pending.environmentId, pending.flagKey);
-    this.flush();
+    const { exposures } = this.deps.guards;
+    for (const pending of exposures.peek()) touch(pending.environmentId, pending.flagKey);
+    this.lastFlush = this.deps.clock().getTime();
+    await exposures.flush();
     if (environmentId !== undefined && events.length > 0) {
-      this.deps.db.transaction((tx) => addGuardEventCounts(tx, environmentId, events));
+      await this.deps.database.transaction((tx) => addGuardEventCounts(tx, environmentId, events));
       for (const count of events) touch(environmentId, count.flagKey);
     }
     for (const [env, flags] of touched) {
-      for (const { plan, flagKey } of this.guardedPlans(env).plans) {
-        if (flags.has(flagKey)) this.releaseService().checkGuard(plan.id);
+      for (const { plan, flagKey } of (await this.guardedPlans(env)).plans) {
+        if (flags.has(flagKey)) await this.deps.guards.checkGuard(plan.id);
       }
     }
   }
-
-  private releaseService(): ReleaseService {
-    this.releases ??= createReleaseService(this.deps);
-    return this.releases;
-  }
 }
-
-const intakes = new WeakMap<AppDeps, GuardIntake>();
 
 /**
- * The guard intake of an app (one per `deps`); `limits` apply when it is first made (createApp).
+ * Builds a replica's guard intake (one per process). `limits` bound the distinct browser contexts.
+ * Call {@link GuardIntake.close} before closing the database.
  *
  * @example
- * guardIntake(deps).recordServerReport(environmentId, body);
+ * const intake = createGuardIntake({ database, payloads, hub, clock, logger, metrics, guards }, limits);
+ * await intake.recordServerReport(environmentId, body);
  */
-export function guardIntake(deps: AppDeps, limits?: GuardContextLimits): GuardIntake {
-  let intake = intakes.get(deps);
-  if (!intake) {
-    intake = new GuardIntake(deps, limits);
-    intakes.set(deps, intake);
-  }
-  return intake;
-}
-
-/** Writes buffered browser exposures before a guard reads its figures (no-op when none). */
-export function flushGuardCounts(deps: AppDeps): void {
-  intakes.get(deps)?.flush();
+export function createGuardIntake(deps: GuardIntakeDeps, limits?: GuardContextLimits): GuardIntake {
+  return new GuardIntake(deps, limits);
 }

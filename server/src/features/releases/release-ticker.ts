@@ -1,55 +1,79 @@
-import type { AppDeps } from '../../app-env.js';
-import { pruneCountsBefore } from '../insights/insights.store.js';
-import { createReleaseService, type ReleaseService } from './releases.service.js';
+import { createLeaderJob } from '../../jobs/leader-job.js';
+import type { WriteDeps } from '../../write/unit-of-work.js';
+import type { GuardChecker } from './guard-figures.js';
+import { advanceIfDue } from './release-stages.js';
+import { listActivePlans } from './releases.store.js';
 
 /** How often the ticker looks at active plans by default. */
 export const RELEASE_TICK_MS = 5_000;
 
-/** How long per-minute counts (insights, guards) are kept by default, in days. */
-export const COUNTS_RETENTION_DAYS = 90;
+/** What the ticker uses. */
+export interface ReleaseTickerDeps extends WriteDeps {
+  /** The replica's guards (the same checker the guard intake feeds: its pending exposures are written before a check). */
+  guards: Pick<GuardChecker, 'checkGuard'>;
+  /** Whether this replica leads: only the leader runs passes on the timer (always true on SQLite). */
+  isLeader: () => boolean;
+}
 
-const PRUNE_EVERY_MS = 60 * 60_000;
+/** Options of {@link createReleaseTicker}. */
+export interface ReleaseTickerOptions {
+  /** Time between passes (default {@link RELEASE_TICK_MS}). */
+  intervalMs?: number;
+}
 
-/** A running ticker; `stop()` releases its timer. */
+/** What one {@link ReleaseTicker.tick} did: the ids of the plans it moved. */
+export interface TickResult {
+  advanced: number[];
+  completed: number[];
+  rolledBack: number[];
+}
+
+/** The periodic work of release plans: guard checks and auto-advance. */
 export interface ReleaseTicker {
-  readonly releases: ReleaseService;
-  stop(): void;
+  /** Runs one pass now, after the pass in progress (if any). */
+  tick(): Promise<TickResult>;
+  /** Runs a pass now if this replica leads, then every interval while it leads; resolves after the first. */
+  start(): Promise<void>;
+  /** Stops; resolves when the pass in progress (if any) is done. */
+  stop(): Promise<void>;
 }
 
 /**
- * Starts the release ticker: every `intervalMs`, checks every active plan's guard and advances the
- * plans that are due (by `deps.clock`); once an hour it deletes per-minute counts older than
- * `retentionDays`, so the database does not grow without end (guards look back at most that far).
- * The timer is unref'ed, so it never keeps the process alive.
+ * Builds the release ticker. A pass checks every active plan's guard (rolling back those that trip)
+ * and advances the plans that are due (by `deps.clock`). Passes never overlap; should two replicas run
+ * one at once, each plan still moves once (every move is a compare-and-set on its row).
  *
  * @example
- * const ticker = startReleaseTicker(deps);
- * ticker.stop();
+ * const ticker = createReleaseTicker({ database, changes, clock, logger, guards, isLeader: leadership.isLeader });
+ * await ticker.start();
+ * await ticker.stop();
  */
-export function startReleaseTicker(
-  deps: AppDeps,
-  intervalMs: number = RELEASE_TICK_MS,
-  retentionDays: number = COUNTS_RETENTION_DAYS,
+export function createReleaseTicker(
+  deps: ReleaseTickerDeps,
+  options: ReleaseTickerOptions = {},
 ): ReleaseTicker {
-  const releases = createReleaseService(deps);
-  let prunedAt = Number.NEGATIVE_INFINITY;
-  const timer = setInterval(() => {
-    try {
-      releases.tick();
-    } catch (error) {
-      deps.logger.error('release ticker failed', { error: String(error) });
-    }
-    const now = deps.clock().getTime();
-    if (now - prunedAt >= PRUNE_EVERY_MS) {
-      prunedAt = now;
-      try {
-        const deleted = pruneCountsBefore(deps.db, Math.floor(now / 60_000) - retentionDays * 24 * 60);
-        if (deleted > 0) deps.logger.info('pruned old counts', { deleted, retentionDays });
-      } catch (error) {
-        deps.logger.error('pruning old counts failed', { error: String(error) });
+  return createLeaderJob({
+    async pass() {
+      const result: TickResult = { advanced: [], completed: [], rolledBack: [] };
+      for (const located of await listActivePlans(deps.database)) {
+        const id = located.plan.id;
+        try {
+          if (await deps.guards.checkGuard(id)) {
+            result.rolledBack.push(id);
+            continue;
+          }
+          const outcome = await advanceIfDue(deps, id);
+          if (outcome === 'advanced') result.advanced.push(id);
+          if (outcome === 'completed') result.completed.push(id);
+        } catch (error) {
+          // One broken plan (a segment deleted under it) must not stop the others.
+          deps.logger.error('release plan tick failed', { plan: id, error: String(error) });
+        }
       }
-    }
-  }, intervalMs);
-  timer.unref();
-  return { releases, stop: () => clearInterval(timer) };
+      return result;
+    },
+    intervalMs: options.intervalMs ?? RELEASE_TICK_MS,
+    isLeader: deps.isLeader,
+    onError: (error) => deps.logger.error('release ticker failed', { error: String(error) }),
+  });
 }

@@ -5,8 +5,8 @@ import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
+import type { ReleaseService } from './release-plans.service.js';
 import { approveReleaseSchema, newReleasePlanSchema } from './release-schemas.js';
-import type { ReleaseService } from './releases.service.js';
 
 const params = z.object({ key: flagKeySchema, env: environmentKeySchema });
 const base = { tags: ['releases'], security: ADMIN_SECURITY };
@@ -65,39 +65,42 @@ const approve = createRoute({
   responses: actionResponses,
 });
 
+/** What the release routes use. */
+export interface ReleaseRouteDeps {
+  releases: ReleaseService;
+}
+
 /** `/api/v1/flags/{key}/environments/{env}/release[/advance|pause|resume|rollback|approve]`. */
-export function registerReleaseRoutes(app: OpenAPIHono<AppEnv>, releases: ReleaseService): void {
-  app.openapi(create, (c) => {
+export function registerReleaseRoutes(app: OpenAPIHono<AppEnv>, { releases }: ReleaseRouteDeps): void {
+  app.openapi(create, async (c) => {
     const { key, env } = c.req.valid('param');
-    return c.json(releases.create(actorOf(principalOf(c)), key, env, c.req.valid('json')), 201);
+    return c.json(await releases.create(actorOf(principalOf(c)), key, env, c.req.valid('json')), 201);
   });
-  app.openapi(get, (c) => {
+  app.openapi(get, async (c) => {
     const { key, env } = c.req.valid('param');
-    return c.json(releases.get(key, env), 200);
+    return c.json(await releases.get(key, env), 200);
   });
-  app.openapi(advance, (c) => {
+  app.openapi(advance, async (c) => {
     const { key, env } = c.req.valid('param');
-    return c.json(releases.advance(actorOf(principalOf(c)), key, env), 200);
+    return c.json(await releases.advance(actorOf(principalOf(c)), key, env), 200);
   });
-  app.openapi(pause, (c) => {
+  app.openapi(pause, async (c) => {
     const { key, env } = c.req.valid('param');
-    return c.json(releases.pause(actorOf(principalOf(c)), key, env), 200);
+    return c.json(await releases.pause(actorOf(principalOf(c)), key, env), 200);
   });
-  app.openapi(resume, (c) => {
+  app.openapi(resume, async (c) => {
     const { key, env } = c.req.valid('param');
-    return c.json(releases.resume(actorOf(principalOf(c)), key, env), 200);
+    return c.json(await releases.resume(actorOf(principalOf(c)), key, env), 200);
   });
-  app.openapi(rollback, (c) => {
+  app.openapi(rollback, async (c) => {
     const { key, env } = c.req.valid('param');
-    return c.json(releases.rollback(actorOf(principalOf(c)), key, env), 200);
+    return c.json(await releases.rollback(actorOf(principalOf(c)), key, env), 200);
   });
-  app.openapi(approve, (c) => {
+  app.openapi(approve, async (c) => {
     const { key, env } = c.req.valid('param');
     const { comment } = c.req.valid('json') ?? {};
     const principal = principalOf(c);
-    return c.json(
-      releases.approve({ actor: actorOf(principal), role: principal.role }, key, env, comment),
-      200,
-    );
+    const reviewer = { actor: actorOf(principal), role: principal.role };
+    return c.json(await releases.approve(reviewer, key, env, comment), 200);
   });
 }

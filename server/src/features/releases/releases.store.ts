@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { environments, flags, guardEventCounts, guardExposureCounts, releasePlans } from '../../db/schema.js';
+import { fitsInteger } from '../../db/portable.js';
+import type { releasePlans } from '../../db/schema.js';
 import type { Actor } from '../audit/audit-event.js';
 import type { GuardIncident, ReleasePlan, ReleaseState, StageApproval } from './release-plan.js';
 import { nextAdvanceAt } from './release-plan.js';
@@ -17,65 +18,82 @@ export interface LocatedPlanRow {
 
 const ACTIVE: ReleaseState[] = ['running', 'paused'];
 
-const located = {
-  plan: releasePlans,
-  flagKey: flags.key,
-  environmentKey: environments.key,
-};
-
-function selectLocated(db: Queryable) {
+function selectLocated({ db, t }: Queryable) {
   return db
-    .select(located)
-    .from(releasePlans)
-    .innerJoin(flags, eq(flags.id, releasePlans.flagId))
-    .innerJoin(environments, eq(environments.id, releasePlans.environmentId));
+    .select({ plan: t.releasePlans, flagKey: t.flags.key, environmentKey: t.environments.key })
+    .from(t.releasePlans)
+    .innerJoin(t.flags, eq(t.flags.id, t.releasePlans.flagId))
+    .innerJoin(t.environments, eq(t.environments.id, t.releasePlans.environmentId));
 }
 
 /** The newest plan of a flag in an environment, active or not. */
-export function findLatestPlan(
-  db: Queryable,
+export async function findLatestPlan(
+  q: Queryable,
   flagId: number,
   environmentId: number,
-): LocatedPlanRow | undefined {
-  return selectLocated(db)
-    .where(and(eq(releasePlans.flagId, flagId), eq(releasePlans.environmentId, environmentId)))
-    .orderBy(desc(releasePlans.id))
-    .limit(1)
-    .get();
+): Promise<LocatedPlanRow | undefined> {
+  const { releasePlans: plans } = q.t;
+  const [located] = await selectLocated(q)
+    .where(and(eq(plans.flagId, flagId), eq(plans.environmentId, environmentId)))
+    .orderBy(desc(plans.id))
+    .limit(1);
+  return located;
 }
 
-export function findPlanById(db: Queryable, id: number): LocatedPlanRow | undefined {
-  return selectLocated(db).where(eq(releasePlans.id, id)).get();
+export async function findPlanById(q: Queryable, id: number): Promise<LocatedPlanRow | undefined> {
+  if (!fitsInteger(id)) return undefined;
+  const [located] = await selectLocated(q).where(eq(q.t.releasePlans.id, id)).limit(1);
+  return located;
 }
 
 /** Every running or paused plan, oldest first. */
-export function listActivePlans(db: Queryable): LocatedPlanRow[] {
-  return selectLocated(db).where(inArray(releasePlans.state, ACTIVE)).orderBy(releasePlans.id).all();
+export async function listActivePlans(q: Queryable): Promise<LocatedPlanRow[]> {
+  const { releasePlans: plans } = q.t;
+  return selectLocated(q).where(inArray(plans.state, ACTIVE)).orderBy(asc(plans.id));
 }
 
-/** The active plans of one environment that carry a guard. */
-export function listGuardedPlans(db: Queryable, environmentId: number): LocatedPlanRow[] {
-  return selectLocated(db)
+/** The active plans of one environment that carry a guard, oldest first. */
+export async function listGuardedPlans(q: Queryable, environmentId: number): Promise<LocatedPlanRow[]> {
+  const { releasePlans: plans } = q.t;
+  return selectLocated(q)
+    .where(and(eq(plans.environmentId, environmentId), inArray(plans.state, ACTIVE), isNotNull(plans.guard)))
+    .orderBy(asc(plans.id));
+}
+
+export async function insertPlan(
+  { db, t }: Queryable,
+  values: typeof releasePlans.$inferInsert,
+): Promise<ReleasePlanRow> {
+  const [row] = await db.insert(t.releasePlans).values(values).returning();
+  return row!;
+}
+
+/**
+ * Updates a plan only if it is still as `from` was read (same state, stage, stage start and last
+ * update): a compare-and-set. Returns the updated row, or undefined when another write changed the
+ * plan first. On PostgreSQL the update waits for a concurrent one on the same row and then re-checks,
+ * so a stage advance or a rollback happens once, whichever replica tries.
+ */
+export async function updatePlanFrom(
+  { db, t }: Queryable,
+  from: ReleasePlanRow,
+  values: Partial<typeof releasePlans.$inferInsert>,
+): Promise<ReleasePlanRow | undefined> {
+  const plans = t.releasePlans;
+  const [row] = await db
+    .update(plans)
+    .set(values)
     .where(
       and(
-        eq(releasePlans.environmentId, environmentId),
-        inArray(releasePlans.state, ACTIVE),
-        isNotNull(releasePlans.guard),
+        eq(plans.id, from.id),
+        eq(plans.state, from.state),
+        eq(plans.currentStage, from.currentStage),
+        eq(plans.stageStartedAt, from.stageStartedAt),
+        eq(plans.updatedAt, from.updatedAt),
       ),
     )
-    .all();
-}
-
-export function insertPlan(db: Queryable, values: typeof releasePlans.$inferInsert): ReleasePlanRow {
-  return db.insert(releasePlans).values(values).returning().get();
-}
-
-export function updatePlan(
-  db: Queryable,
-  id: number,
-  values: Partial<typeof releasePlans.$inferInsert>,
-): ReleasePlanRow {
-  return db.update(releasePlans).set(values).where(eq(releasePlans.id, id)).returning().get();
+    .returning();
+  return row;
 }
 
 /** One attributed event count. */
@@ -87,22 +105,28 @@ export interface GuardEventCount {
   count: number;
 }
 
-/** Adds attributed event counts to the per-minute totals. */
-export function addGuardEventCounts(db: Queryable, environmentId: number, counts: GuardEventCount[]): void {
-  for (const count of counts) {
-    db.insert(guardEventCounts)
+/** Orders counts by key, so that concurrent writers lock the rows they share in the same order. */
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Adds attributed event counts to the per-minute totals (inside a transaction). */
+export async function addGuardEventCounts(
+  { db, t }: Queryable,
+  environmentId: number,
+  counts: GuardEventCount[],
+): Promise<void> {
+  const table = t.guardEventCounts;
+  const keyed = counts.map((count) => ({
+    count,
+    key: [count.flagKey, count.event, count.variant, String(count.minute)].join('\u0000'),
+  }));
+  for (const { count } of keyed.sort(byKey)) {
+    await db
+      .insert(table)
       .values({ environmentId, ...count })
       .onConflictDoUpdate({
-        target: [
-          guardEventCounts.environmentId,
-          guardEventCounts.flagKey,
-          guardEventCounts.event,
-          guardEventCounts.variant,
-          guardEventCounts.minute,
-        ],
-        set: { count: sql`${guardEventCounts.count} + excluded.count` },
-      })
-      .run();
+        target: [table.environmentId, table.flagKey, table.event, table.variant, table.minute],
+        set: { count: sql`${table.count} + ${count.count}` },
+      });
   }
 }
 
@@ -114,73 +138,73 @@ export interface GuardExposureCount {
   count: number;
 }
 
-/** Adds trusted exposure counts to the per-minute totals. */
-export function addGuardExposureCounts(
-  db: Queryable,
+/** Adds trusted exposure counts to the per-minute totals (inside a transaction). */
+export async function addGuardExposureCounts(
+  { db, t }: Queryable,
   environmentId: number,
   counts: GuardExposureCount[],
-): void {
-  for (const count of counts) {
-    db.insert(guardExposureCounts)
+): Promise<void> {
+  const table = t.guardExposureCounts;
+  const keyed = counts.map((count) => ({
+    count,
+    key: [count.flagKey, count.variant, String(count.minute)].join('\u0000'),
+  }));
+  for (const { count } of keyed.sort(byKey)) {
+    await db
+      .insert(table)
       .values({ environmentId, ...count })
       .onConflictDoUpdate({
-        target: [
-          guardExposureCounts.environmentId,
-          guardExposureCounts.flagKey,
-          guardExposureCounts.variant,
-          guardExposureCounts.minute,
-        ],
-        set: { count: sql`${guardExposureCounts.count} + excluded.count` },
-      })
-      .run();
+        target: [table.environmentId, table.flagKey, table.variant, table.minute],
+        set: { count: sql`${table.count} + ${count.count}` },
+      });
   }
 }
 
 /** Trusted exposures of one variant of a flag from `fromMinute` (epoch minutes) on. */
-export function sumExposures(
-  db: Queryable,
+export async function sumExposures(
+  { db, t }: Queryable,
   environmentId: number,
   flagKey: string,
   variant: string,
   fromMinute: number,
-): number {
-  const row = db
-    .select({ total: sql<number | null>`sum(${guardExposureCounts.count})` })
-    .from(guardExposureCounts)
+): Promise<number> {
+  const table = t.guardExposureCounts;
+  const [row] = await db
+    .select({ total: sql<number>`coalesce(sum(${table.count}), 0)`.mapWith(Number) })
+    .from(table)
     .where(
       and(
-        eq(guardExposureCounts.environmentId, environmentId),
-        eq(guardExposureCounts.flagKey, flagKey),
-        eq(guardExposureCounts.variant, variant),
-        gte(guardExposureCounts.minute, fromMinute),
+        eq(table.environmentId, environmentId),
+        eq(table.flagKey, flagKey),
+        eq(table.variant, variant),
+        gte(table.minute, fromMinute),
       ),
-    )
-    .get();
+    );
   return row?.total ?? 0;
 }
 
 /** Events attributed to one variant of a flag from `fromMinute` (epoch minutes) on. */
-export function sumGuardEvents(
-  db: Queryable,
+export async function sumGuardEvents(
+  { db, t }: Queryable,
   environmentId: number,
   flagKey: string,
   variant: string,
   event: string,
   fromMinute: number,
-): number {
-  const row = db
-    .select({ total: sql<number | null>`sum(${guardEventCounts.count})` })
-    .from(guardEventCounts)
+): Promise<number> {
+  const table = t.guardEventCounts;
+  const [row] = await db
+    .select({ total: sql<number>`coalesce(sum(${table.count}), 0)`.mapWith(Number) })
+    .from(table)
     .where(
       and(
-        eq(guardEventCounts.environmentId, environmentId),
-        eq(guardEventCounts.flagKey, flagKey),
-        eq(guardEventCounts.variant, variant),
-        eq(guardEventCounts.event, event),
-        gte(guardEventCounts.minute, fromMinute),
+        eq(table.environmentId, environmentId),
+        eq(table.flagKey, flagKey),
+        eq(table.variant, variant),
+        eq(table.event, event),
+        gte(table.minute, fromMinute),
       ),
-    )
-    .get();
+    );
   return row?.total ?? 0;
 }
 

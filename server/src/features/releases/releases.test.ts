@@ -1,10 +1,14 @@
 import { evaluate, type FlagConfig } from '@ringflag/sdk-node/engine';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 import type { AuditEvent } from '../audit/audit-event.js';
+import { contextHash } from '../client/client-context.js';
 import { findEnvironment } from '../environments/environments.store.js';
+import { createGuardChecker } from './guard-figures.js';
+import { createGuardIntake } from './guard-ingest.js';
 import type { ReleasePlan } from './release-plan.js';
-import { createReleaseService, type ReleaseService } from './releases.service.js';
+import { createReleaseTicker, type ReleaseTicker } from './release-ticker.js';
+import { findPlanById, updatePlanFrom } from './releases.store.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -21,15 +25,26 @@ const TEMPLATE = [
 
 type Problem = { status: number; detail: string; errors: { path: string; message: string }[] };
 
+/** A release ticker over the test app's database, as the leading replica runs it. */
+const tickerOf = (t: TestApp) =>
+  createReleaseTicker({ ...t.deps, guards: createGuardChecker(t.deps), isLeader: () => true });
+
+/** The engine's view of an environment's payload now. */
+async function storeOf(t: TestApp, env: string) {
+  const row = await findEnvironment(t.database, env);
+  if (!row) throw new Error(`no ${env}`);
+  return (await t.deps.payloads.get(t.database, row)).store();
+}
+
 describe('release plans', () => {
   let t: TestApp;
   let now: number;
-  let releases: ReleaseService;
+  let ticker: ReleaseTicker;
 
   beforeEach(async () => {
     now = START;
     t = await createTestApp({ clock: () => new Date(now) });
-    releases = createReleaseService(t.deps);
+    ticker = tickerOf(t);
     await t.request('POST', '/api/v1/flags', {
       token: t.adminToken,
       body: { key: 'new-checkout', kind: 'boolean' },
@@ -52,14 +67,10 @@ describe('release plans', () => {
     (await t.request<ReleasePlan>('GET', `${path}/release`, { token: t.adminToken })).body;
   const config = async (path = DEV) =>
     (await t.request<FlagConfig>('GET', path, { token: t.adminToken })).body;
-  const store = (env = 'development') => {
-    const row = findEnvironment(t.deps.db, env);
-    if (!row) throw new Error(`no ${env}`);
-    return t.deps.payloads.get(t.deps.db, row).store();
-  };
+  const store = (env = 'development') => storeOf(t, env);
   const keys = Array.from({ length: 4000 }, (_, i) => `user-${i}`);
-  const servedOn = (env = 'development') => {
-    const s = store(env);
+  const servedOn = async (env = 'development') => {
+    const s = await store(env);
     return new Set(keys.filter((key) => evaluate('new-checkout', { key }, s, false).variant === 'on'));
   };
   const audit = async (query: string) =>
@@ -78,7 +89,7 @@ describe('release plans', () => {
     expect(created.body.nextAdvanceAt).toBe(new Date(START + 60 * MINUTE).toISOString());
 
     // Staff only: the ring's rule serves them, and the reason names the ring.
-    const staff = evaluate('new-checkout', { key: 'alice' }, store(), false);
+    const staff = evaluate('new-checkout', { key: 'alice' }, await store(), false);
     expect(staff).toMatchObject({ value: true, reason: { kind: 'RULE_MATCH', ruleId: 'release-0' } });
     const compiled = await config();
     expect(compiled.enabled).toBe(true);
@@ -90,10 +101,10 @@ describe('release plans', () => {
         serve: { variation: 'on' },
       },
     ]);
-    expect(servedOn().size).toBe(0);
+    expect((await servedOn()).size).toBe(0);
 
     pass(59);
-    expect(releases.tick().advanced).toEqual([]);
+    expect((await ticker.tick()).advanced).toEqual([]);
     expect((await plan()).currentStage).toBe(0);
 
     let previous = new Set<string>();
@@ -104,7 +115,7 @@ describe('release plans', () => {
       [4, 100],
     ] as const) {
       pass(stage === 1 ? 1 : 60);
-      expect(releases.tick().advanced).toHaveLength(1);
+      expect((await ticker.tick()).advanced).toHaveLength(1);
       const current = await plan();
       expect(current.currentStage).toBe(stage);
       expect((await config()).fallthrough).toEqual({
@@ -116,13 +127,13 @@ describe('release plans', () => {
           ],
         },
       });
-      const on = servedOn();
+      const on = await servedOn();
       // Cohorts are kept: everyone served before is still served.
       for (const key of previous) expect(on.has(key)).toBe(true);
       expect(on.size / keys.length).toBeGreaterThan((percentage / 100) * 0.6);
       expect(on.size / keys.length).toBeLessThanOrEqual(Math.min(1, (percentage / 100) * 1.4));
       // Staff keep the ring's rule at every stage.
-      expect(evaluate('new-checkout', { key: 'bob' }, store(), false)).toMatchObject({
+      expect(evaluate('new-checkout', { key: 'bob' }, await store(), false)).toMatchObject({
         reason: { ruleId: 'release-0' },
       });
       previous = on;
@@ -130,7 +141,7 @@ describe('release plans', () => {
     expect(previous.size).toBe(keys.length);
 
     pass(60);
-    expect(releases.tick().completed).toHaveLength(1);
+    expect((await ticker.tick()).completed).toHaveLength(1);
     const done = await plan();
     expect(done).toMatchObject({ state: 'completed', currentStage: 4, nextAdvanceAt: null });
     expect(done.stageHistory.map((entry) => entry.stage)).toEqual([0, 1, 2, 3, 4]);
@@ -151,7 +162,7 @@ describe('release plans', () => {
     ];
     expect((await start({ variation: 'on', stages }, approver)).status).toBe(201);
     pass(30);
-    expect(releases.tick().advanced).toEqual([]);
+    expect((await ticker.tick()).advanced).toEqual([]);
     expect(await plan()).toMatchObject({ currentStage: 0, nextAdvanceAt: null });
 
     const early = await act('advance');
@@ -202,12 +213,12 @@ describe('release plans', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ currentStage: -1, nextAdvanceAt: null });
     expect(created.body.stages[0]?.approval).toBe(true);
-    expect(servedOn('production').size).toBe(0);
+    expect((await servedOn('production')).size).toBe(0);
     expect((await act('advance', editor, undefined, PROD)).status).toBe(409);
     const approved = await act('approve', t.adminToken, { comment: 'go' }, PROD);
     expect(approved.body.currentStage).toBe(0);
     expect((await config(PROD)).enabled).toBe(true);
-    expect(servedOn('production').size).toBeGreaterThan(0);
+    expect((await servedOn('production')).size).toBeGreaterThan(0);
   });
 
   it('stops advancing while paused, and resumes', async () => {
@@ -215,10 +226,10 @@ describe('release plans', () => {
     expect((await act('pause')).body.state).toBe('paused');
     expect((await act('pause')).status).toBe(409);
     pass(120);
-    expect(releases.tick().advanced).toEqual([]);
+    expect((await ticker.tick()).advanced).toEqual([]);
     expect(await plan()).toMatchObject({ currentStage: 0, nextAdvanceAt: null });
     expect((await act('resume')).body.state).toBe('running');
-    expect(releases.tick().advanced).toHaveLength(1);
+    expect((await ticker.tick()).advanced).toHaveLength(1);
     expect((await plan()).currentStage).toBe(1);
   });
 
@@ -228,14 +239,14 @@ describe('release plans', () => {
     expect(advanced.body).toMatchObject({ currentStage: 1, stageStartedAt: new Date(START).toISOString() });
     await act('advance');
     await act('advance');
-    expect(servedOn().size).toBeGreaterThan(0);
+    expect((await servedOn()).size).toBeGreaterThan(0);
     const rolledBack = await act('rollback');
     expect(rolledBack.body).toMatchObject({ state: 'rolled_back', incident: null, nextAdvanceAt: null });
     const after = await config();
     expect(after.rules).toEqual([]);
     expect(after.fallthrough).toEqual({ variation: 'off' });
-    expect(servedOn().size).toBe(0);
-    expect(evaluate('new-checkout', { key: 'alice' }, store(), false).variant).toBe('off');
+    expect((await servedOn()).size).toBe(0);
+    expect(evaluate('new-checkout', { key: 'alice' }, await store(), false).variant).toBe('off');
     expect((await act('advance')).status).toBe(409);
     // A finished plan makes room for a new one.
     expect((await start({ variation: 'on', stages: TEMPLATE })).status).toBe(201);
@@ -259,7 +270,7 @@ describe('release plans', () => {
   });
 
   it('refuses decreasing or over-precise percentages, a second active plan and the off variation', async () => {
-    const before = t.dump();
+    const before = await t.dump();
     const decreasing = await start({
       variation: 'on',
       stages: [
@@ -276,7 +287,7 @@ describe('release plans', () => {
       (await start({ variation: 'on', stages: [{ name: 'a', segments: ['nobody'], percentage: 1 }] })).status,
     ).toBe(400);
     expect((await start({ variation: 'on', stages: [{ name: 'a', percentage: 12.345 }] })).status).toBe(201);
-    expect(t.dump().release_plans).toHaveLength(1);
+    expect((await t.dump()).release_plans).toHaveLength(1);
     expect(before.release_plans).toHaveLength(0);
     const second = await start({ variation: 'on', stages: TEMPLATE });
     expect(second.status).toBe(409);
@@ -288,6 +299,53 @@ describe('release plans', () => {
         ],
       },
     });
+  });
+
+  it('advances a due plan once when two replicas pass at the same time', async () => {
+    await start({ variation: 'on', stages: TEMPLATE });
+    pass(60);
+    const passes = await Promise.all([tickerOf(t).tick(), tickerOf(t).tick(), ticker.tick()]);
+    expect(passes.flatMap((result) => result.advanced)).toHaveLength(1);
+    expect((await plan()).currentStage).toBe(1);
+    const advances = await audit('action=release.advance&resource=new-checkout');
+    expect(advances.map((event) => event.actor.type)).toEqual(['system', 'user']);
+  });
+
+  it('moves a plan once: a second move from the same row changes nothing', async () => {
+    const created = await start({ variation: 'on', stages: TEMPLATE });
+    const located = await findPlanById(t.database, created.body.id);
+    if (!located) throw new Error('no plan');
+    const move = () =>
+      t.database.transaction((tx) =>
+        updatePlanFrom(tx, located.plan, {
+          state: 'paused',
+          updatedAt: new Date(now + MINUTE).toISOString(),
+        }),
+      );
+    expect(await move()).toMatchObject({ id: created.body.id, state: 'paused' });
+    expect(await move()).toBeUndefined();
+    expect((await plan()).state).toBe('paused');
+  });
+
+  it('runs the ticker on start only where this replica leads', async () => {
+    await start({ variation: 'on', stages: TEMPLATE });
+    pass(60);
+    const follower = createReleaseTicker({
+      ...t.deps,
+      guards: createGuardChecker(t.deps),
+      isLeader: () => false,
+    });
+    await follower.start();
+    expect((await plan()).currentStage).toBe(0);
+    await follower.stop();
+    const leader = createReleaseTicker({
+      ...t.deps,
+      guards: createGuardChecker(t.deps),
+      isLeader: () => true,
+    });
+    await leader.start();
+    expect((await plan()).currentStage).toBe(1);
+    await leader.stop();
   });
 
   it('needs the editor role to start and the viewer role to read; 404 without a plan', async () => {
@@ -344,7 +402,9 @@ describe('guarded rollouts', () => {
     expect((await plan()).state).toBe('running');
     // Events that are not the guard's, or without a context, do not count.
     await send({ events: [{ event: 'page-view', context: { key: 'u' } }, { event: 'checkout-error' }] });
-    expect(t.dump().guard_event_counts).toEqual([
+    // Raw rows: PostgreSQL hands a bigint count back as text.
+    const counted = (await t.dump()).guard_event_counts as Record<string, unknown>[];
+    expect(counted.map((row) => ({ ...row, count: Number(row.count) }))).toEqual([
       expect.objectContaining({
         flag_key: 'new-checkout',
         variant: 'on',
@@ -431,8 +491,76 @@ describe('guarded rollouts', () => {
     expect(await backends()).toEqual(new Set(['blue']));
   });
 
+  it('rolls a tripped plan back once when two replicas check its guard at once', async () => {
+    const started = await t.request<ReleasePlan>('POST', `${DEV}/release`, {
+      token: t.adminToken,
+      body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100 }], guard },
+    });
+    const minute = Math.floor(now / MINUTE);
+    await t.query(
+      "insert into guard_exposure_counts (environment_id, flag_key, variant, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', 'on', $1, 100)",
+      [minute],
+    );
+    await t.query(
+      "insert into guard_event_counts (environment_id, flag_key, variant, event, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', 'on', 'checkout-error', $1, 50)",
+      [minute],
+    );
+    const checks = await Promise.all([
+      createGuardChecker(t.deps).checkGuard(started.body.id),
+      createGuardChecker(t.deps).checkGuard(started.body.id),
+    ]);
+    expect(checks.filter((result) => result !== null)).toHaveLength(1);
+    expect((await plan()).state).toBe('rolled_back');
+    const rollbacks = await t.request<{ items: AuditEvent[] }>(
+      'GET',
+      '/api/v1/audit?action=release.rollback',
+      {
+        token: t.adminToken,
+      },
+    );
+    expect(rollbacks.body.items).toHaveLength(1);
+  });
+
+  it('writes buffered browser exposures within a second, with no other request to flush them', async () => {
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'banner', kind: 'boolean', clientSide: true },
+    });
+    const started = await t.request('POST', '/api/v1/flags/banner/environments/development/release', {
+      token: t.adminToken,
+      body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100 }], guard },
+    });
+    expect(started.status).toBe(201);
+    const environment = await findEnvironment(t.database, 'development');
+    if (!environment) throw new Error('no development');
+    const guards = createGuardChecker(t.deps);
+    const intake = createGuardIntake({
+      ...t.deps,
+      payloads: { get: (env) => t.deps.payloads.get(t.database, env) },
+      guards,
+    });
+    try {
+      const contexts = [{ key: 'user-1' }, { key: 'user-2' }];
+      for (const context of contexts) {
+        await intake.exposeBrowserContext(environment.id, '203.0.113.7', context, contextHash(context));
+      }
+      // The first exposure was written at once; the second waits in this replica's buffer.
+      expect(guards.exposures.size).toBe(1);
+      await vi.waitFor(
+        async () => {
+          const rows = await t.query<{ count: number | string }>('select count from guard_exposure_counts');
+          expect(rows.reduce((sum, row) => sum + Number(row.count), 0)).toBe(2);
+        },
+        { timeout: 3000 },
+      );
+      expect(guards.exposures.size).toBe(0);
+    } finally {
+      await intake.close();
+    }
+  });
+
   it('counts only the released variant and lets a healthy plan advance; the ticker also trips', async () => {
-    const releases = createReleaseService(t.deps);
+    const ticker = tickerOf(t);
     await t.request('POST', `${DEV}/release`, {
       token: t.adminToken,
       body: {
@@ -445,7 +573,7 @@ describe('guarded rollouts', () => {
       },
     });
     // Many errors, but from the users that got "off": the released variation is healthy.
-    const store = t.deps.payloads.get(t.deps.db, findEnvironment(t.deps.db, 'development')!).store();
+    const store = await storeOf(t, 'development');
     const offUsers = Array.from({ length: 400 }, (_, i) => `user-${i}`).filter(
       (key) => evaluate('new-checkout', { key }, store, false).variant === 'off',
     );
@@ -458,16 +586,15 @@ describe('guarded rollouts', () => {
     });
     expect((await plan()).state).toBe('running');
     now += 10 * MINUTE;
-    expect(releases.tick().advanced).toHaveLength(1);
+    expect((await ticker.tick()).advanced).toHaveLength(1);
 
     // In the new stage the figures start again; counts recorded directly reach the ticker's check.
     await send({ exposures: [{ flag: 'new-checkout', variant: 'on', count: 100 }] });
-    t.database.sqlite
-      .prepare(
-        "insert into guard_event_counts (environment_id, flag_key, variant, event, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', 'on', 'checkout-error', ?, 6)",
-      )
-      .run(Math.floor(now / MINUTE));
-    expect(releases.tick().rolledBack).toHaveLength(1);
+    await t.query(
+      "insert into guard_event_counts (environment_id, flag_key, variant, event, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', 'on', 'checkout-error', $1, 6)",
+      [Math.floor(now / MINUTE)],
+    );
+    expect((await ticker.tick()).rolledBack).toHaveLength(1);
     expect((await plan()).incident).toMatchObject({ exposures: 100, events: 6, rate: 0.06 });
   });
 });

@@ -40,13 +40,19 @@ const revoke = createRoute({
 });
 
 /** `/api/v1/environments/{env}/sdk-keys`. */
-export function registerSdkKeyRoutes(app: OpenAPIHono<AppEnv>, keys: SdkKeyService): void {
-  app.openapi(list, (c) => c.json({ items: keys.list(c.req.valid('param').env) }, 200));
-  app.openapi(create, (c) =>
-    c.json(keys.create(actorOf(principalOf(c)), c.req.valid('param').env, c.req.valid('json').type), 201),
+export function registerSdkKeyRoutes(
+  app: OpenAPIHono<AppEnv>,
+  { sdkKeys }: { sdkKeys: SdkKeyService },
+): void {
+  app.openapi(list, async (c) => c.json({ items: await sdkKeys.list(c.req.valid('param').env) }, 200));
+  app.openapi(create, async (c) =>
+    c.json(
+      await sdkKeys.create(actorOf(principalOf(c)), c.req.valid('param').env, c.req.valid('json').type),
+      201,
+    ),
   );
-  app.openapi(revoke, (c) => {
+  app.openapi(revoke, async (c) => {
     const { env, id } = c.req.valid('param');
-    return c.json(keys.revoke(actorOf(principalOf(c)), env, id), 200);
+    return c.json(await sdkKeys.revoke(actorOf(principalOf(c)), env, id), 200);
   });
 }

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors/index.js';
+import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
 import type { SdkKeyIdentity } from '../sdk-keys/sdk-key-identity.js';
-import { findSdkKey } from '../sdk-keys/sdk-keys.service.js';
 
 /**
  * Reads the SDK key from `Authorization: <key>` or `Authorization: Bearer <key>`.
@@ -18,13 +18,20 @@ export function sdkKeyFromHeader(header: string | undefined): string | undefined
 
 /**
  * Authenticates SDK requests with a key of the given type (server keys for /sdk/v1); a key of the
- * other type gets 403, an unknown or revoked one 401.
+ * other type gets 403, an unknown or revoked one 401. The key is always looked up fresh: a server
+ * SDK asks rarely (it streams, or polls every few seconds), and a revoked key is refused at once.
+ *
+ * @example
+ * const auth = requireSdkKey(keys, 'server');
  */
-export function requireSdkKey(deps: AppDeps, type: 'server' | 'client'): MiddlewareHandler<AppEnv> {
+export function requireSdkKey(
+  keys: Pick<SdkKeyLookup, 'lookup'>,
+  type: 'server' | 'client',
+): MiddlewareHandler<AppEnv> {
   return async function checkSdkKey(c, next) {
     const key = sdkKeyFromHeader(c.req.header('authorization'));
     if (!key) throw new UnauthorizedError('Send the SDK key as "Authorization: <key>"');
-    const identity = findSdkKey(deps.db, key);
+    const identity = await keys.lookup(key, { fresh: true });
     if (!identity) throw new UnauthorizedError('The SDK key is invalid or revoked');
     if (identity.type !== type) {
       throw new ForbiddenError(

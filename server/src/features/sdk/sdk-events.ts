@@ -1,8 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import { contextSchema, flagKeySchema, idSchema } from '@ringflag/sdk-node/engine';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { eventCounts, exposureCounts } from '../../db/schema.js';
 
 const countSchema = z.number().int().min(1).max(1_000_000_000);
 /** Minutes since the Unix epoch (`Math.floor(ms / 60000)`); the server's current minute when left out. */
@@ -75,46 +72,39 @@ export function boundedMinute(reported: number | undefined, current: number): nu
   return Math.min(current, Math.max(current - SERVER_MINUTE_SKEW, reported));
 }
 
+/** Per-minute totals to add: one row per distinct flag, variant and minute, or event and minute. */
+export interface EventCounts {
+  exposures: { flagKey: string; variant: string; minute: number; count: number }[];
+  events: { event: string; minute: number; count: number }[];
+}
+
 /**
- * Adds reported counts to the per-minute totals, in one transaction; minutes are bound by
- * {@link boundedMinute}. Browser bodies are sanitised first (client-events.ts).
+ * The totals a report adds, with minutes bound by {@link boundedMinute} and repeats merged (a row is
+ * written once per request however often the body names it). Browser bodies are sanitised first
+ * (client-events.ts).
+ *
+ * @example
+ * countsOf({ exposures: [{ flag: 'f', variant: 'on', count: 2 }], events: [] }, new Date());
+ * // { exposures: [{ flagKey: 'f', variant: 'on', minute: <now>, count: 2 }], events: [] }
  */
-export function recordSdkEvents(db: Db, environmentId: number, body: SdkEvents, now: Date): void {
+export function countsOf(body: SdkEvents, now: Date): EventCounts {
   const current = minuteOf(now);
-  db.transaction((tx) => {
-    for (const exposure of body.exposures) {
-      tx.insert(exposureCounts)
-        .values({
-          environmentId,
-          flagKey: exposure.flag,
-          variant: exposure.variant,
-          minute: boundedMinute(exposure.minute, current),
-          count: exposure.count,
-        })
-        .onConflictDoUpdate({
-          target: [
-            exposureCounts.environmentId,
-            exposureCounts.flagKey,
-            exposureCounts.variant,
-            exposureCounts.minute,
-          ],
-          set: { count: sql`${exposureCounts.count} + excluded.count` },
-        })
-        .run();
-    }
-    for (const event of body.events) {
-      tx.insert(eventCounts)
-        .values({
-          environmentId,
-          event: event.event,
-          minute: boundedMinute(event.minute, current),
-          count: event.count ?? 1,
-        })
-        .onConflictDoUpdate({
-          target: [eventCounts.environmentId, eventCounts.event, eventCounts.minute],
-          set: { count: sql`${eventCounts.count} + excluded.count` },
-        })
-        .run();
-    }
-  });
+  const exposures = new Map<string, EventCounts['exposures'][number]>();
+  for (const exposure of body.exposures) {
+    const minute = boundedMinute(exposure.minute, current);
+    const id = `${exposure.flag}\u0000${exposure.variant}\u0000${minute}`;
+    const merged = exposures.get(id);
+    if (merged) merged.count += exposure.count;
+    else
+      exposures.set(id, { flagKey: exposure.flag, variant: exposure.variant, minute, count: exposure.count });
+  }
+  const events = new Map<string, EventCounts['events'][number]>();
+  for (const event of body.events) {
+    const minute = boundedMinute(event.minute, current);
+    const id = `${event.event}\u0000${minute}`;
+    const merged = events.get(id);
+    if (merged) merged.count += event.count ?? 1;
+    else events.set(id, { event: event.event, minute, count: event.count ?? 1 });
+  }
+  return { exposures: [...exposures.values()], events: [...events.values()] };
 }

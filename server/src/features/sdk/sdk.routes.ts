@@ -1,25 +1,43 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps, AppEnv } from '../../app-env.js';
+import type { AppEnv } from '../../app-env.js';
 import { NotFoundError } from '../../errors/index.js';
 import { clientAddress } from '../../http/client-address.js';
+import type { ConnectionGuard } from '../../http/connection-guard.js';
 import { etagOf, versionFromTag } from '../../http/etag.js';
 import { jsonBody, responses } from '../../http/openapi-app.js';
-import { openStream, SSE_HEADERS } from '../../stream/open-stream.js';
+import type { ChangeFeed } from '../../stream/change-feed.js';
+import type { ChangeHub } from '../../stream/change-hub.js';
+import { openStream, SSE_HEADERS, type StreamStart } from '../../stream/open-stream.js';
 import { sseFrame } from '../../stream/sse-frame.js';
-import { findEnvironmentById } from '../environments/environments.store.js';
-import { guardIntake } from '../releases/guard-ingest.js';
+import type { EnvironmentCache } from '../client/environment-cache.js';
+import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
+import type { EventIngest } from './event-ingest.js';
+import type { PayloadReader } from './payload-cache.js';
 import { requireSdkKey, sdkKeyOf } from './sdk-auth.js';
-import { recordSdkEvents, sdkEventsSchema } from './sdk-events.js';
+import { sdkEventsSchema } from './sdk-events.js';
 
 const SDK_SECURITY: Record<string, string[]>[] = [{ sdkKey: [] }];
 const base = { tags: ['server SDK'], security: SDK_SECURITY };
 
+/** What {@link registerSdkRoutes} needs (the client surface provides `keys`, `environments`, `payloads`). */
+export interface SdkRouteDeps {
+  keys: Pick<SdkKeyLookup, 'lookup'>;
+  environments: Pick<EnvironmentCache, 'byId'>;
+  payloads: PayloadReader;
+  /** Where `POST /sdk/v1/events` goes (shared with the browser surface). */
+  events: Pick<EventIngest, 'ingest'>;
+  hub: ChangeHub;
+  /** Answers `Last-Event-ID` from memory or the change log. */
+  feed: Pick<ChangeFeed, 'missedSince'>;
+  connections: ConnectionGuard;
+}
+
 /** Registers the server SDK surface (DESIGN §6–7): payload, stream, events. */
-export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  const auth = requireSdkKey(deps, 'server');
-  const environmentOf = (id: number) => {
-    const env = findEnvironmentById(deps.db, id);
+export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: SdkRouteDeps): void {
+  const auth = requireSdkKey(deps.keys, 'server');
+  const environmentOf = async (id: number) => {
+    const env = await deps.environments.byId(id, { fresh: true });
     if (!env) throw new NotFoundError('The environment of this key no longer exists');
     return env;
   };
@@ -32,15 +50,15 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     middleware: [auth],
     responses: responses({ 200: 'The payload', 304: 'Unchanged', 401: 'Bad key', 403: 'Not a server key' }),
   });
-  app.openapi(flags, (c) => {
-    const env = environmentOf(sdkKeyOf(c).environmentId);
-    const etag = etagOf(env.revision);
+  app.openapi(flags, async (c) => {
+    const env = await environmentOf(sdkKeyOf(c).environmentId);
     if (versionFromTag(c.req.header('if-none-match')) === env.revision) {
-      return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
+      return c.body(null, 304, { ETag: etagOf(env.revision), 'cache-control': 'no-cache' });
     }
-    const payload = deps.payloads.get(deps.db, env);
+    // The payload's own revision: while the database is unreachable it may be the last one held.
+    const payload = await deps.payloads.get(env);
     return c.body(payload.json, 200, {
-      ETag: etag,
+      ETag: etagOf(payload.revision),
       'content-type': 'application/json',
       'cache-control': 'no-cache',
     });
@@ -56,29 +74,44 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     middleware: [auth],
     responses: responses({ 200: 'text/event-stream', 401: 'Bad key', 403: 'Not a server key' }),
   });
-  app.openapi(stream, (c) => {
-    const key = sdkKeyOf(c);
-    const env = environmentOf(key.environmentId);
-    const lastEventId = versionFromTag(c.req.header('last-event-id'));
+
+  /**
+   * The database part of a stream: the key's environment, and the frames that bring its client up to
+   * date (the patches since its Last-Event-ID when the hub still has them all, else a `put`).
+   */
+  const streamStart = async (
+    environmentId: number,
+    lastEventId: number | undefined,
+  ): Promise<StreamStart & { environment: string }> => {
+    const env = await environmentOf(environmentId);
+    // Any replica answers a reconnect: from its memory, else from the change log.
     const missed =
       lastEventId === undefined || Number.isNaN(lastEventId)
         ? null
-        : deps.hub.missedSince(env.key, lastEventId, env.revision);
-    const initial = missed ?? [
-      Buffer.from(sseFrame('put', env.revision, deps.payloads.get(deps.db, env).json)),
-    ];
+        : await deps.feed.missedSince(env.key, lastEventId, env.revision);
+    if (missed) return { environment: env.key, revision: env.revision, frames: missed };
+    const payload = await deps.payloads.get(env);
+    const put = Buffer.from(sseFrame('put', payload.revision, payload.json));
+    return { environment: env.key, revision: payload.revision, frames: [put] };
+  };
+
+  app.openapi(stream, async (c) => {
+    const key = sdkKeyOf(c);
+    const start = await streamStart(key.environmentId, versionFromTag(c.req.header('last-event-id')));
     const outgoing = c.env?.outgoing;
     if (!outgoing) {
       // Under app.request() (tests) there is no socket to keep: answer with the initial events.
-      return new Response(Buffer.concat(initial), { status: 200, headers: SSE_HEADERS });
+      return new Response(Buffer.concat(start.frames), { status: 200, headers: SSE_HEADERS });
     }
-    const address = clientAddress(c);
+    // From here on the stream belongs to the Node response: the hub and the connection guard hold what
+    // it needs, and nothing keeps this handler's context (the adapter keeps only its light request
+    // object, for its own close listener).
     openStream(
       deps.hub,
       deps.connections,
       outgoing,
-      { environment: env.key, keyId: key.id, address },
-      initial,
+      { environment: start.environment, keyId: key.id, address: clientAddress(c) },
+      start,
     );
     return RESPONSE_ALREADY_SENT;
   });
@@ -93,11 +126,12 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     request: { body: jsonBody(sdkEventsSchema) },
     responses: responses({ 202: '{ exposures, events } accepted counts', 400: 'Invalid' }),
   });
-  app.openapi(events, (c) => {
-    const body = c.req.valid('json');
-    const now = deps.clock();
-    recordSdkEvents(deps.db, sdkKeyOf(c).environmentId, body, now);
-    guardIntake(deps).recordServerReport(sdkKeyOf(c).environmentId, body);
-    return c.json({ exposures: body.exposures.length, events: body.events.length }, 202);
+  app.openapi(events, async (c) => {
+    const accepted = await deps.events.ingest({
+      source: 'server',
+      environmentId: sdkKeyOf(c).environmentId,
+      body: c.req.valid('json'),
+    });
+    return c.json(accepted, 202);
   });
 }

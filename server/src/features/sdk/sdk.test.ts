@@ -111,20 +111,18 @@ describe('server SDK surface', () => {
     };
     const res = await t.request('POST', '/sdk/v1/events', { headers: { authorization: serverKey }, body });
     expect(res.status).toBe(202);
-    const rows = t.database.sqlite
-      .prepare(
-        "select flag_key, variant, minute, count from exposure_counts where flag_key = 'f' order by variant desc, minute",
-      )
-      .all() as { variant: string; minute: number; count: number }[];
+    const rows = await t.query<{ variant: string; minute: number; count: number }>(
+      "select flag_key, variant, minute, cast(count as integer) as count from exposure_counts where flag_key = 'f' order by variant desc, minute",
+    );
     expect(rows[0]).toMatchObject({ variant: 'on', minute: now - 2, count: 5 });
     expect(rows[1]).toMatchObject({ variant: 'off', count: 1 });
-    const skewed = t.database.sqlite
-      .prepare("select variant, minute from exposure_counts where flag_key = 'g' order by variant")
-      .all() as { variant: string; minute: number }[];
+    const skewed = await t.query<{ variant: string; minute: number }>(
+      "select variant, minute from exposure_counts where flag_key = 'g' order by variant",
+    );
     expect(skewed[0]?.minute).toBeLessThanOrEqual(Math.floor(Date.now() / 60_000));
     expect(skewed[0]?.minute).toBeGreaterThanOrEqual(now - 5);
     expect(skewed[1]?.minute).toBeGreaterThanOrEqual(now - 5);
-    expect(t.database.sqlite.prepare('select event, count from event_counts').all()).toEqual([
+    expect(await t.query('select event, cast(count as integer) as count from event_counts')).toEqual([
       { event: 'checkout-error', count: 1 },
     ]);
     const bad = await t.request<{ errors: { path: string }[] }>('POST', '/sdk/v1/events', {

@@ -1,6 +1,6 @@
-import type { FlagConfig } from '@ringflag/sdk-node/engine';
+import type { FlagConfig, Segment } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
-import type { Write } from '../../db/unit-of-work.js';
+import type { Write } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import type { ProposedSegment } from '../change-requests/change-request.js';
 import { listOpenChangeRequests } from '../change-requests/change-requests.store.js';
@@ -41,22 +41,22 @@ export interface SegmentDependent {
  * environments pin it: a change to its members or rules there needs a second person, so that what an
  * approver saw is what serves.
  */
-export function segmentDependents(
-  db: Queryable,
+export async function segmentDependents(
+  q: Queryable,
   segment: Pick<SegmentRow, 'id' | 'key'>,
-): SegmentDependent[] {
-  const environments = new Map(listEnvironments(db).map((env) => [env.id, env]));
+): Promise<SegmentDependent[]> {
+  const environments = new Map((await listEnvironments(q)).map((env) => [env.id, env]));
   const gates = (environmentId: number | null) => {
     const env = environmentId === null ? undefined : environments.get(environmentId);
     return env?.requireApproval ? env.key : null;
   };
   const dependents: SegmentDependent[] = [];
-  for (const { flag, config } of listAllConfigs(db)) {
+  for (const { flag, config } of await listAllConfigs(q)) {
     if (!usesSegment({ rules: config.rules as FlagConfig['rules'] }, segment.key)) continue;
     const env = environments.get(config.environmentId)?.key ?? String(config.environmentId);
     dependents.push({ what: `flag "${flag.key}" in ${env}`, gates: gates(config.environmentId) });
   }
-  for (const request of listOpenChangeRequests(db)) {
+  for (const request of await listOpenChangeRequests(q)) {
     const usesIt =
       request.kind === 'segment'
         ? request.segmentId === segment.id
@@ -68,7 +68,7 @@ export function segmentDependents(
       gates: request.kind === 'segment' ? null : gates(request.environmentId),
     });
   }
-  for (const { plan, flagKey, environmentKey } of listActivePlans(db)) {
+  for (const { plan, flagKey, environmentKey } of await listActivePlans(q)) {
     const stages = plan.stages as ReleaseStage[];
     if (!stages.some((stage) => stage.segments?.includes(segment.key))) continue;
     dependents.push({
@@ -80,9 +80,12 @@ export function segmentDependents(
 }
 
 /** The approval-required environments a change to this segment's members or rules would change. */
-export function segmentGatedEnvironments(db: Queryable, segment: Pick<SegmentRow, 'id' | 'key'>): string[] {
+export async function segmentGatedEnvironments(
+  q: Queryable,
+  segment: Pick<SegmentRow, 'id' | 'key'>,
+): Promise<string[]> {
   const gated = new Set<string>();
-  for (const { gates } of segmentDependents(db, segment)) if (gates !== null) gated.add(gates);
+  for (const { gates } of await segmentDependents(q, segment)) if (gates !== null) gated.add(gates);
   return [...gated].sort();
 }
 
@@ -95,13 +98,13 @@ export function proposedSegment(row: SegmentRow): ProposedSegment {
  * Stores `next` (validated, with the next version) as the segment inside a write: the row, its
  * `segment.update` audit event, and a patch for every environment.
  */
-export function applySegment(
+export async function applySegment(
   w: Write,
   before: SegmentRow,
   next: ProposedSegment,
   entry: SegmentWriteEntry,
-): SegmentRow {
-  const row = updateSegment(w.tx, before.id, {
+): Promise<SegmentRow> {
+  const row = await updateSegment(w.tx, before.id, {
     name: next.name,
     description: next.description,
     version: next.version,
@@ -117,8 +120,13 @@ export function applySegment(
     before: segmentView(before),
     after: segmentView(row),
   });
-  for (const env of listEnvironments(w.tx)) w.changed(env.key, { segments: { [row.key]: segmentWire(row) } });
+  await publishSegment(w, row.key, segmentWire(row));
   return row;
+}
+
+/** Notes inside a write that a segment changed (its wire form, or null when deleted) in every environment. */
+export async function publishSegment(w: Write, key: string, segment: Segment | null): Promise<void> {
+  for (const env of await listEnvironments(w.tx)) w.changed(env.key, { segments: { [key]: segment } });
 }
 
 /** A segment as the API and the audit trail show it: the wire segment plus name and description. */

@@ -1,14 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema, LIMITS, segmentSchema } from '@ringflag/sdk-node/engine';
 import type { AppEnv } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
 import { etagOf, replacedVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
 import { requestedResponse } from '../change-requests/requested-response.js';
-import { requesterOf } from '../change-requests/requester.js';
 import type { SegmentService } from './segments.service.js';
 
 const described = {
@@ -84,24 +82,23 @@ const remove = createRoute({
 /** `/api/v1/segments`. */
 export function registerSegmentRoutes(
   app: OpenAPIHono<AppEnv>,
-  segments: SegmentService,
-  db: Queryable,
+  { segments }: { segments: SegmentService },
 ): void {
-  app.openapi(list, (c) => c.json({ items: segments.list() }, 200));
-  app.openapi(get, (c) => {
-    const segment = segments.get(c.req.valid('param').key);
+  app.openapi(list, async (c) => c.json({ items: await segments.list() }, 200));
+  app.openapi(get, async (c) => {
+    const segment = await segments.get(c.req.valid('param').key);
     c.header('ETag', etagOf(segment.version));
     return c.json(segment, 200);
   });
-  app.openapi(create, (c) => {
-    const segment = segments.create(actorOf(principalOf(c)), c.req.valid('json'));
+  app.openapi(create, async (c) => {
+    const segment = await segments.create(actorOf(principalOf(c)), c.req.valid('json'));
     c.header('ETag', etagOf(segment.version));
     return c.json(segment, 201);
   });
-  app.openapi(update, (c) => {
+  app.openapi(update, async (c) => {
     const { comment, ...input } = c.req.valid('json');
     const expectedVersion = replacedVersion(c.req.header('if-match'), input.version, 'the segment');
-    const outcome = segments.update(requesterOf(db, principalOf(c)), c.req.valid('param').key, input, {
+    const outcome = await segments.update(principalOf(c), c.req.valid('param').key, input, {
       expectedVersion,
       comment,
     });
@@ -109,8 +106,8 @@ export function registerSegmentRoutes(
     c.header('ETag', etagOf(outcome.segment.version));
     return c.json(outcome.segment, 200);
   });
-  app.openapi(remove, (c) => {
-    segments.remove(actorOf(principalOf(c)), c.req.valid('param').key);
+  app.openapi(remove, async (c) => {
+    await segments.remove(actorOf(principalOf(c)), c.req.valid('param').key);
     return c.body(null, 204);
   });
 }

@@ -1,22 +1,22 @@
 import { validateSegment } from '@ringflag/sdk-node/engine';
-import type { AppDeps } from '../../app-env.js';
-import { runWrite, type Write } from '../../db/unit-of-work.js';
 import {
   ConflictError,
   NotFoundError,
   PreconditionFailedError,
   ValidationError,
 } from '../../errors/index.js';
+import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { canonicalJson } from '../audit/canonical-json.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import type { ChangeRequest } from '../change-requests/change-request.js';
 import { openGlobalChangeRequest } from '../change-requests/open-change-request.js';
-import type { Requester } from '../change-requests/requester.js';
-import { listEnvironments } from '../environments/environments.store.js';
+import { requesterOf } from '../change-requests/requester.js';
 import { segmentWire } from '../flags/flag-model.js';
 import {
   applySegment,
   proposedSegment,
+  publishSegment,
   type SegmentView,
   segmentDependents,
   segmentGatedEnvironments,
@@ -55,31 +55,32 @@ export type SegmentWriteOutcome =
 
 /** Reusable audiences. A change reaches every environment, as segments are global. */
 export interface SegmentService {
-  list(): SegmentView[];
-  get(key: string): SegmentView;
-  create(actor: Actor, input: SegmentInput & { key: string }): SegmentView;
+  list(): Promise<SegmentView[]>;
+  get(key: string): Promise<SegmentView>;
+  create(actor: Actor, input: SegmentInput & { key: string }): Promise<SegmentView>;
   /**
    * Replaces a segment. Where an environment requiring approval depends on it (a flag config, an open
    * change request or an active release plan there names it; see `segmentDependents`) and its members
-   * or rules change, the change becomes a change request instead.
+   * or rules change, the change becomes a change request instead, recording the person behind
+   * `principal`.
    */
   update(
-    requester: Requester,
+    principal: Principal,
     key: string,
     input: SegmentInput,
     options?: SegmentWriteOptions,
-  ): SegmentWriteOutcome;
+  ): Promise<SegmentWriteOutcome>;
   /**
    * Refuses (409) while anything names the segment: a flag config (archived flags too), an open change
    * request, or an active release plan.
    */
-  remove(actor: Actor, key: string): void;
+  remove(actor: Actor, key: string): Promise<void>;
 }
 
-export function createSegmentService(deps: AppDeps): SegmentService {
-  const publish = (w: Write, key: string, segment: unknown) => {
-    for (const env of listEnvironments(w.tx)) w.changed(env.key, { segments: { [key]: segment } });
-  };
+/** What the segment service needs: writes, and reads on the database. */
+export type SegmentServiceDeps = WriteDeps;
+
+export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
   const check = (input: SegmentInput, key: string, version: number) => {
     const result = validateSegment({
       key,
@@ -93,19 +94,21 @@ export function createSegmentService(deps: AppDeps): SegmentService {
   };
 
   return {
-    list: () => listSegments(deps.db).map(segmentView),
+    list: async () => (await listSegments(deps.database)).map(segmentView),
 
-    get(key) {
-      const row = findSegment(deps.db, key);
+    async get(key) {
+      const row = await findSegment(deps.database, key);
       if (!row) throw new NotFoundError(`No segment "${key}"`);
       return segmentView(row);
     },
 
-    create(actor, input) {
+    async create(actor, input) {
       const segment = check(input, input.key, 1);
-      return runWrite(deps, actor, (w) => {
-        if (findSegment(w.tx, input.key)) throw new ConflictError(`A segment "${input.key}" already exists`);
-        const row = insertSegment(w.tx, {
+      return runWrite(deps, actor, async (w) => {
+        if (await findSegment(w.tx, input.key)) {
+          throw new ConflictError(`A segment "${input.key}" already exists`);
+        }
+        const row = await insertSegment(w.tx, {
           key: segment.key,
           name: input.name ?? segment.key,
           description: input.description ?? '',
@@ -123,19 +126,19 @@ export function createSegmentService(deps: AppDeps): SegmentService {
           before: null,
           after: view,
         });
-        publish(w, row.key, segmentWire(row));
+        await publishSegment(w, row.key, segmentWire(row));
         return view;
       });
     },
 
-    update(requester, key, input, options = {}) {
+    async update(principal, key, input, options = {}) {
       if (input.key !== undefined && input.key !== key) {
         throw new ValidationError('A segment key cannot change', [
           { path: 'key', message: `must be "${key}"` },
         ]);
       }
-      return runWrite(deps, requester.actor, (w): SegmentWriteOutcome => {
-        const before = findSegment(w.tx, key);
+      return runWrite(deps, actorOf(principal), async (w): Promise<SegmentWriteOutcome> => {
+        const before = await findSegment(w.tx, key);
         if (!before) throw new NotFoundError(`No segment "${key}"`);
         const expected = options.expectedVersion ?? input.version;
         if (expected !== undefined && expected !== before.version) {
@@ -151,28 +154,28 @@ export function createSegmentService(deps: AppDeps): SegmentService {
         const servedChange =
           canonicalJson([next.included, next.excluded, next.rules]) !==
           canonicalJson([current.included, current.excluded, current.rules]);
-        const gatedBy = servedChange ? segmentGatedEnvironments(w.tx, before) : [];
+        const gatedBy = servedChange ? await segmentGatedEnvironments(w.tx, before) : [];
         if (gatedBy.length === 0) {
-          return { kind: 'applied', segment: segmentView(applySegment(w, before, next, options)) };
+          return { kind: 'applied', segment: segmentView(await applySegment(w, before, next, options)) };
         }
-        const changeRequest = openGlobalChangeRequest(w, {
+        const changeRequest = await openGlobalChangeRequest(w, {
           kind: 'segment',
           segment: before,
           before: current,
           proposed: next,
           environments: gatedBy,
-          requester,
+          requester: await requesterOf(w.tx, principal),
           comment: options.comment,
         });
         return { kind: 'requested', changeRequest };
       });
     },
 
-    remove(actor, key) {
-      runWrite(deps, actor, (w) => {
-        const before = findSegment(w.tx, key);
+    async remove(actor, key) {
+      await runWrite(deps, actor, async (w) => {
+        const before = await findSegment(w.tx, key);
         if (!before) throw new NotFoundError(`No segment "${key}"`);
-        const dependents = segmentDependents(w.tx, before);
+        const dependents = await segmentDependents(w.tx, before);
         if (dependents.length > 0) {
           const shown = dependents.slice(0, MAX_DEPENDENTS_NAMED).map((dependent) => dependent.what);
           const more = dependents.length - shown.length;
@@ -181,14 +184,14 @@ export function createSegmentService(deps: AppDeps): SegmentService {
               'remove it from their rules, and close the change requests and release plans, first',
           );
         }
-        deleteSegment(w.tx, before.id);
+        await deleteSegment(w.tx, before.id);
         w.audit({
           action: 'segment.delete',
           resource: { type: 'segment', key },
           before: segmentView(before),
           after: null,
         });
-        publish(w, key, null);
+        await publishSegment(w, key, null);
       });
     },
   };

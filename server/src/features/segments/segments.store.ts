@@ -1,22 +1,28 @@
 import { eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { segments } from '../../db/schema.js';
+import type { segments } from '../../db/schema.js';
 import type { SegmentRow } from '../flags/flag-model.js';
 
 export { findSegment, listSegments } from '../flags/flags.store.js';
 
-export function insertSegment(db: Queryable, values: typeof segments.$inferInsert): SegmentRow {
-  return db.insert(segments).values(values).returning().get();
+export async function insertSegment(
+  { db, t }: Queryable,
+  values: typeof segments.$inferInsert,
+): Promise<SegmentRow> {
+  const [row] = await db.insert(t.segments).values(values).returning();
+  return row!;
 }
 
-export function updateSegment(
-  db: Queryable,
+export async function updateSegment(
+  { db, t }: Queryable,
   id: number,
   values: Partial<typeof segments.$inferInsert>,
-): SegmentRow {
-  return db.update(segments).set(values).where(eq(segments.id, id)).returning().get();
+): Promise<SegmentRow> {
+  const [row] = await db.update(t.segments).set(values).where(eq(t.segments.id, id)).returning();
+  if (!row) throw new Error(`segment ${id} vanished inside a write`);
+  return row;
 }
 
-export function deleteSegment(db: Queryable, id: number): void {
-  db.delete(segments).where(eq(segments.id, id)).run();
+export async function deleteSegment({ db, t }: Queryable, id: number): Promise<void> {
+  await db.delete(t.segments).where(eq(t.segments.id, id));
 }

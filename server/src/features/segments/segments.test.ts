@@ -72,7 +72,7 @@ describe('segments', () => {
 
   it('asks which version a replace is for: no If-Match or version is refused, If-Match: * replaces any', async () => {
     await t.request('POST', '/api/v1/segments', { token: t.adminToken, body: { key: 'beta' } });
-    const before = t.dump();
+    const before = await t.dump();
     const blind = await t.request<{ detail: string; errors: { path: string }[] }>(
       'PUT',
       '/api/v1/segments/beta',
@@ -82,7 +82,7 @@ describe('segments', () => {
     expect(blind.headers.get('content-type')).toContain('application/problem+json');
     expect(blind.body.detail).toContain('If-Match: *');
     expect(blind.body.errors.map((e) => e.path)).toEqual(['version']);
-    expect(t.dump()).toEqual(before);
+    expect(await t.dump()).toEqual(before);
     const any = await t.request<Segment>('PUT', '/api/v1/segments/beta', {
       token: t.adminToken,
       body: { included: ['u1'] },

@@ -17,13 +17,13 @@ describe('admin UI serving', () => {
     writeFileSync(join(dir, 'favicon.svg'), '<svg/>');
     writeFileSync(join(dir, '..', 'ringflag-secret.txt'), 'TOP-SECRET-CONTENT');
   });
-  afterEach(() => {
-    t.close();
+  afterEach(async () => {
+    await t.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(join(dir, '..', 'ringflag-secret.txt'), { force: true });
   });
 
-  const get = (path: string, uiDir = dir) => createApp(t.deps, { uiDir }).request(path);
+  const get = (path: string, uiDir = dir) => createApp(t.deps, t.services, { uiDir }).request(path);
 
   it('serves index.html for the root and every client-side route, never cached', async () => {
     for (const path of [

@@ -57,8 +57,8 @@ const update = createRoute({
 });
 
 /** `/api/v1/users` (admins only). */
-export function registerUserRoutes(app: OpenAPIHono<AppEnv>, users: UserService): void {
-  app.openapi(list, (c) => c.json({ items: users.list() }, 200));
+export function registerUserRoutes(app: OpenAPIHono<AppEnv>, { users }: { users: UserService }): void {
+  app.openapi(list, async (c) => c.json({ items: await users.list() }, 200));
   app.openapi(create, async (c) =>
     c.json(await users.create(actorOf(principalOf(c)), c.req.valid('json')), 201),
   );

@@ -1,6 +1,6 @@
-import type { AppDeps } from '../../app-env.js';
-import { runWrite } from '../../db/unit-of-work.js';
+import type { Queryable } from '../../db/client.js';
 import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import { revokeUserTokens } from '../api-tokens/api-tokens.service.js';
 import type { Actor } from '../audit/audit-event.js';
 import { revokeUserSessions } from '../auth/auth.store.js';
@@ -55,31 +55,44 @@ export interface UserChanges {
 
 /**
  * Users and their roles. There is always at least one enabled admin. Disabling a user ends their
- * sessions and revokes their API tokens; a lower role limits their tokens at once (see authenticate).
+ * sessions and revokes their API tokens; a lower role limits their tokens at once (see principal-resolver.ts).
  */
 export interface UserService {
-  list(): UserView[];
+  list(): Promise<UserView[]>;
   create(actor: Actor, input: NewUser): Promise<UserView>;
   update(actor: Actor, id: number, changes: UserChanges): Promise<UserView>;
   /** Sets a password by email (the CLI's reset-password). */
   resetPassword(actor: Actor, email: string, password: string): Promise<UserView>;
 }
 
-export function createUserService(deps: AppDeps): UserService {
-  const update = async (actor: Actor, find: () => UserRow | undefined, changes: UserChanges) => {
+/**
+ * Creates the user service. Users are read from the database on every request (see
+ * principal-resolver.ts), so a change here holds on every replica at its next request.
+ *
+ * @example
+ * const users = createUserService({ database, changes, clock, logger });
+ */
+export function createUserService(deps: WriteDeps): UserService {
+  const update = async (
+    actor: Actor,
+    find: (q: Queryable) => Promise<UserRow | undefined>,
+    changes: UserChanges,
+  ) => {
     const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
-    return runWrite(deps, actor, (w) => {
-      const before = find();
+    return runWrite(deps, actor, async (w) => {
+      const before = await find(w.tx);
       if (!before) throw new NotFoundError('No such user');
-      const after = updateUser(w.tx, before.id, {
+      const after = await updateUser(w.tx, before.id, {
         name: changes.name,
         role: changes.role,
         disabled: changes.disabled,
         passwordHash,
         updatedAt: w.now,
       });
-      if (countActiveAdmins(w.tx) === 0) throw new ConflictError('There must be at least one enabled admin');
-      if (after.disabled || passwordHash !== undefined) revokeUserSessions(w.tx, after.id, w.now);
+      if ((await countActiveAdmins(w.tx)) === 0) {
+        throw new ConflictError('There must be at least one enabled admin');
+      }
+      if (after.disabled || passwordHash !== undefined) await revokeUserSessions(w.tx, after.id, w.now);
       const view = userView(after);
       w.audit({
         action: passwordHash === undefined ? 'user.update' : 'user.password_reset',
@@ -88,20 +101,20 @@ export function createUserService(deps: AppDeps): UserService {
         after: view,
       });
       // A disabled user's tokens stop with their sessions, in the same transaction, each audited.
-      if (after.disabled) revokeUserTokens(w, after.id);
+      if (after.disabled) await revokeUserTokens(w, after.id);
       return view;
     });
   };
 
   return {
-    list: () => listUsers(deps.db).map(userView),
+    list: async () => (await listUsers(deps.database)).map(userView),
 
     async create(actor, input) {
       const email = input.email.trim().toLowerCase();
       const passwordHash = await hashPassword(input.password);
-      return runWrite(deps, actor, (w) => {
-        if (findUserByEmail(w.tx, email)) throw new ConflictError(`A user "${email}" already exists`);
-        const row = insertUser(w.tx, {
+      return runWrite(deps, actor, async (w) => {
+        if (await findUserByEmail(w.tx, email)) throw new ConflictError(`A user "${email}" already exists`);
+        const row = await insertUser(w.tx, {
           email,
           name: input.name ?? email,
           role: input.role,
@@ -115,9 +128,9 @@ export function createUserService(deps: AppDeps): UserService {
       });
     },
 
-    update: (actor, id, changes) => update(actor, () => findUserById(deps.db, id), changes),
+    update: (actor, id, changes) => update(actor, (q) => findUserById(q, id), changes),
 
     resetPassword: (actor, email, password) =>
-      update(actor, () => findUserByEmail(deps.db, email.trim().toLowerCase()), { password }),
+      update(actor, (q) => findUserByEmail(q, email.trim().toLowerCase()), { password }),
   };
 }

@@ -1,27 +1,50 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
-import { users } from '../../db/schema.js';
+import { fitsInteger } from '../../db/portable.js';
+import type { users } from '../../db/schema.js';
 
+/** A user row (with the password hash: never shown by the API). */
 export type UserRow = typeof users.$inferSelect;
 
-export function listUsers(db: Queryable): UserRow[] {
-  return db.select().from(users).orderBy(asc(users.id)).all();
+/** Every user, oldest first. */
+export async function listUsers({ db, t }: Queryable): Promise<UserRow[]> {
+  return db.select().from(t.users).orderBy(asc(t.users.id));
 }
 
-export function insertUser(db: Queryable, values: typeof users.$inferInsert): UserRow {
-  return db.insert(users).values(values).returning().get();
+/** The user with this (already lower-cased) email. */
+export async function findUserByEmail({ db, t }: Queryable, email: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(t.users).where(eq(t.users.email, email)).limit(1);
+  return row;
 }
 
-export function updateUser(db: Queryable, id: number, values: Partial<typeof users.$inferInsert>): UserRow {
-  return db.update(users).set(values).where(eq(users.id, id)).returning().get();
+/** The user with this id. */
+export async function findUserById({ db, t }: Queryable, id: number): Promise<UserRow | undefined> {
+  if (!fitsInteger(id)) return undefined;
+  const [row] = await db.select().from(t.users).where(eq(t.users.id, id)).limit(1);
+  return row;
 }
 
-export function countActiveAdmins(db: Queryable): number {
-  return db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.role, 'admin'), eq(users.disabled, false)))
-    .all().length;
+export async function insertUser({ db, t }: Queryable, values: typeof users.$inferInsert): Promise<UserRow> {
+  const [row] = await db.insert(t.users).values(values).returning();
+  return row!;
 }
 
-export { findUserByEmail, findUserById } from '../auth/auth.store.js';
+/** Changes a user (undefined fields are left alone) and returns the row after. */
+export async function updateUser(
+  { db, t }: Queryable,
+  id: number,
+  values: Partial<typeof users.$inferInsert>,
+): Promise<UserRow> {
+  const [row] = await db.update(t.users).set(values).where(eq(t.users.id, id)).returning();
+  if (!row) throw new Error(`user ${id} vanished inside a write`);
+  return row;
+}
+
+/** How many enabled admins there are. */
+export async function countActiveAdmins({ db, t }: Queryable): Promise<number> {
+  const rows = await db
+    .select({ id: t.users.id })
+    .from(t.users)
+    .where(and(eq(t.users.role, 'admin'), eq(t.users.disabled, false)));
+  return rows.length;
+}
