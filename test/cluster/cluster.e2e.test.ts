@@ -168,6 +168,62 @@ describe.skipIf(!postgresAvailable())('Ringflag on PostgreSQL', () => {
       expect(gapProblem(onC.events, putC.id!, onTheirWayC.id!)).toBeUndefined();
     });
 
+    it('a session from one replica works on all; a revoked token, key or disabled user is refused on every replica within 1 s', async () => {
+      // Within a second of the revoking write's answer: polled every 50 ms, for at most 1 s.
+      const withinASecond = { timeout: 1_000, interval: 50 };
+      const me = (i: number, bearer: string) =>
+        call(replicas[i]!.base, 'GET', '/api/v1/me', { token: bearer });
+
+      // A session signed in on C works on A and B.
+      const viewerPassword = 'viewer-password-1';
+      const viewer = await api(0).ok<{ id: number }>('POST', '/api/v1/users', {
+        email: 'viewer@example.com',
+        password: viewerPassword,
+        role: 'viewer',
+      });
+      const session = await login(replicas[2]!.base, 'viewer@example.com', viewerPassword);
+      for (const i of [0, 1, 2]) expect((await me(i, session)).status).toBe(200);
+
+      // An API token made on A works on B and C; revoked on A, it is refused on both within a second.
+      const apiToken = await api(0).ok<{ id: number; token: string }>('POST', '/api/v1/api-tokens', {
+        name: 'pipeline',
+        role: 'viewer',
+      });
+      for (const i of [1, 2]) expect((await me(i, apiToken.token)).status).toBe(200);
+      await api(0).ok('DELETE', `/api/v1/api-tokens/${apiToken.id}`);
+      await Promise.all(
+        [1, 2].map((i) =>
+          expect.poll(async () => (await me(i, apiToken.token)).status, withinASecond).toBe(401),
+        ),
+      );
+
+      // A user disabled on A: their session is refused on B and C within a second.
+      await api(0).ok('PATCH', `/api/v1/users/${viewer.id}`, { disabled: true });
+      await Promise.all(
+        [1, 2].map((i) => expect.poll(async () => (await me(i, session)).status, withinASecond).toBe(401)),
+      );
+
+      // An SDK key revoked on A: its open stream on B closes and C refuses it, within a second.
+      const sdkKey = await api(0).ok<{ id: number; key: string }>(
+        'POST',
+        '/api/v1/environments/staging/sdk-keys',
+        {
+          type: 'server',
+        },
+      );
+      const payload = (i: number) =>
+        call(replicas[i]!.base, 'GET', '/sdk/v1/flags', { headers: { authorization: sdkKey.key } });
+      expect((await payload(2)).status).toBe(200);
+      const onB = await SseStream.open(replicas[1]!.base, sdkKey.key);
+      streams.push(onB);
+      await firstPut(onB);
+      await api(0).ok('DELETE', `/api/v1/environments/staging/sdk-keys/${sdkKey.id}`);
+      const revokedAt = performance.now();
+      await onB.waitForEnd(1_000);
+      expect(performance.now() - revokedAt).toBeLessThan(1_000);
+      await expect.poll(async () => (await payload(2)).status, withinASecond).toBe(401);
+    });
+
     it('after kill -9 of B, its stream resumes through haproxy from Last-Event-ID without a gap', async () => {
       const onB = await open(replicas[1]!.base, 'development');
       const put = await firstPut(onB);
