@@ -462,6 +462,12 @@ describe('the admin API', () => {
     );
     expect(metrics.text).toMatch(/ringflag_environment_revision\{environment="production"\} \d+/);
     expect(metrics.text).toContain('ringflag_sse_connections{environment="production"} 0');
+    // This replica among others: whether it leads (the cluster test checks who), not behind, hears changes.
+    expect(metrics.text).toMatch(/\nringflag_leader [01]\n/);
+    expect(metrics.text).toContain('\nringflag_change_log_lag 0\n');
+    expect(metrics.text).toContain('\nringflag_change_feed_connected 1\n');
+    if (t.database.dialect === 'postgres') expect(metrics.text).toMatch(/\nringflag_db_pool_size \d+\n/);
+    else expect(metrics.text).not.toContain('ringflag_db_pool_size');
     const doc = await t.request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
       'GET',
       '/api/v1/openapi.json',
