@@ -134,9 +134,6 @@ function openSqlite(file: string): Database {
   };
 }
 
-/** Defaults of the PostgreSQL pool: a few connections per core of a small replica. */
-export const DEFAULT_POOL_SIZE = 10;
-
 function openPostgres(location: Extract<DatabaseLocation, { dialect: 'postgres' }>): Database {
   const pgConfig: pg.ClientConfig = {
     connectionString: location.url,

@@ -1,4 +1,5 @@
-import { DEFAULT_POOL_SIZE } from './client.js';
+/** Connections of a replica's PostgreSQL pool by default: a few per core of a small replica. */
+export const DEFAULT_POOL_SIZE = 10;
 
 /** Where the data lives: a SQLite file, or a PostgreSQL database and the size of its pool. */
 export type DatabaseLocation =
