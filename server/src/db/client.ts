@@ -72,6 +72,12 @@ export async function execute<Row = Record<string, unknown>>(q: Queryable, query
   return (q.db as unknown as BaseSQLiteDatabase<'sync', unknown>).all<Row>(query);
 }
 
+/** Runs SQL that returns no rows (a savepoint, a lock), on both dialects. */
+export async function executeStatement(q: Queryable, query: SQL): Promise<void> {
+  if (q.dialect === 'postgres') await (q.db as unknown as NodePgDatabase).execute(query);
+  else (q.db as unknown as BaseSQLiteDatabase<'sync', unknown>).run(query);
+}
+
 /**
  * Opens the database a location names: a SQLite file (created with its folder, WAL, foreign keys)
  * or a PostgreSQL pool. Nothing is migrated here; see migrate.ts.

@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { tentatively } from '../../write/savepoint.js';
 import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { type Person, requireApprover, samePerson } from '../auth/four-eyes.js';
@@ -31,7 +32,6 @@ import {
   updateChangeRequestFrom,
 } from './change-requests.store.js';
 import { type Requester, requesterOf } from './requester.js';
-import { tentatively } from './savepoint.js';
 
 /** The actor of scheduled changes; their audit events name the author in `onBehalfOf`. */
 export const SCHEDULER_ACTOR: Actor = { type: 'system', id: 'scheduler', name: 'scheduler' };

@@ -1,14 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
-import { execute, type Queryable } from '../../db/client.js';
-import type { ClusterSignal } from '../../write/cluster-signal.js';
-import type { AuditEntry, Write } from '../../write/unit-of-work.js';
-
-/** Runs a statement that returns no rows (SQLite refuses to read rows from one). */
-async function statement(q: Queryable, text: string): Promise<void> {
-  if (q.dialect === 'postgres') await execute(q, sql.raw(text));
-  else (q.db as unknown as BaseSQLiteDatabase<'sync', unknown>).run(sql.raw(text));
-}
+import { executeStatement } from '../db/client.js';
+import type { ClusterSignal } from './cluster-signal.js';
+import type { AuditEntry, Write } from './unit-of-work.js';
 
 /**
  * Runs part of a write tentatively, inside a savepoint of its transaction: when `body` throws,
@@ -35,16 +28,16 @@ export async function tentatively<T>(w: Write, name: string, body: (inner: Write
       signals.push(signal);
     },
   };
-  await statement(w.tx, `savepoint ${name}`);
+  await executeStatement(w.tx, sql.raw(`savepoint ${name}`));
   let result: T;
   try {
     result = await body(inner);
   } catch (error) {
-    await statement(w.tx, `rollback to savepoint ${name}`);
-    await statement(w.tx, `release savepoint ${name}`);
+    await executeStatement(w.tx, sql.raw(`rollback to savepoint ${name}`));
+    await executeStatement(w.tx, sql.raw(`release savepoint ${name}`));
     throw error;
   }
-  await statement(w.tx, `release savepoint ${name}`);
+  await executeStatement(w.tx, sql.raw(`release savepoint ${name}`));
   for (const entry of audits) w.audit(entry);
   for (const change of changes) w.changed(...change);
   for (const signal of signals) w.signal(signal);
