@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, execute, type Queryable } from '../db/client.js';
@@ -19,8 +20,11 @@ export const CHANGES_CHANNEL = 'ringflag_changes';
 /** Patches the log serves to one reconnect at most; further behind, the stream gets a fresh `put`. */
 const MAX_CATCH_UP = 1000;
 
-/** One notification: an environment's new revision, or a signal. Small: NOTIFY carries at most 8,000 bytes. */
-type Announcement = { e: string; r: number } | { s: ClusterSignal };
+/**
+ * One notification: an environment's new revision, or a signal, and the replica that wrote it (`o`).
+ * Small: NOTIFY carries at most 8,000 bytes.
+ */
+type Announcement = ({ e: string; r: number } | { s: ClusterSignal }) & { o: string };
 
 /** Options of {@link ChangeFeed}. */
 export interface ChangeFeedOptions {
@@ -61,6 +65,8 @@ export class ChangeFeed implements CommittedChanges {
   private listener: pg.Client | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Tells this replica's own announcements from the others'. */
+  private readonly replica = randomUUID();
   private listening = false;
   private lastPollOk = false;
 
@@ -124,9 +130,10 @@ export class ChangeFeed implements CommittedChanges {
     signals: ClusterSignal[],
   ): Promise<void> {
     if (tx.dialect !== 'postgres') return;
+    const o = this.replica;
     const announcements: Announcement[] = [
-      ...revisions.map(({ environment, revision }) => ({ e: environment, r: revision })),
-      ...signals.map((signal) => ({ s: signal })),
+      ...revisions.map(({ environment, revision }) => ({ e: environment, r: revision, o })),
+      ...signals.map((signal) => ({ s: signal, o })),
     ];
     for (const announcement of announcements) {
       await execute(tx, sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(announcement)})`);
@@ -292,6 +299,8 @@ export class ChangeFeed implements CommittedChanges {
     } catch {
       return;
     }
+    // This replica's own writes were published and signalled after their commit already.
+    if (announcement.o === this.replica) return;
     if ('s' in announcement) this.signal(announcement.s);
     else if (typeof announcement.e === 'string' && Number.isInteger(announcement.r)) {
       void this.heard(announcement.e, announcement.r);
