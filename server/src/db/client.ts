@@ -63,6 +63,16 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * The transaction an async context runs in. A callback that outlives its transaction (a timer set
+ * inside one) inherits the context; `open` tells it to start a transaction of its own instead of
+ * joining one that has ended.
+ */
+interface OpenTransaction {
+  readonly handle: Queryable;
+  open: boolean;
+}
+
 /** Runs SQL the query builder cannot express, returning its rows (both dialects). */
 export async function execute<Row = Record<string, unknown>>(q: Queryable, query: SQL): Promise<Row[]> {
   if (q.dialect === 'postgres') {
@@ -98,7 +108,7 @@ function openSqlite(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzleSqlite(withStatementCache(sqlite), { schema }) as unknown as SqlDb;
   const root: Queryable = { db, t: schema, dialect: 'sqlite' };
-  const current = new AsyncLocalStorage<Queryable>();
+  const current = new AsyncLocalStorage<OpenTransaction>();
   // One connection: transactions take turns. A body awaits only this connection's queries, which
   // complete synchronously, so a turn is short.
   let turn: Promise<void> = Promise.resolve();
@@ -108,7 +118,7 @@ function openSqlite(file: string): Database {
     sqlite,
     async transaction(body) {
       const joined = current.getStore();
-      if (joined) return body(joined);
+      if (joined?.open) return body(joined.handle);
       const previous = turn;
       let release!: () => void;
       turn = new Promise((resolve) => {
@@ -117,13 +127,16 @@ function openSqlite(file: string): Database {
       await previous;
       try {
         sqlite.exec('BEGIN IMMEDIATE');
+        const open: OpenTransaction = { handle: root, open: true };
         try {
-          const result = await current.run(root, () => body(root));
+          const result = await current.run(open, () => body(root));
           sqlite.exec('COMMIT');
           return result;
         } catch (error) {
           if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
           throw error;
+        } finally {
+          open.open = false;
         }
       } finally {
         release();
@@ -148,6 +161,9 @@ function openPostgres(location: Extract<DatabaseLocation, { dialect: 'postgres' 
     statement_timeout: 15_000,
     query_timeout: 20_000,
     application_name: 'ringflag',
+    // A database host that vanishes without closing its connections is noticed in seconds, not hours.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
   };
   const pool = new pg.Pool({ ...pgConfig, max: location.poolSize, idleTimeoutMillis: 30_000 });
   // A client losing its connection (a database restart) must not crash the process: idle ones report
@@ -157,16 +173,21 @@ function openPostgres(location: Extract<DatabaseLocation, { dialect: 'postgres' 
   const db = drizzlePg(pool, { schema: pgSchema }) as unknown as NodePgDatabase<typeof pgSchema>;
   const tables = pgSchema as unknown as Tables;
   const root: Queryable = { db: db as unknown as SqlDb, t: tables, dialect: 'postgres' };
-  const current = new AsyncLocalStorage<Queryable>();
+  const current = new AsyncLocalStorage<OpenTransaction>();
   return {
     ...root,
     pgConfig,
     transaction(body) {
       const joined = current.getStore();
-      if (joined) return body(joined);
-      return db.transaction((tx) => {
+      if (joined?.open) return body(joined.handle);
+      return db.transaction(async (tx) => {
         const handle: Queryable = { db: tx as unknown as SqlDb, t: tables, dialect: 'postgres' };
-        return current.run(handle, () => body(handle));
+        const open: OpenTransaction = { handle, open: true };
+        try {
+          return await current.run(open, () => body(handle));
+        } finally {
+          open.open = false;
+        }
       });
     },
     async ping() {

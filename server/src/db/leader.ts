@@ -71,6 +71,11 @@ export function electLeader(database: Database, options: LeadershipOptions): Lea
         });
         client = fresh;
         await fresh.connect();
+        // If this replica's machine vanishes, the database must notice and free the lock within
+        // seconds (TCP keepalive probes), not after the operating system's default of hours.
+        await fresh.query(
+          'set tcp_keepalives_idle = 5; set tcp_keepalives_interval = 2; set tcp_keepalives_count = 3',
+        );
       }
       if (leader) {
         // Still connected means still holding the lock; a query that fails means it is lost.

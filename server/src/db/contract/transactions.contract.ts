@@ -159,6 +159,43 @@ export function transactionsContract(run: CurrentRun): void {
       expect(await findEnvironment(replica, 'production')).toBeDefined();
     });
 
+    it('a callback set inside a transaction that runs after it ended starts a transaction of its own', async () => {
+      const { database, replica } = run();
+      let fire!: () => void;
+      const fired = new Promise<void>((resolve) => {
+        fire = resolve;
+      });
+      let later: Promise<unknown> | undefined;
+      await write(database, async (tx) => {
+        await insertEnvironment(tx, { key: 'first', name: 'F', sortOrder: 0, createdAt: T0, updatedAt: T0 });
+        // A continuation registered here keeps this transaction's async context after it has ended.
+        later = fired.then(() =>
+          database.transaction((own) =>
+            insertEnvironment(own, { key: 'later', name: 'L', sortOrder: 1, createdAt: T0, updatedAt: T0 }),
+          ),
+        );
+      });
+      // Another transaction now holds the connection the first one had; it rolls back. Had the
+      // callback joined the ended transaction, its row would have gone into this one, and gone with it.
+      await rejection(
+        write(database, async (tx) => {
+          await insertEnvironment(tx, {
+            key: 'doomed',
+            name: 'D',
+            sortOrder: 2,
+            createdAt: T0,
+            updatedAt: T0,
+          });
+          fire();
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new Error('this one rolls back');
+        }),
+      );
+      await later;
+      expect(await findEnvironment(replica, 'doomed')).toBeUndefined();
+      expect(await findEnvironment(replica, 'later')).toBeDefined();
+    });
+
     it('joins a nested transaction to the outer one: it sees the outer rows and commits or rolls back with them', async () => {
       const { database } = run();
       // The inner body sees the outer's uncommitted row; the outer failing later undoes the inner's rows.
