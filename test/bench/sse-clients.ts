@@ -40,6 +40,7 @@ function open(index: number): void {
       if (response.statusCode !== 200) {
         failed++;
         response.resume();
+        if (connected + failed === count) process.send?.({ type: 'connected', count: connected, failed });
         return;
       }
       response.setEncoding('utf8');

@@ -77,7 +77,7 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: SdkRouteDeps):
 
   /**
    * The database part of a stream: the key's environment, and the frames that bring its client up to
-   * date (the patches since its Last-Event-ID when the hub still has them all, else a `put`).
+   * date (the patches since its Last-Event-ID while they can still be replayed, else a `put`).
    */
   const streamStart = async (
     environmentId: number,
