@@ -27,6 +27,7 @@ async function selectOne(url: string): Promise<number> {
   }
 }
 
+// Skipped only where PostgreSQL is not installed; `npm test` installs it (.ci/system-packages.sh).
 describe.skipIf(!postgresAvailable())('throwaway PostgreSQL', { timeout: 30_000 }, () => {
   let server: PostgresServer;
   beforeAll(async () => {

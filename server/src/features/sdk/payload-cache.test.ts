@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { type EnvironmentRow, insertEnvironment } from '../environments/environments.store.js';
 import { PayloadCache } from './payload-cache.js';
 
+// Skipped only where PostgreSQL is not installed; `npm test` installs it (.ci/system-packages.sh).
 describe.skipIf(!postgresAvailable())('PayloadCache while PostgreSQL goes away', { timeout: 60_000 }, () => {
   let server: PostgresServer;
   let database: Database;
