@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from './client.js';
+import { errorChain } from './unavailable.js';
 
 /**
  * What stores use so that one query means the same on SQLite and PostgreSQL where the two engines
@@ -53,10 +54,9 @@ const CODES: Record<string, ConstraintViolation> = {
  * catch (error) { if (constraintViolation(error) === 'unique') throw new ConflictError(…); throw error; }
  */
 export function constraintViolation(error: unknown): ConstraintViolation | undefined {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+  for (const cause of errorChain(error)) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && Object.hasOwn(CODES, code)) return CODES[code];
-    cause = cause.cause;
   }
   return undefined;
 }

@@ -25,12 +25,23 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
+ * An error and the errors it was caused by, outermost first (at most five): drizzle wraps a driver's
+ * error as the `cause` of its own "Failed query" error, so what went wrong is further down.
+ */
+export function errorChain(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let current = error; current instanceof Error && chain.length < 5; current = current.cause) {
+    chain.push(current);
+  }
+  return chain;
+}
+
+/**
  * Whether an error means the database is unreachable (rather than a bug or a bad request): the
- * request gets a 503 and can be retried; nothing was committed. drizzle wraps driver errors, so the
- * cause chain is searched.
+ * request gets a 503 and can be retried; nothing was committed.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+  return errorChain(error).some((current) => {
     const { code } = current as NodeJS.ErrnoException;
     if (
       typeof code === 'string' &&
@@ -38,22 +49,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     ) {
       return true;
     }
-    if (UNAVAILABLE_MESSAGES.some((message) => current instanceof Error && current.message.includes(message)))
-      return true;
-    current = (current as Error & { cause?: unknown }).cause;
-  }
-  return false;
+    return UNAVAILABLE_MESSAGES.some((message) => current.message.includes(message));
+  });
 }
 
-/**
- * The message of the innermost cause: drizzle wraps a driver error as "Failed query: …", whose cause
- * says what went wrong (password authentication failed, connection refused …).
- */
+/** The message of the innermost cause (password authentication failed, connection refused …). */
 export function rootMessage(error: unknown): string {
-  let current = error;
-  for (let depth = 0; depth < 5 && current instanceof Error && current.cause instanceof Error; depth++) {
-    current = current.cause;
-  }
-  if (!(current instanceof Error)) return String(current);
-  return current.message || String((current as NodeJS.ErrnoException).code ?? current.name);
+  const innermost = errorChain(error).at(-1);
+  if (!innermost) return String(error);
+  return innermost.message || String((innermost as NodeJS.ErrnoException).code ?? innermost.name);
 }
