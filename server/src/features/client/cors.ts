@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 import type { Queryable } from '../../db/client.js';
 import { listEnvironments } from '../environments/environments.store.js';
+import { ShortLivedCache } from './short-lived-cache.js';
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, If-None-Match, X-API-Key, Last-Event-ID';
 const ALLOW_METHODS = 'GET, POST, OPTIONS';
@@ -13,12 +14,6 @@ export const ORIGINS_CACHE_MS = 1000;
 /** Whether an environment's `corsOrigins` admit `origin` (`*` admits every origin). */
 export function originAllowed(corsOrigins: readonly string[], origin: string): boolean {
   return corsOrigins.includes('*') || corsOrigins.includes(origin);
-}
-
-/** The allowed origins by environment id, and when they were read. */
-interface KeptOrigins {
-  at: number;
-  byEnvironment: ReadonlyMap<number, readonly string[]>;
 }
 
 /**
@@ -32,16 +27,14 @@ interface KeptOrigins {
  * await origins.allowedAnywhere('https://app.example.com'); // true when some environment lists it
  */
 export class CorsOrigins {
-  private kept: KeptOrigins | undefined;
-  private pending: Promise<ReadonlyMap<number, readonly string[]>> | undefined;
-  private generation = 0;
-  private readonly now: () => number;
+  /** One entry: the allowed origins by environment id. */
+  private readonly kept: ShortLivedCache<'all', ReadonlyMap<number, readonly string[]>>;
 
   constructor(
     private readonly database: Queryable,
     options: { now?: () => number } = {},
   ) {
-    this.now = options.now ?? (() => performance.now());
+    this.kept = new ShortLivedCache({ ttlMs: ORIGINS_CACHE_MS, max: 1, now: options.now });
   }
 
   /** Whether any environment admits `origin`: what a preflight, which carries no key, can check. */
@@ -75,36 +68,23 @@ export class CorsOrigins {
 
   /** Drops the kept origins (an environment changed). */
   clear(): void {
-    this.generation++;
-    this.kept = undefined;
-    this.pending = undefined;
+    this.kept.clear();
   }
 
+  /** The origins by environment; when the database cannot be read, the last ones kept serve meanwhile. */
   private async byEnvironment(): Promise<ReadonlyMap<number, readonly string[]>> {
-    const kept = this.kept;
-    if (kept && this.now() - kept.at < ORIGINS_CACHE_MS) return kept.byEnvironment;
-    if (this.pending) return this.pending;
-    const pending: Promise<ReadonlyMap<number, readonly string[]>> = this.read(kept).finally(() => {
-      if (this.pending === pending) this.pending = undefined;
-    });
-    this.pending = pending;
-    return pending;
-  }
-
-  /** Reads the origins; when the database cannot be read, the last list kept serves meanwhile. */
-  private async read(last: KeptOrigins | undefined): Promise<ReadonlyMap<number, readonly string[]>> {
-    const generation = this.generation;
-    const at = this.now();
-    let rows: Awaited<ReturnType<typeof listEnvironments>>;
     try {
-      rows = await listEnvironments(this.database);
+      return (await this.kept.get('all', () => this.read()))!;
     } catch (error) {
-      if (last && generation === this.generation) return last.byEnvironment;
+      const last = this.kept.last('all');
+      if (last) return last;
       throw error;
     }
-    const byEnvironment = new Map(rows.map((row) => [row.id, row.corsOrigins] as const));
-    if (generation === this.generation) this.kept = { at, byEnvironment };
-    return byEnvironment;
+  }
+
+  private async read(): Promise<ReadonlyMap<number, readonly string[]>> {
+    const rows = await listEnvironments(this.database);
+    return new Map(rows.map((row) => [row.id, row.corsOrigins] as const));
   }
 }
 

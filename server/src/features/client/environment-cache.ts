@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../../db/client.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
 import {
@@ -6,6 +5,7 @@ import {
   findEnvironment,
   findEnvironmentById,
 } from '../environments/environments.store.js';
+import { ShortLivedCache } from './short-lived-cache.js';
 
 /** How long a row is kept at most (its settings besides the revision are not for this cache's users). */
 export const ENVIRONMENT_CACHE_MS = 1000;
@@ -23,34 +23,21 @@ export const ENVIRONMENT_CACHE_MS = 1000;
  * const env = await environments.byId(key.environmentId); // EnvironmentRow | undefined
  */
 export class EnvironmentCache {
-  private readonly rows = new LRUCache<number, { row: EnvironmentRow; expires: number }>({ max: 1000 });
-  /** Bumped whenever rows are dropped: reads started before it are not kept. */
-  private generation = 0;
-  private readonly now: () => number;
+  private readonly rows: ShortLivedCache<number, EnvironmentRow>;
+  private readonly load = (id: number) => findEnvironmentById(this.database, id);
 
   constructor(
     private readonly database: Queryable,
     hub: Pick<ChangeHub, 'onPublish'>,
     options: { now?: () => number } = {},
   ) {
-    this.now = options.now ?? (() => performance.now());
-    hub.onPublish((environment) => {
-      this.generation++;
-      for (const [id, kept] of this.rows.entries()) if (kept.row.key === environment) this.rows.delete(id);
-    });
+    this.rows = new ShortLivedCache({ ttlMs: ENVIRONMENT_CACHE_MS, max: 1000, now: options.now });
+    hub.onPublish((environment) => this.rows.forget((row) => row.key === environment));
   }
 
   /** The environment with this id: from memory when kept, unless `fresh`. */
   async byId(id: number, options: { fresh?: boolean } = {}): Promise<EnvironmentRow | undefined> {
-    if (!options.fresh) {
-      const kept = this.rows.get(id);
-      if (kept && this.now() < kept.expires) return kept.row;
-    }
-    const generation = this.generation;
-    const expires = this.now() + ENVIRONMENT_CACHE_MS;
-    const row = await findEnvironmentById(this.database, id);
-    if (row && generation === this.generation && this.now() < expires) this.rows.set(id, { row, expires });
-    return row;
+    return options.fresh ? this.load(id) : this.rows.get(id, this.load);
   }
 
   /** The environment with this key, read fresh. */
@@ -60,7 +47,6 @@ export class EnvironmentCache {
 
   /** Drops every row. */
   clear(): void {
-    this.generation++;
     this.rows.clear();
   }
 }
