@@ -119,11 +119,6 @@ export class ChangeFeed implements CommittedChanges {
     return [...this.published].map(([environment, revision]) => ({ environment, revision }));
   }
 
-  /** The newest revision this replica has published for an environment. */
-  publishedRevision(environment: string): number | undefined {
-    return this.published.get(environment);
-  }
-
   async announce(
     tx: Queryable,
     revisions: { environment: string; revision: number }[],
