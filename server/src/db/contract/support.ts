@@ -101,10 +101,30 @@ export async function emptyDatabase(database: Database): Promise<void> {
   });
 }
 
+/** An environment's row as the contract cases insert it (`at`: its creation and update time). */
+export function environmentRow(key: string, sortOrder = 0, at = T0) {
+  return { key, name: key, sortOrder, createdAt: at, updatedAt: at };
+}
+
+/** A boolean flag's row as the contract cases insert it. */
+export function flagRow(key: string, values: { archived?: boolean; tags?: string[]; at?: string } = {}) {
+  const { at = T0, ...rest } = values;
+  return {
+    key,
+    name: key,
+    kind: 'boolean' as const,
+    variations: [
+      { id: 'on', value: true },
+      { id: 'off', value: false },
+    ],
+    createdAt: at,
+    updatedAt: at,
+    ...rest,
+  };
+}
+
 export function makeEnvironment(database: Database, key: string, sortOrder = 0) {
-  return write(database, (tx) =>
-    insertEnvironment(tx, { key, name: key, sortOrder, createdAt: T0, updatedAt: T0 }),
-  );
+  return write(database, (tx) => insertEnvironment(tx, environmentRow(key, sortOrder)));
 }
 
 export function makeFlag(
@@ -112,20 +132,7 @@ export function makeFlag(
   key: string,
   values: { archived?: boolean; tags?: string[] } = {},
 ) {
-  return write(database, (tx) =>
-    insertFlag(tx, {
-      key,
-      name: key,
-      kind: 'boolean',
-      variations: [
-        { id: 'on', value: true },
-        { id: 'off', value: false },
-      ],
-      createdAt: T0,
-      updatedAt: T0,
-      ...values,
-    }),
-  );
+  return write(database, (tx) => insertFlag(tx, flagRow(key, values)));
 }
 
 export function makeSegment(database: Database, key: string) {

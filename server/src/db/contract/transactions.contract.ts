@@ -17,7 +17,9 @@ import type { Database, Queryable } from '../client.js';
 import {
   ACTOR,
   type CurrentRun,
+  environmentRow,
   expectViolation,
+  flagRow,
   makeEnvironment,
   makeFlag,
   makeUser,
@@ -63,21 +65,8 @@ export function transactionsContract(run: CurrentRun): void {
     it('commits what the body wrote and returns its value', async () => {
       const { database, replica } = run();
       const value = await write(database, async (tx) => {
-        await insertEnvironment(tx, {
-          key: 'production',
-          name: 'P',
-          sortOrder: 0,
-          createdAt: T0,
-          updatedAt: T0,
-        });
-        await insertFlag(tx, {
-          key: 'checkout',
-          name: 'C',
-          kind: 'boolean',
-          variations: [],
-          createdAt: T0,
-          updatedAt: T0,
-        });
+        await insertEnvironment(tx, environmentRow('production'));
+        await insertFlag(tx, flagRow('checkout'));
         return 42;
       });
       expect(value).toBe(42);
@@ -90,21 +79,8 @@ export function transactionsContract(run: CurrentRun): void {
       const failure = new Error('the body failed');
       const error = await rejection(
         write(database, async (tx) => {
-          await insertEnvironment(tx, {
-            key: 'production',
-            name: 'P',
-            sortOrder: 0,
-            createdAt: T0,
-            updatedAt: T0,
-          });
-          await insertFlag(tx, {
-            key: 'checkout',
-            name: 'C',
-            kind: 'boolean',
-            variations: [],
-            createdAt: T0,
-            updatedAt: T0,
-          });
+          await insertEnvironment(tx, environmentRow('production'));
+          await insertFlag(tx, flagRow('checkout'));
           throw failure;
         }),
       );
@@ -118,21 +94,8 @@ export function transactionsContract(run: CurrentRun): void {
       await makeFlag(database, 'taken');
       await expectViolation(
         write(database, async (tx) => {
-          await insertEnvironment(tx, {
-            key: 'production',
-            name: 'P',
-            sortOrder: 0,
-            createdAt: T0,
-            updatedAt: T0,
-          });
-          await insertFlag(tx, {
-            key: 'taken',
-            name: 'C',
-            kind: 'boolean',
-            variations: [],
-            createdAt: T0,
-            updatedAt: T0,
-          });
+          await insertEnvironment(tx, environmentRow('production'));
+          await insertFlag(tx, flagRow('taken'));
         }),
         'unique',
       );
@@ -145,13 +108,7 @@ export function transactionsContract(run: CurrentRun): void {
       const { database, replica } = run();
       let seenInside: unknown = 'not read';
       await write(database, async (tx) => {
-        await insertEnvironment(tx, {
-          key: 'production',
-          name: 'P',
-          sortOrder: 0,
-          createdAt: T0,
-          updatedAt: T0,
-        });
+        await insertEnvironment(tx, environmentRow('production'));
         expect(await findEnvironment(tx, 'production')).toBeDefined();
         seenInside = await findEnvironment(replica, 'production');
       });
@@ -167,25 +124,17 @@ export function transactionsContract(run: CurrentRun): void {
       });
       let later: Promise<unknown> | undefined;
       await write(database, async (tx) => {
-        await insertEnvironment(tx, { key: 'first', name: 'F', sortOrder: 0, createdAt: T0, updatedAt: T0 });
+        await insertEnvironment(tx, environmentRow('first'));
         // A continuation registered here keeps this transaction's async context after it has ended.
         later = fired.then(() =>
-          database.transaction((own) =>
-            insertEnvironment(own, { key: 'later', name: 'L', sortOrder: 1, createdAt: T0, updatedAt: T0 }),
-          ),
+          database.transaction((own) => insertEnvironment(own, environmentRow('later', 1))),
         );
       });
       // Another transaction now holds the connection the first one had; it rolls back. Had the
       // callback joined the ended transaction, its row would have gone into this one, and gone with it.
       await rejection(
         write(database, async (tx) => {
-          await insertEnvironment(tx, {
-            key: 'doomed',
-            name: 'D',
-            sortOrder: 2,
-            createdAt: T0,
-            updatedAt: T0,
-          });
+          await insertEnvironment(tx, environmentRow('doomed', 2));
           fire();
           await new Promise((resolve) => setImmediate(resolve));
           throw new Error('this one rolls back');
@@ -201,22 +150,10 @@ export function transactionsContract(run: CurrentRun): void {
       // The inner body sees the outer's uncommitted row; the outer failing later undoes the inner's rows.
       await rejection(
         write(database, async (outer) => {
-          await insertEnvironment(outer, {
-            key: 'outer',
-            name: 'O',
-            sortOrder: 0,
-            createdAt: T0,
-            updatedAt: T0,
-          });
+          await insertEnvironment(outer, environmentRow('outer'));
           await database.transaction(async (inner: Queryable) => {
             expect(await findEnvironment(inner, 'outer')).toBeDefined();
-            await insertEnvironment(inner, {
-              key: 'inner',
-              name: 'I',
-              sortOrder: 0,
-              createdAt: T0,
-              updatedAt: T0,
-            });
+            await insertEnvironment(inner, environmentRow('inner'));
           });
           throw new Error('the outer body failed');
         }),
@@ -226,22 +163,10 @@ export function transactionsContract(run: CurrentRun): void {
 
       // Joining is not a savepoint: an inner body that throws, caught by the outer, keeps its rows.
       await write(database, async (outer) => {
-        await insertEnvironment(outer, {
-          key: 'outer',
-          name: 'O',
-          sortOrder: 0,
-          createdAt: T0,
-          updatedAt: T0,
-        });
+        await insertEnvironment(outer, environmentRow('outer'));
         const error = await rejection(
           database.transaction(async (inner) => {
-            await insertEnvironment(inner, {
-              key: 'inner',
-              name: 'I',
-              sortOrder: 0,
-              createdAt: T0,
-              updatedAt: T0,
-            });
+            await insertEnvironment(inner, environmentRow('inner'));
             throw new Error('the inner body failed');
           }),
         );
@@ -267,14 +192,7 @@ export function transactionsContract(run: CurrentRun): void {
       const replica = await startReplica(database);
       try {
         const result = await runWrite(replica.deps, ACTOR, async (w) => {
-          await insertFlag(w.tx, {
-            key: 'checkout',
-            name: 'C',
-            kind: 'boolean',
-            variations: [],
-            createdAt: w.now,
-            updatedAt: w.now,
-          });
+          await insertFlag(w.tx, flagRow('checkout', { at: w.now }));
           w.audit({
             action: 'flag.create',
             resource: { type: 'flag', key: 'checkout' },
@@ -312,14 +230,7 @@ export function transactionsContract(run: CurrentRun): void {
         const failure = new Error('the write failed');
         const error = await rejection(
           runWrite(replica.deps, ACTOR, async (w) => {
-            await insertFlag(w.tx, {
-              key: 'checkout',
-              name: 'C',
-              kind: 'boolean',
-              variations: [],
-              createdAt: w.now,
-              updatedAt: w.now,
-            });
+            await insertFlag(w.tx, flagRow('checkout', { at: w.now }));
             w.audit({
               action: 'flag.create',
               resource: { type: 'flag', key: 'checkout' },
@@ -361,14 +272,7 @@ export function transactionsContract(run: CurrentRun): void {
               runWrite(replica.deps, ACTOR, async (w) => {
                 const key = `f-${writer}-${i}`;
                 const environment = environments[i % environments.length]!;
-                await insertFlag(w.tx, {
-                  key,
-                  name: key,
-                  kind: 'boolean',
-                  variations: [],
-                  createdAt: w.now,
-                  updatedAt: w.now,
-                });
+                await insertFlag(w.tx, flagRow(key, { at: w.now }));
                 w.audit({
                   action: 'flag.create',
                   resource: { type: 'flag', key, environment },
