@@ -131,63 +131,78 @@ export async function prepare(
         'RINGFLAG_AUDIT_KEY_FILE is required with PostgreSQL: every replica signs audit checkpoints with the same key',
       );
     }
-    await startupTurn(database, () => migrateDatabase(database));
-    const metrics = new Metrics();
-    const limits = connectionLimits({
-      fdLimit: readFdLimit(),
-      maxConnections: options.maxConnections,
-      maxStreamsPerKey: options.maxStreamsPerKey,
-      maxStreamsPerAddress: options.maxStreamsPerAddress,
+    // Replicas starting together take turns: the first migrates and seeds, the others find it done.
+    const { deps, services } = await startupTurn(database, async () => {
+      await migrateDatabase(database);
+      const deps = await infrastructure(options, database, location, logger);
+      const services = createServices(deps, {
+        loginMaxFailures: options.loginMaxFailures,
+        guardContextLimits: options.app?.guardContextLimits,
+      });
+      await seedDatabase(database, services, {
+        admin: options.admin,
+        demo: options.demo,
+        print: options.print,
+      });
+      return { deps, services };
     });
-    const hub = new ChangeHub({
-      logger,
-      heartbeatMs: options.heartbeatMs,
-      historyBytesPerEnvironment: options.streamHistoryBytes?.perEnvironment,
-      historyBytesTotal: options.streamHistoryBytes?.total,
-    });
-    const clusterCaches = new ClusterCaches();
-    const feed = new ChangeFeed({
-      database,
-      hub,
-      logger,
-      pollMs: options.changeLogPollMs,
-      onSignal: (signal) => clusterCaches.onClusterSignal(signal),
-    });
-    const deps: AppDeps = {
-      database,
-      hub,
-      feed,
-      changes: feed,
-      clusterCaches,
-      leadership: electLeader(database, { logger, retryMs: options.leaderRetryMs }),
-      payloads: new PayloadCache(),
-      clock: options.clock ?? (() => new Date()),
-      logger,
-      metrics,
-      secret: await resolveSecret(database, options.secret),
-      auditSigner: loadAuditSigner(
-        options.auditKeyFile ??
-          (location.dialect === 'sqlite' ? defaultAuditKeyPath(location.file) : undefined),
-      ),
-      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
-      connections: new ConnectionGuard(limits, { logger, metrics }),
-      trustedProxies: new TrustedProxies(options.trustProxy ?? []),
-      sessionTtlSeconds: 12 * 60 * 60,
-    };
-    const services = createServices(deps, {
-      loginMaxFailures: options.loginMaxFailures,
-      guardContextLimits: options.app?.guardContextLimits,
-    });
-    // Replicas starting together: one seeds, the others find the seeded data.
-    await startupTurn(database, () =>
-      seedDatabase(database, services, { admin: options.admin, demo: options.demo, print: options.print }),
-    );
-    await feed.start();
+    await deps.feed.start();
     return { deps, services, database };
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
   }
+}
+
+/** The infrastructure of one replica (streams, change feed, leadership, limits, keys), built once. */
+async function infrastructure(
+  options: StartServerOptions,
+  database: Database,
+  location: DatabaseLocation,
+  logger: Logger,
+): Promise<AppDeps> {
+  const metrics = new Metrics();
+  const limits = connectionLimits({
+    fdLimit: readFdLimit(),
+    maxConnections: options.maxConnections,
+    maxStreamsPerKey: options.maxStreamsPerKey,
+    maxStreamsPerAddress: options.maxStreamsPerAddress,
+  });
+  const hub = new ChangeHub({
+    logger,
+    heartbeatMs: options.heartbeatMs,
+    historyBytesPerEnvironment: options.streamHistoryBytes?.perEnvironment,
+    historyBytesTotal: options.streamHistoryBytes?.total,
+  });
+  const clusterCaches = new ClusterCaches();
+  const feed = new ChangeFeed({
+    database,
+    hub,
+    logger,
+    pollMs: options.changeLogPollMs,
+    onSignal: (signal) => clusterCaches.onClusterSignal(signal),
+  });
+  return {
+    database,
+    hub,
+    feed,
+    changes: feed,
+    clusterCaches,
+    leadership: electLeader(database, { logger, retryMs: options.leaderRetryMs }),
+    payloads: new PayloadCache(),
+    clock: options.clock ?? (() => new Date()),
+    logger,
+    metrics,
+    secret: await resolveSecret(database, options.secret),
+    auditSigner: loadAuditSigner(
+      options.auditKeyFile ??
+        (location.dialect === 'sqlite' ? defaultAuditKeyPath(location.file) : undefined),
+    ),
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    connections: new ConnectionGuard(limits, { logger, metrics }),
+    trustedProxies: new TrustedProxies(options.trustProxy ?? []),
+    sessionTtlSeconds: 12 * 60 * 60,
+  };
 }
 
 const FD_ERRORS = new Set(['EMFILE', 'ENFILE']);
