@@ -258,6 +258,7 @@ export const changeRequests = pgTable(
       enum: ['pending', 'approved', 'scheduled', 'applied', 'rejected', 'withdrawn', 'conflict', 'cancelled'],
     }).notNull(),
     proposed: json('proposed').$type<unknown>().notNull(),
+    operations: json('operations').$type<unknown[]>(),
     baseVersion: integer('base_version').notNull(),
     author: json('author').$type<StoredActor>().notNull(),
     authorUserId: integer('author_user_id'),
@@ -268,6 +269,8 @@ export const changeRequests = pgTable(
     reviewedAt: text('reviewed_at'),
     appliedAt: text('applied_at'),
     conflict: text('conflict'),
+    conflicts: json('conflicts').$type<unknown[]>(),
+    revision: integer('revision').notNull().default(1),
     ...timestamps,
   },
   (t) => [
@@ -296,6 +299,12 @@ export const releasePlans = pgTable(
     stageHistory: json('stage_history').$type<unknown[]>().notNull(),
     guard: json('guard').$type<unknown>(),
     approvals: json('approvals').$type<unknown[]>().notNull(),
+    /** What a guard trip does: 'off' switches the flag off, 'revert' restores `prePlanConfig`. */
+    onTrip: text('on_trip', { enum: ['off', 'revert'] })
+      .notNull()
+      .default('off'),
+    /** The flag's config in the environment before the plan started (what a rollback restores); null for older plans. */
+    prePlanConfig: json('pre_plan_config').$type<unknown>(),
     incident: json('incident').$type<unknown>(),
     createdBy: json('created_by').$type<unknown>().notNull(),
     ...timestamps,

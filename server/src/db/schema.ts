@@ -263,6 +263,11 @@ export const changeRequests = sqliteTable(
     }).notNull(),
     /** The full config that would result (wire format). */
     proposed: text('proposed', { mode: 'json' }).$type<unknown>().notNull(),
+    /**
+     * What a config or toggle request changes (`ConfigOperation[]`, in order). Null for other kinds,
+     * and for config requests stored as a snapshot before operations existed (derived when read).
+     */
+    operations: text('operations', { mode: 'json' }).$type<unknown[]>(),
     baseVersion: integer('base_version').notNull(),
     author: text('author', { mode: 'json' }).$type<StoredActor>().notNull(),
     /** The user behind the author (a token's creator), for the four-eyes rule; null when unknown. */
@@ -274,6 +279,13 @@ export const changeRequests = sqliteTable(
     reviewedAt: text('reviewed_at'),
     appliedAt: text('applied_at'),
     conflict: text('conflict'),
+    /** The fields and rules a config request's conflict names (`{ path, message }[]`). */
+    conflicts: text('conflicts', { mode: 'json' }).$type<unknown[]>(),
+    /**
+     * Starts at 1 and goes up by one whenever its author changes a pending request (operations,
+     * applyAt, comment): an approval may name the revision its reviewer saw.
+     */
+    revision: integer('revision').notNull().default(1),
     ...timestamps,
   },
   (t) => [
@@ -307,6 +319,12 @@ export const releasePlans = sqliteTable(
     stageHistory: text('stage_history', { mode: 'json' }).$type<unknown[]>().notNull(),
     guard: text('guard', { mode: 'json' }).$type<unknown>(),
     approvals: text('approvals', { mode: 'json' }).$type<unknown[]>().notNull(),
+    /** What a guard trip does: 'off' switches the flag off, 'revert' restores `prePlanConfig`. */
+    onTrip: text('on_trip', { enum: ['off', 'revert'] })
+      .notNull()
+      .default('off'),
+    /** The flag's config in the environment before the plan started (what a rollback restores); null for older plans. */
+    prePlanConfig: text('pre_plan_config', { mode: 'json' }).$type<unknown>(),
     incident: text('incident', { mode: 'json' }).$type<unknown>(),
     createdBy: text('created_by', { mode: 'json' }).$type<unknown>().notNull(),
     ...timestamps,

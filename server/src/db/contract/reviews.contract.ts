@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { appendAuditEvents } from '../../features/audit/audit.service.js';
 import type { ChangeRequestRow } from '../../features/change-requests/change-request.js';
 import {
   findChangeRequest,
+  findCreationBefore,
   insertChangeRequest,
   listChangeRequests,
   listDueChangeRequestIds,
   listOpenChangeRequests,
+  listPendingConfigRequests,
   listUnreviewedScheduledIds,
   updateChangeRequestFrom,
 } from '../../features/change-requests/change-requests.store.js';
@@ -66,6 +69,8 @@ const plan = (flagId: number, environmentId: number, values: Partial<NewPlan> = 
   stageStartedAt: T0,
   stageHistory: [{ stage: 0, startedAt: T0 }],
   approvals: [],
+  onTrip: 'off',
+  prePlanConfig: null,
   createdBy: ACTOR,
   createdAt: T0,
   updatedAt: T0,
@@ -100,6 +105,11 @@ export function reviewsContract(run: CurrentRun): void {
         kind: 'config',
         state: 'scheduled',
         proposed: { rules: [NESTED], name: UNICODE },
+        operations: [
+          { op: 'set', field: 'fallthrough', before: NESTED, after: { variation: UNICODE } },
+          { op: 'moveRule', ruleId: 'a', afterRule: null },
+        ],
+        conflicts: [{ path: 'rules.a', message: UNICODE }],
         baseVersion: 4,
         authorUserId: 7,
         comment: UNICODE,
@@ -116,9 +126,11 @@ export function reviewsContract(run: CurrentRun): void {
         environments: [],
         appliedAt: null,
         conflict: null,
+        revision: 1,
         ...values,
       });
       expect(JSON.stringify(row.proposed)).toBe(JSON.stringify(values.proposed));
+      expect(JSON.stringify(row.operations)).toBe(JSON.stringify(values.operations));
       expect(await findChangeRequest(database, row.id)).toEqual({
         row,
         flag: 'checkout',
@@ -135,6 +147,8 @@ export function reviewsContract(run: CurrentRun): void {
       );
       expect(global.reviewer).toBeNull();
       expect(global.authorUserId).toBeNull();
+      expect(global.operations).toBeNull();
+      expect(global.conflicts).toBeNull();
       expect(await findChangeRequest(database, global.id)).toEqual({
         row: global,
         flag: null,
@@ -193,7 +207,34 @@ export function reviewsContract(run: CurrentRun): void {
       expect(
         await write(database, (tx) => updateChangeRequestFrom(tx, row.id, 'approved', { state: 'applied' })),
       ).toBeUndefined();
+      expect(
+        await write(database, (tx) =>
+          updateChangeRequestFrom(tx, row.id, 'pending', { state: 'approved' }, row.revision + 1),
+        ),
+      ).toBeUndefined();
       expect((await findChangeRequest(database, row.id))?.row).toEqual(row);
+
+      // Its author adding to it (a new revision) and a reviewer approving the revision they saw, at
+      // once: one of them, never both.
+      const other = await write(database, (tx) =>
+        insertChangeRequest(
+          tx,
+          request({ flagId: flag.id, environmentId: env.id, kind: 'config', state: 'pending' }),
+        ),
+      );
+      let turn = 0;
+      const moves = await race(dialect, database, replica, (handle) => {
+        const values =
+          turn++ % 2 === 0
+            ? { revision: other.revision + 1, comment: 'added' }
+            : { state: 'approved' as const };
+        return write(handle, (tx) =>
+          updateChangeRequestFrom(tx, other.id, 'pending', values, other.revision),
+        );
+      });
+      const won = moves.filter((move) => move !== undefined);
+      expect(won).toHaveLength(1);
+      expect((await findChangeRequest(database, other.id))?.row).toEqual(won[0]);
 
       const reviewer = { type: 'user' as const, id: '2', name: 'Bob' };
       const updated = await write(database, (tx) =>
@@ -272,6 +313,72 @@ export function reviewsContract(run: CurrentRun): void {
       );
     });
 
+    it('finds the pending config and toggle requests of one flag in one environment, oldest first', async () => {
+      const { database } = run();
+      const env = await makeEnvironment(database, 'production');
+      const staging = await makeEnvironment(database, 'staging');
+      const flag = await makeFlag(database, 'checkout');
+      const other = await makeFlag(database, 'search');
+      const insert = (values: Partial<NewRequest> & Pick<NewRequest, 'kind' | 'state'>) =>
+        write(database, (tx) => insertChangeRequest(tx, request(values)));
+      const toggle = await insert({
+        flagId: flag.id,
+        environmentId: env.id,
+        kind: 'toggle',
+        state: 'pending',
+      });
+      const config = await insert({
+        flagId: flag.id,
+        environmentId: env.id,
+        kind: 'config',
+        state: 'pending',
+        operations: [{ op: 'set', field: 'enabled', before: false, after: true }],
+      });
+      await insert({ flagId: flag.id, environmentId: env.id, kind: 'config', state: 'scheduled' });
+      await insert({ flagId: flag.id, environmentId: env.id, kind: 'config', state: 'withdrawn' });
+      await insert({ flagId: flag.id, environmentId: staging.id, kind: 'config', state: 'pending' });
+      await insert({ flagId: other.id, environmentId: env.id, kind: 'config', state: 'pending' });
+      await insert({ flagId: flag.id, kind: 'flag', state: 'pending', environments: ['production'] });
+      const found = await listPendingConfigRequests(database, flag.id, env.id);
+      expect(found).toEqual([
+        { row: toggle, flag: 'checkout', environment: 'production', segment: null },
+        { row: config, flag: 'checkout', environment: 'production', segment: null },
+      ]);
+      expect(await listPendingConfigRequests(database, other.id, staging.id)).toEqual([]);
+    });
+
+    it('finds what a flag change request was proposed against, in its audited creation', async () => {
+      const { database } = run();
+      const created = (
+        id: string,
+        key: string,
+        action = 'change_request.create',
+        before: unknown = NESTED,
+      ) => ({
+        at: T0,
+        actor: ACTOR,
+        action,
+        resource: { type: 'flag' as const, key, environment: 'production' },
+        before,
+        after: { enabled: true },
+        changeRequestId: id,
+      });
+      await write(database, (tx) =>
+        appendAuditEvents(tx, [
+          created('7', 'checkout', 'change_request.approve', { state: 'pending' }),
+          created('7', 'checkout', 'change_request.create', { note: UNICODE, rules: [NESTED] }),
+          created('8', 'checkout'),
+          created('7', 'search', 'change_request.create', 'other flag'),
+          created('9', 'checkout', 'change_request.create', null),
+        ]),
+      );
+      expect(await findCreationBefore(database, 7, 'checkout')).toEqual({ note: UNICODE, rules: [NESTED] });
+      expect(await findCreationBefore(database, 7, 'search')).toBe('other flag');
+      expect(await findCreationBefore(database, 8, 'checkout')).toEqual(NESTED);
+      expect(await findCreationBefore(database, 9, 'checkout')).toBeUndefined();
+      expect(await findCreationBefore(database, 10, 'checkout')).toBeUndefined();
+    });
+
     it('keeps a segment’s requests when the segment is deleted, without the segment', async () => {
       const { database } = run();
       const segment = await makeSegment(database, 'beta');
@@ -300,6 +407,8 @@ export function reviewsContract(run: CurrentRun): void {
         guard,
         incident: { reason: UNICODE },
         approvals: [{ stage: 1, by: ACTOR, at: T1 }],
+        onTrip: 'revert',
+        prePlanConfig: { enabled: true, rules: [{ id: 'staff', name: UNICODE }], nested: NESTED },
       });
       const first = await write(database, (tx) => insertPlan(tx, values));
       expect(first).toEqual({ id: expect.any(Number), ...values });

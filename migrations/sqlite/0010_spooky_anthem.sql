@@ -1,0 +1,2 @@
+ALTER TABLE `change_requests` ADD `operations` text;--> statement-breakpoint
+ALTER TABLE `change_requests` ADD `conflicts` text;
