@@ -2,16 +2,11 @@ import { seg } from './api-client.js';
 import { badInput } from './cli-error.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import { parseInteger } from './command.js';
-import { diffFields, diffTargeting, formatChanges } from './diff.js';
+import { describeOperation } from './describe-operations.js';
+import { diffFields, formatChanges } from './diff.js';
 import { EXIT } from './exit-codes.js';
 import { table } from './output.js';
-import { targetingOf } from './rollout.js';
-import {
-  CHANGE_REQUEST_STATES,
-  type ChangeRequest,
-  type ChangeRequestState,
-  type FlagConfig,
-} from './wire.js';
+import { CHANGE_REQUEST_STATES, type ChangeRequest, type ChangeRequestState } from './wire.js';
 
 function idOf(ctx: CommandContext): number {
   return parseInteger(ctx.arg(0, 'ID').replace(/^#/, ''), 'ID', 1);
@@ -40,12 +35,22 @@ function summaryLine(request: ChangeRequest): string {
   return `change request #${request.id} (${request.kind}) on ${subjectOf(request)} in ${whereOf(request)}: ${request.state}${when}`;
 }
 
-/** A change request for people: who, what, when, and what the review said. */
+/** A config or toggle request's changes, one per line, in words. */
+function operationLines(request: ChangeRequest): string[] {
+  if (request.kind !== 'config' && request.kind !== 'toggle') return [];
+  const operations = request.operations ?? [];
+  if (operations.length === 0) return ['changes: none'];
+  return ['changes:', ...operations.map((op) => `  ${describeOperation(op)}`)];
+}
+
+/** A change request for people: who, what, when, what it changes, and what the review said. */
 export function formatChangeRequest(request: ChangeRequest): string[] {
   return [
     summaryLine(request),
     `author: ${request.author.name} (${request.author.type}) at ${request.createdAt}`,
+    `revision: ${request.revision}`,
     ...(request.comment ? [`comment: ${request.comment}`] : []),
+    ...operationLines(request),
     ...(request.reviewer
       ? [
           `reviewed by ${request.reviewer.name} at ${request.reviewedAt ?? '?'}` +
@@ -57,18 +62,33 @@ export function formatChangeRequest(request: ChangeRequest): string[] {
   ];
 }
 
+/**
+ * The revision an approval or rejection is for: `--revision` (as `changes show` printed it), else the
+ * request's revision now, fetched — so that a request its author changes meanwhile is not decided
+ * unseen (the server answers 409).
+ */
+async function revisionFor(ctx: CommandContext, id: number): Promise<number> {
+  const given = ctx.option('revision');
+  if (given !== undefined) return parseInteger(given, '--revision', 1);
+  const request = await ctx.api.get<ChangeRequest>(`/api/v1/change-requests/${seg(id)}`);
+  return request.revision;
+}
+
 function review(name: 'approve' | 'reject' | 'withdraw' | 'cancel', summary: string): CommandSpec {
-  const withComment = name === 'approve' || name === 'reject';
+  const decision = name === 'approve' || name === 'reject';
   return {
     words: ['changes', name],
-    usage: `changes ${name} ID${withComment ? ' [--comment C]' : ''}`,
+    usage: `changes ${name} ID${decision ? ' [--comment C] [--revision N]' : ''}`,
     summary,
-    options: withComment ? { comment: { type: 'string' } } : {},
+    options: decision ? { comment: { type: 'string' }, revision: { type: 'string' } } : {},
     positionals: 1,
     async run(ctx) {
       const id = idOf(ctx);
-      const comment = withComment ? ctx.option('comment') : undefined;
-      const body = comment === undefined ? {} : { comment };
+      const comment = decision ? ctx.option('comment') : undefined;
+      const body = {
+        ...(comment === undefined ? {} : { comment }),
+        ...(decision ? { revision: await revisionFor(ctx, id) } : {}),
+      };
       const response = await ctx.api.request<ChangeRequest>(
         'POST',
         `/api/v1/change-requests/${seg(id)}/${name}`,
@@ -121,7 +141,7 @@ export const changeCommands: CommandSpec[] = [
   {
     words: ['changes', 'show'],
     usage: 'changes show ID',
-    summary: 'one change request, with the diff of its proposal against the current config',
+    summary: 'one change request and what it changes (a config: its operations; else the diff against now)',
     positionals: 1,
     async run(ctx) {
       const request = await ctx.api.get<ChangeRequest>(`/api/v1/change-requests/${seg(idOf(ctx))}`);
@@ -144,28 +164,16 @@ export const changeCommands: CommandSpec[] = [
         );
         return EXIT.ok;
       }
-      const current = await ctx.api.find<FlagConfig>(
-        `/api/v1/flags/${seg(request.flag)}/environments/${seg(request.environment)}`,
-      );
-      const changes = current ? diffTargeting(targetingOf(current), targetingOf(request.proposed)) : [];
-      ctx.out.result(
-        [
-          ...formatChangeRequest(request),
-          '',
-          current
-            ? changes.length === 0
-              ? 'the proposal matches the current config'
-              : `proposed changes against version ${current.version}:`
-            : '',
-          ...formatChanges(changes, '  '),
-        ],
-        { ...request, changes },
-      );
+      // A config or toggle request lists its operations: what its author changed.
+      ctx.out.result(formatChangeRequest(request), request);
       return EXIT.ok;
     },
   },
-  review('approve', 'approve (and apply or schedule) a change request; not your own'),
-  review('reject', 'reject a change request; not your own'),
+  review(
+    'approve',
+    'approve (and apply or schedule) a change request; not your own. --revision: the one `changes show` printed (default: its revision now)',
+  ),
+  review('reject', 'reject a change request; not your own (--revision as for approve)'),
   review('withdraw', 'withdraw your own pending change request'),
   review('cancel', 'cancel a scheduled change request (its author or an admin)'),
 ];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../test-support/run-cli.js';
 import { REMOTE_GROUPS } from './groups.js';
 import { REMOTE_COMMANDS, runRemote } from './index.js';
 
@@ -35,20 +36,8 @@ function fakeFetch(routes: Record<string, { status: number; body?: unknown; etag
 }
 
 async function run(argv: string[], routes: Parameters<typeof fakeFetch>[0]) {
-  let stdout = '';
-  let stderr = '';
   const fake = fakeFetch(routes);
-  const code = await runRemote(argv, {
-    env: { RINGFLAG_URL: 'http://ringflag.test', RINGFLAG_TOKEN: 'rf_api_test' },
-    fetch: fake.fetch,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr, calls: fake.calls };
+  return { ...(await runCli(argv, { fetch: fake.fetch })), calls: fake.calls };
 }
 
 const CHANGE_REQUEST = {
@@ -87,7 +76,7 @@ describe('runRemote', () => {
   });
 
   it('maps a 412 to exit 4 and prints the problem detail and field paths', async () => {
-    const result = await run(['changes', 'approve', '9', '--comment', 'ok'], {
+    const result = await run(['changes', 'approve', '9', '--comment', 'ok', '--revision', '3'], {
       'POST /api/v1/change-requests/9/approve': {
         status: 412,
         body: {
@@ -99,10 +88,37 @@ describe('runRemote', () => {
       },
     });
     expect(result.code).toBe(4);
-    expect(result.calls[0]!.body).toEqual({ comment: 'ok' });
+    expect(result.calls.map((call) => call.method)).toEqual(['POST']);
+    expect(result.calls[0]!.body).toEqual({ comment: 'ok', revision: 3 });
     expect(result.stderr).toBe(
       'ringflag changes approve: Precondition failed: The config moved\n  version: is 8\n',
     );
+  });
+
+  it('approves the revision it fetched, and prints it', async () => {
+    const routes = {
+      'GET /api/v1/change-requests/9': { status: 200, body: { ...CHANGE_REQUEST, revision: 4 } },
+      'POST /api/v1/change-requests/9/approve': {
+        status: 200,
+        body: { ...CHANGE_REQUEST, state: 'applied', revision: 4 },
+      },
+    };
+    const result = await run(['changes', 'reject', '9'], {
+      ...routes,
+      'POST /api/v1/change-requests/9/reject': { status: 200, body: { ...CHANGE_REQUEST, revision: 4 } },
+    });
+    expect(result.code).toBe(0);
+    expect(result.calls.map((call) => `${call.method} ${call.url}`)).toEqual([
+      'GET /api/v1/change-requests/9',
+      'POST /api/v1/change-requests/9/reject',
+    ]);
+    expect(result.calls[1]!.body).toEqual({ revision: 4 });
+    expect(result.stdout).toContain('revision: 4\n');
+    const approved = await run(['changes', 'approve', '9'], routes);
+    expect(approved.calls[1]!.body).toEqual({ revision: 4 });
+    const bad = await run(['changes', 'approve', '9', '--revision', '0'], routes);
+    expect(bad.code).toBe(2);
+    expect(bad.calls).toEqual([]);
   });
 
   it('sends the release plan the API takes and prints the rings', async () => {

@@ -12,11 +12,13 @@ export type {
   ChangeRequest,
   ChangeRequestState,
   ConfigChangeRequest,
+  ConfigOperation,
 } from '../features/change-requests/change-request.js';
 export { CHANGE_REQUEST_STATES } from '../features/change-requests/change-request.js';
 export type { FlagView } from '../features/flags/flag-model.js';
-export type { ReleasePlan } from '../features/releases/release-plan.js';
-export type { ReleaseGuard, ReleaseStage } from '../features/releases/release-schemas.js';
+export type { ReleasePlan, ReleasePlanResult } from '../features/releases/release-plan.js';
+export type { ReleasePreview } from '../features/releases/release-preview.js';
+export type { ReleaseGuard, ReleaseOnTrip, ReleaseStage } from '../features/releases/release-schemas.js';
 export type { FlagConfig, FlagKind, Segment, Variation };
 
 export interface EnvironmentView {

@@ -20,6 +20,14 @@ export const writeOptionsShape = {
 /** The body of approve, reject, withdraw and cancel. */
 export const reviewBodySchema = z.object({ comment: commentSchema.optional() }).strict();
 
+/**
+ * The body of approve and reject: a comment, and the revision of the request the reviewer saw (a
+ * request its author changed since is not reviewed).
+ */
+export const decisionBodySchema = reviewBodySchema.extend({
+  revision: z.number().int().min(1).max(2_147_483_647).optional(),
+});
+
 export const changeRequestParams = z.object({ id: z.coerce.number().int().positive() });
 
 export const changeRequestListQuery = z.object({

@@ -1,4 +1,4 @@
-import type { FlagConfig, Segment } from '@ringflag/sdk-node/engine';
+import type { FlagConfig, Rule, Segment } from '@ringflag/sdk-node/engine';
 import type { changeRequests } from '../../db/schema.js';
 import type { Actor, AuditResource } from '../audit/audit-event.js';
 import type { FlagView } from '../flags/flag-model.js';
@@ -27,6 +27,29 @@ export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
 export const CHANGE_REQUEST_KINDS = ['config', 'toggle', 'flag', 'archive', 'unarchive', 'segment'] as const;
 export type ChangeRequestKind = (typeof CHANGE_REQUEST_KINDS)[number];
 
+/** The fields of a config an operation sets as a whole (rules change one by one). */
+export const CONFIG_FIELDS = ['enabled', 'offVariation', 'fallthrough', 'prerequisites', 'targets'] as const;
+export type ConfigField = (typeof CONFIG_FIELDS)[number];
+
+/**
+ * One change an author made to a config, as a config or toggle request holds it: a field set from
+ * `before` to `after`, or a rule (by id) added after another rule (`afterRule`, null = first),
+ * changed, removed or moved. `before` is what the author changed it from; approval applies the
+ * operations to the config as it is then, and conflicts where a field or rule moved underneath.
+ */
+export type ConfigOperation =
+  | { op: 'set'; field: ConfigField; before: unknown; after: unknown }
+  | { op: 'addRule'; rule: Rule; afterRule: string | null }
+  | { op: 'updateRule'; ruleId: string; before: Rule; after: Rule }
+  | { op: 'removeRule'; ruleId: string; before: Rule }
+  | { op: 'moveRule'; ruleId: string; afterRule: string | null };
+
+/** Why part of a request could not apply: `path` is a field (`fallthrough`) or a rule (`rules.<id>`). */
+export interface ConfigConflict {
+  path: string;
+  message: string;
+}
+
 /** A segment as a `segment` change request proposes it. */
 export interface ProposedSegment extends Segment {
   name: string;
@@ -43,6 +66,11 @@ interface ChangeRequestCommon {
   environments: string[];
   /** The version of what it changes (config, flag or segment) the proposal was made against. */
   baseVersion: number;
+  /**
+   * 1 when made, one more whenever its author changes it while pending (operations, applyAt or
+   * comment). Approve and reject may name the revision the reviewer saw; another one is a 409.
+   */
+  revision: number;
   author: Actor;
   comment: string | null;
   applyAt: string | null;
@@ -61,7 +89,17 @@ export interface ConfigChangeRequest extends ChangeRequestCommon {
   flag: string;
   environment: string;
   segment: null;
-  /** The full config that would result. */
+  /** What the author changed, in order; approval applies them to the config as it is then. */
+  operations: ConfigOperation[];
+  /**
+   * The fields and rules that stop it from applying: when `state` is `conflict`, why it did not;
+   * while it is open, what would conflict (or be invalid) if it were applied now. Null when none.
+   */
+  conflicts: ConfigConflict[] | null;
+  /**
+   * The full config that would result: while pending or scheduled, the live config with the
+   * operations applied now; once applied, what was written; otherwise as of the last write.
+   */
   proposed: FlagConfig;
 }
 
@@ -71,6 +109,9 @@ export interface FlagChangeRequest extends ChangeRequestCommon {
   flag: string;
   environment: null;
   segment: null;
+  /** Always empty: a flag-level request holds the whole flag it would result in. */
+  operations: [];
+  conflicts: null;
   /** The flag that would result. */
   proposed: FlagView;
 }
@@ -82,6 +123,9 @@ export interface SegmentChangeRequest extends ChangeRequestCommon {
   environment: null;
   /** Null once the segment was deleted (the request stays as history; `proposed.key` names it). */
   segment: string | null;
+  /** Always empty: a segment request holds the whole segment it would result in. */
+  operations: [];
+  conflicts: null;
   /** The segment that would result. */
   proposed: ProposedSegment;
 }
@@ -100,13 +144,28 @@ export interface ChangeRequestRecord {
   segment: string | null;
 }
 
-/** The wire form of a stored change request. */
-export function changeRequestView({ row, flag, environment, segment }: ChangeRequestRecord): ChangeRequest {
+/**
+ * What a config or toggle request shows beside its row: its operations (derived for a request stored
+ * before operations existed) and, while it may still apply, the config they make of the live one.
+ */
+export interface ConfigRequestNow {
+  operations: ConfigOperation[];
+  proposed?: FlagConfig;
+  /** What would stop it from applying now (open requests); overrides the stored conflicts. */
+  conflicts?: ConfigConflict[] | null;
+}
+
+/** The wire form of a stored change request; `now` overrides what a config request stores. */
+export function changeRequestView(
+  { row, flag, environment, segment }: ChangeRequestRecord,
+  now?: ConfigRequestNow,
+): ChangeRequest {
   const common: ChangeRequestCommon = {
     id: row.id,
     state: row.state,
     environments: environment === null ? row.environments : [environment],
     baseVersion: row.baseVersion,
+    revision: row.revision,
     author: row.author,
     comment: row.comment,
     applyAt: row.applyAt,
@@ -126,7 +185,10 @@ export function changeRequestView({ row, flag, environment, segment }: ChangeReq
         flag: flag ?? '',
         environment: environment ?? '',
         segment: null,
-        proposed: row.proposed as FlagConfig,
+        operations: now?.operations ?? (row.operations as ConfigOperation[] | null) ?? [],
+        conflicts:
+          now?.conflicts !== undefined ? now.conflicts : ((row.conflicts as ConfigConflict[] | null) ?? null),
+        proposed: now?.proposed ?? (row.proposed as FlagConfig),
       };
     case 'flag':
     case 'archive':
@@ -137,6 +199,8 @@ export function changeRequestView({ row, flag, environment, segment }: ChangeReq
         flag: flag ?? '',
         environment: null,
         segment: null,
+        operations: [],
+        conflicts: null,
         proposed: row.proposed as FlagView,
       };
     case 'segment':
@@ -146,6 +210,8 @@ export function changeRequestView({ row, flag, environment, segment }: ChangeReq
         flag: null,
         environment: null,
         segment,
+        operations: [],
+        conflicts: null,
         proposed: row.proposed as ProposedSegment,
       };
   }

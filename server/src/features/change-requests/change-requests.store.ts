@@ -47,6 +47,50 @@ export async function findChangeRequest(q: Queryable, id: number): Promise<Chang
   return record;
 }
 
+/** The `pending` config and toggle requests on one flag in one environment, oldest first. */
+export async function listPendingConfigRequests(
+  q: Queryable,
+  flagId: number,
+  environmentId: number,
+): Promise<ChangeRequestRecord[]> {
+  const { t } = q;
+  return selectRecords(q)
+    .where(
+      and(
+        eq(t.changeRequests.flagId, flagId),
+        eq(t.changeRequests.environmentId, environmentId),
+        eq(t.changeRequests.state, 'pending'),
+        inArray(t.changeRequests.kind, ['config', 'toggle']),
+      ),
+    )
+    .orderBy(asc(t.changeRequests.id));
+}
+
+/**
+ * The `before` of a flag change request's `change_request.create` audit event (the config it was
+ * proposed against), or undefined when there is none.
+ */
+export async function findCreationBefore(
+  { db, t }: Queryable,
+  id: number,
+  flagKey: string,
+): Promise<unknown> {
+  const [event] = await db
+    .select({ before: t.auditEvents.before })
+    .from(t.auditEvents)
+    .where(
+      and(
+        eq(t.auditEvents.resourceType, 'flag'),
+        eq(t.auditEvents.resourceKey, flagKey),
+        eq(t.auditEvents.action, 'change_request.create'),
+        eq(t.auditEvents.changeRequestId, String(id)),
+      ),
+    )
+    .orderBy(asc(t.auditEvents.id))
+    .limit(1);
+  return event?.before == null ? undefined : (JSON.parse(event.before) as unknown);
+}
+
 /** Whether a request's `environments` (a JSON array of keys) lists `environment`. */
 function gatedBy({ t, dialect }: Queryable, environment: string): SQL {
   return dialect === 'postgres'
@@ -77,21 +121,29 @@ export async function listChangeRequests(
 }
 
 /**
- * Updates a request only if it is still in state `from` (a compare-and-set): returns the updated
- * row, or undefined when another write moved it first. On PostgreSQL the update waits for a
- * concurrent one on the same row and then re-checks the state, so a request moves out of a state
- * once, whichever replica tries.
+ * Updates a request only if it is still in state `from` — and, when `revision` is given, still at
+ * that revision (a compare-and-set): returns the updated row, or undefined when another write moved
+ * it first. On PostgreSQL the update waits for a concurrent one on the same row and then re-checks
+ * the state and revision, so a request moves out of a state once, whichever replica tries, and is
+ * never changed after it left `pending`.
  */
 export async function updateChangeRequestFrom(
   { db, t }: Queryable,
   id: number,
   from: ChangeRequestState,
   values: Partial<typeof changeRequests.$inferInsert>,
+  revision?: number,
 ): Promise<ChangeRequestRow | undefined> {
   const [row] = await db
     .update(t.changeRequests)
     .set(values)
-    .where(and(eq(t.changeRequests.id, id), eq(t.changeRequests.state, from)))
+    .where(
+      and(
+        eq(t.changeRequests.id, id),
+        eq(t.changeRequests.state, from),
+        revision === undefined ? undefined : eq(t.changeRequests.revision, revision),
+      ),
+    )
     .returning();
   return row;
 }

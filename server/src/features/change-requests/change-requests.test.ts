@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
+import {
+  configTables,
+  createReviewApp,
+  flagAudit,
+  NEW_CHECKOUT_PRODUCTION as PRODUCTION,
+  START,
+} from '../../test-support/change-requests.js';
+import { ANY_VERSION, type TestApp } from '../../test-support/test-app.js';
 import type { Actor } from '../audit/audit-event.js';
 import type { ChangeRequest } from './change-request.js';
 import { createChangeRequestService } from './change-requests.service.js';
@@ -16,9 +23,7 @@ interface AuditItem {
   onBehalfOf?: Actor;
 }
 
-const PRODUCTION = '/api/v1/flags/new-checkout/environments/production';
 const STAGING = '/api/v1/flags/new-checkout/environments/staging';
-const START = new Date('2026-05-01T10:00:00.000Z');
 const staffConfig = {
   enabled: true,
   offVariation: 'off',
@@ -41,13 +46,7 @@ describe('change requests (four eyes)', () => {
 
   beforeEach(async () => {
     now = START;
-    t = await createTestApp({ clock: () => now });
-    await t.request('POST', '/api/v1/flags', {
-      token: t.adminToken,
-      body: { key: 'new-checkout', kind: 'boolean' },
-    });
-    approver = await t.tokenFor('approver');
-    editor = await t.tokenFor('editor');
+    ({ t, approver, editor } = await createReviewApp({ clock: () => now }));
     viewer = await t.tokenFor('viewer');
   });
   afterEach(() => t.close());
@@ -63,17 +62,7 @@ describe('change requests (four eyes)', () => {
     expect(res.status).toBe(202);
     return res.body;
   };
-  const audit = async () =>
-    (
-      await t.request<{ items: AuditItem[] }>('GET', '/api/v1/audit?resource=new-checkout', {
-        token: t.adminToken,
-      })
-    ).body.items;
-  /** The tables a change request must not touch until it applies. */
-  const configTables = async () => {
-    const { flag_configs, environments, flags } = await t.dump();
-    return { flag_configs, environments, flags };
-  };
+  const audit = () => flagAudit<AuditItem>(t);
 
   it('turns a production write into a pending request that only another approver can approve', async () => {
     const created = await t.request<ChangeRequest>('PUT', PRODUCTION, {
@@ -168,17 +157,24 @@ describe('change requests (four eyes)', () => {
     ]);
   });
 
-  it('marks a request whose config moved as conflict, changes nothing else, and answers 409', async () => {
+  it('marks a request whose rule moved underneath it as conflict, changes nothing else, and answers 409', async () => {
     const stale = await propose(editor);
-    const fresh = await propose(editor, { ...staffConfig, rules: [] });
+    // Someone else adds a different rule with the same id first.
+    const otherStaff = { ...staffConfig.rules[0], serve: { variation: 'off' } };
+    const fresh = await propose(t.adminToken, { ...staffConfig, enabled: false, rules: [otherStaff] });
+    expect(fresh.id).not.toBe(stale.id);
     expect((await act(fresh.id, 'approve', approver)).status).toBe(200);
-    const before = await configTables();
+    const before = await configTables(t);
     const conflict = await act(stale.id, 'approve', approver, { comment: 'ok' });
     expect(conflict.status).toBe(409);
     expect(conflict.headers.get('content-type')).toContain('application/problem+json');
-    expect(conflict.body.changeRequest).toMatchObject({ id: stale.id, state: 'conflict' });
-    expect(conflict.body.changeRequest?.conflict).toMatch(/version 2, not 1/);
-    expect(await configTables()).toEqual(before);
+    expect(conflict.body.changeRequest).toMatchObject({
+      id: stale.id,
+      state: 'conflict',
+      conflicts: [{ path: 'rules.staff', message: expect.any(String) }],
+    });
+    expect(conflict.body.changeRequest?.conflict).toMatch(/rules\.staff/);
+    expect(await configTables(t)).toEqual(before);
     const stored = await t.request<ChangeRequest>('GET', `/api/v1/change-requests/${stale.id}`, {
       token: viewer,
     });
@@ -271,8 +267,8 @@ describe('change requests (four eyes)', () => {
     });
     const a = await propose(editor);
     const b = await propose(editor, staffConfig, '/api/v1/flags/other/environments/production');
-    const c = await propose(editor);
-    await act(c.id, 'withdraw', editor);
+    const c = await propose(t.adminToken);
+    await act(c.id, 'withdraw', t.adminToken);
     const list = (query: string) =>
       t.request<{ items: ChangeRequest[] }>('GET', `/api/v1/change-requests${query}`, { token: viewer });
     expect((await list('')).body.items.map((r) => r.id)).toEqual([c.id, b.id, a.id]);
@@ -356,13 +352,7 @@ describe('scheduled changes', () => {
 
   beforeEach(async () => {
     now = START;
-    t = await createTestApp({ clock: () => now });
-    await t.request('POST', '/api/v1/flags', {
-      token: t.adminToken,
-      body: { key: 'new-checkout', kind: 'boolean' },
-    });
-    editor = await t.tokenFor('editor');
-    approver = await t.tokenFor('approver');
+    ({ t, approver, editor } = await createReviewApp({ clock: () => now }));
   });
   afterEach(() => t.close());
 
@@ -531,16 +521,51 @@ describe('scheduled changes', () => {
     await leader.stop();
   });
 
-  it('turns a scheduled change whose config moved into a conflict', async () => {
+  it('turns a scheduled change whose rule moved underneath it into a conflict', async () => {
     const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
       token: editor,
       body: { ...staffConfig, applyAt: later(10) },
       headers: ANY_VERSION,
     });
-    await t.request('POST', `${STAGING}/toggle`, { token: editor, body: { enabled: true } });
+    const otherStaff = { ...staffConfig.rules[0], serve: { variation: 'off' } };
+    const moved = await t.request('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, enabled: false, rules: [otherStaff] },
+      headers: ANY_VERSION,
+    });
+    expect(moved.status).toBe(200);
     now = new Date(later(10));
     const [conflict] = await scheduler().tick();
-    expect(conflict).toMatchObject({ id: scheduled.body.id, state: 'conflict' });
-    expect(await config(STAGING)).toMatchObject({ version: 2, rules: [] });
+    expect(conflict).toMatchObject({
+      id: scheduled.body.id,
+      state: 'conflict',
+      conflicts: [{ path: 'rules.staff' }],
+    });
+    expect(await config(STAGING)).toMatchObject({ version: 2, enabled: false, rules: [otherStaff] });
+  });
+
+  it('applies a scheduled change to the config as it is when due, keeping what changed meanwhile', async () => {
+    const scheduled = await t.request<ChangeRequest>('PUT', STAGING, {
+      token: editor,
+      body: { ...staffConfig, applyAt: later(10) },
+      headers: ANY_VERSION,
+    });
+    const targets = [{ variation: 'on', keys: ['alice'] }];
+    const meanwhile = await t.request('PUT', STAGING, {
+      token: editor,
+      body: { enabled: false, offVariation: 'off', targets, fallthrough: { variation: 'on' } },
+      headers: ANY_VERSION,
+    });
+    expect(meanwhile.status).toBe(200);
+    now = new Date(later(10));
+    const [applied] = await scheduler().tick();
+    expect(applied).toMatchObject({ id: scheduled.body.id, state: 'applied', conflicts: null });
+    expect(await config(STAGING)).toMatchObject({
+      version: 3,
+      enabled: true,
+      rules: staffConfig.rules,
+      targets,
+      fallthrough: staffConfig.fallthrough,
+    });
   });
 });

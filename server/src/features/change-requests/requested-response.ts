@@ -4,12 +4,12 @@ import type { ChangeRequest } from './change-request.js';
 
 /**
  * The answer to a write that left a change request instead of applying: 202, the request, and its
- * `Location`.
+ * `Location`. Typed as JSON, so a route documenting 202 with the change request schema accepts it.
  *
  * @example
  * if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
  */
-export function requestedResponse(c: Context<AppEnv>, changeRequest: ChangeRequest): Response {
+export function requestedResponse(c: Context<AppEnv>, changeRequest: ChangeRequest) {
   c.header('Location', `/api/v1/change-requests/${changeRequest.id}`);
   return c.json(changeRequest, 202);
 }

@@ -1,4 +1,4 @@
-import { type FlagConfig, validateFlagConfig } from '@ringflag/sdk-node/engine';
+import { type FlagConfig, type References, validateFlagConfig } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
 import { type FieldError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Write } from '../../write/unit-of-work.js';
@@ -46,14 +46,16 @@ export async function locateConfig(q: Queryable, flagKey: string, envKey: string
 
 /**
  * The config an input would make the next version: flag-level fields must match the flag, and the
- * result must pass the engine's validator against what exists in the environment now. Throws
- * {@link ValidationError} with field paths, titled `invalid` when the config itself is invalid.
+ * result must pass the engine's validator against what exists in the environment now (`references`,
+ * read when not given). Throws {@link ValidationError} with field paths, titled `invalid` when the
+ * config itself is invalid.
  */
 export async function buildConfig(
   q: Queryable,
   { flag, env, config }: Located,
   input: ConfigInput,
   invalid = 'The config is invalid',
+  references?: References,
 ): Promise<FlagConfig> {
   const errors: FieldError[] = [];
   if (input.key !== undefined && input.key !== flag.key)
@@ -90,7 +92,7 @@ export async function buildConfig(
     clientSide: flag.clientSide,
     version: config.version + 1,
   };
-  const result = validateFlagConfig(candidate, await referencesIn(q, env.id));
+  const result = validateFlagConfig(candidate, references ?? (await referencesIn(q, env.id)));
   if (!result.ok) throw new ValidationError(invalid, result.errors);
   return result.value;
 }

@@ -6,8 +6,10 @@ import { etagOf, replacedVersion } from '../../http/etag.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { changeRequestSchema } from '../change-requests/change-request-wire.js';
 import { requestedResponse } from '../change-requests/requested-response.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
+import { flagConfigWireSchema } from '../flags/flag-schemas.js';
 import type { FlagConfigService, WriteOutcome } from './flag-configs.service.js';
 
 /** The body of `PUT …/environments/{env}`: a DESIGN §2 config; flag-level fields may be left out. */
@@ -30,7 +32,10 @@ const get = createRoute({
   summary: 'A flag config in one environment (ETag = version)',
   middleware: [requireRole('viewer')],
   request: { params },
-  responses: responses({ 200: 'The config', 404: 'No such flag or environment' }),
+  responses: responses({
+    200: { description: 'The config', schema: flagConfigWireSchema },
+    404: 'No such flag or environment',
+  }),
 });
 const put = createRoute({
   ...base,
@@ -39,12 +44,15 @@ const put = createRoute({
   summary:
     'Replace a flag config (If-Match: the version read, or `version` in the body; If-Match: * for whatever is there; 412 when stale, 428 when neither)',
   description:
-    'Applies at once (200), or answers 202 with a change request where the environment requires approval or the body has applyAt.',
+    'Applies at once (200), or answers 202 with a change request where the environment requires approval or the body has applyAt. The request holds the differences from the live config as operations; where approval is required they go into the caller’s own pending request on this flag and environment, if there is one (same id).',
   middleware: [requireRole('editor', 'environment')],
   request: { params, body: jsonBody(configInputSchema) },
   responses: responses({
-    200: 'The new config',
-    202: 'A change request (approval required, or scheduled by applyAt)',
+    200: { description: 'The new config', schema: flagConfigWireSchema },
+    202: {
+      description: 'A change request (approval required, or scheduled by applyAt)',
+      schema: changeRequestSchema,
+    },
     400: 'Invalid',
     404: 'Not found',
     412: 'Stale version',
@@ -57,12 +65,15 @@ const toggle = createRoute({
   path: '/api/v1/flags/{key}/environments/{env}/toggle',
   summary: 'Turn a flag on or off in one environment',
   description:
-    'Turning off without applyAt is the kill switch: immediate for any editor. Turning on where approval is required, or any toggle with applyAt, answers 202 with a change request.',
+    'Turning off without applyAt is the kill switch: immediate for any editor, leaving pending requests alone. Turning on where approval is required, or any toggle with applyAt, answers 202 with a change request (a set-enabled operation), added to the caller’s own pending request on this flag and environment if there is one; toggling back what that request turned on drops it again.',
   middleware: [requireRole('editor', 'environment')],
   request: { params, body: jsonBody(toggleSchema) },
   responses: responses({
-    200: 'The new config',
-    202: 'A change request (approval required, or scheduled by applyAt)',
+    200: { description: 'The new config', schema: flagConfigWireSchema },
+    202: {
+      description: 'A change request (approval required, or scheduled by applyAt)',
+      schema: changeRequestSchema,
+    },
     400: 'Invalid',
     404: 'Not found',
   }),
@@ -102,7 +113,7 @@ export function registerFlagConfigRoutes(
 }
 
 /** 200 with the config (and its ETag), or 202 with the change request (and its Location). */
-function respond(c: Context<AppEnv>, outcome: WriteOutcome): Response {
+function respond(c: Context<AppEnv>, outcome: WriteOutcome) {
   if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
   c.header('ETag', etagOf(outcome.config.version));
   return c.json(outcome.config, 200);

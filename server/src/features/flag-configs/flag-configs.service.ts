@@ -5,7 +5,8 @@ import type { Actor } from '../audit/audit-event.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import type { ChangeRequest } from '../change-requests/change-request.js';
-import { openChangeRequest } from '../change-requests/open-change-request.js';
+import { diffConfig } from '../change-requests/config-operations.js';
+import { requestConfigChange } from '../change-requests/open-change-request.js';
 import { requesterOf } from '../change-requests/requester.js';
 import { composeConfig } from '../flags/flag-model.js';
 import { buildConfig, type ConfigInput, type Located, locateConfig, writeConfig } from './apply-config.js';
@@ -42,9 +43,11 @@ export interface FlagConfigService {
   toggle(actor: Actor, flagKey: string, env: string, enabled: boolean, comment?: string): Promise<FlagConfig>;
   /**
    * A config write through the API (DESIGN §4): applied at once, or — where the environment requires
-   * approval, or with `applyAt` — a change request holding the validated proposal. A write whose only
-   * change is turning the flag off is the kill switch, and applies at once. `principal` is the caller;
-   * a change request records the person behind it.
+   * approval, or with `applyAt` — a change request holding what the author changed against the live
+   * config (operations); where approval is required, those go into the author's pending request on the
+   * flag in that environment if there is one. A write whose only change is turning the flag off is the
+   * kill switch, and applies at once. `principal` is the caller; a change request records the person
+   * behind it.
    */
   submitConfig(
     principal: Principal,
@@ -53,7 +56,10 @@ export interface FlagConfigService {
     input: ConfigInput,
     options?: WriteOptions & { expectedVersion?: number },
   ): Promise<WriteOutcome>;
-  /** A toggle through the API. Turning off without `applyAt` is the kill switch: always immediate. */
+  /**
+   * A toggle through the API: one `set enabled` operation, as {@link submitConfig}. Turning off
+   * without `applyAt` is the kill switch: always immediate, and it leaves pending requests alone.
+   */
   submitToggle(
     principal: Principal,
     flagKey: string,
@@ -95,8 +101,11 @@ function onlyTurnsOff(located: Located, next: FlagConfig): boolean {
   return canonicalJson({ ...current, enabled: false, version: next.version }) === canonicalJson(next);
 }
 
-/** What the flag config service needs: writes, and reads on the database. */
-export type FlagConfigServiceDeps = WriteDeps;
+/**
+ * What the flag config service needs: writes, reads on the database, and the body limit (which
+ * bounds what a change request may grow to).
+ */
+export type FlagConfigServiceDeps = WriteDeps & { bodyLimitBytes: number };
 
 export function createFlagConfigService(deps: FlagConfigServiceDeps): FlagConfigService {
   /** The normalised (UTC) `applyAt`, which must lie in the future. */
@@ -149,15 +158,20 @@ export function createFlagConfigService(deps: FlagConfigServiceDeps): FlagConfig
           });
           return { kind: 'applied', config };
         }
-        const changeRequest = await openChangeRequest(w, {
+        // What the author changed: the differences between the live config and theirs.
+        const current = composeConfig(located.flag, located.config);
+        const changeRequest = await requestConfigChange(w, {
           located,
           kind: 'config',
-          proposed: next,
+          operations: diffConfig(current, next),
           requester: await requesterOf(w.tx, principal),
           comment: options.comment,
           applyAt,
           needsApproval: located.env.requireApproval,
+          bodyLimitBytes: deps.bodyLimitBytes,
         });
+        // A config that changes nothing, with no request of the author's to add it to.
+        if (!changeRequest) return { kind: 'applied', config: current };
         return { kind: 'requested', changeRequest };
       });
     },
@@ -166,21 +180,26 @@ export function createFlagConfigService(deps: FlagConfigServiceDeps): FlagConfig
       const applyAt = futureTime(options.applyAt);
       return runWrite(deps, actorOf(principal), async (w): Promise<WriteOutcome> => {
         const located = await locateConfig(w.tx, flagKey, envKey);
+        const current = composeConfig(located.flag, located.config);
+        const { requireApproval } = located.env;
         // Turning off needs nobody's approval: mitigation must never wait (DESIGN §4).
-        const needsApproval = enabled && located.env.requireApproval;
-        if (applyAt === undefined && (!needsApproval || located.config.enabled === enabled)) {
+        const needsApproval = enabled && requireApproval;
+        if (applyAt === undefined && (current.enabled === enabled ? !requireApproval : !needsApproval)) {
           return { kind: 'applied', config: await toggleNow(w, located, enabled, options.comment) };
         }
-        const current = composeConfig(located.flag, located.config);
-        const changeRequest = await openChangeRequest(w, {
+        // Where approval is required, a toggle to the live state still goes into the author's
+        // pending request, where it undoes their earlier toggle.
+        const changeRequest = await requestConfigChange(w, {
           located,
           kind: 'toggle',
-          proposed: { ...current, enabled, version: current.version + 1 },
+          operations: [{ op: 'set', field: 'enabled', before: current.enabled, after: enabled }],
           requester: await requesterOf(w.tx, principal),
           comment: options.comment,
           applyAt,
-          needsApproval,
+          needsApproval: applyAt === undefined ? requireApproval : needsApproval,
+          bodyLimitBytes: deps.bodyLimitBytes,
         });
+        if (!changeRequest) return { kind: 'applied', config: current };
         return { kind: 'requested', changeRequest };
       });
     },
