@@ -1,7 +1,8 @@
 /**
  * End to end: a guarded release on the real server (a child process) with the real Node SDK. The SDK
  * reports exposures and tracked error events; when the released variation's error rate passes the
- * guard, the server rolls the plan back at once and the SDK hears it over its stream.
+ * guard, the server switches the flag off at once (an incident: the kill switch, targeting kept for
+ * diagnosis), rolls the plan back, and the SDK hears it over its stream.
  */
 import { Ringflag } from '@ringflag/sdk-node';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,13 @@ interface Incident {
 }
 interface Plan {
   state: string;
+  onTrip: string;
   incident: Incident | null;
+}
+interface Config {
+  enabled: boolean;
+  rules: unknown[];
+  fallthrough: unknown;
 }
 interface AuditItem {
   action: string;
@@ -45,7 +52,7 @@ function changeUntil(client: Ringflag, key: string, until: () => boolean): Promi
 }
 
 describe('guarded rollout', () => {
-  it('rolls back by itself when the SDK reports a bad error rate, and the SDK sees it', async () => {
+  it('switches the flag off by itself when the SDK reports a bad error rate, and the SDK sees it', async () => {
     const server = await startRingflagProcess();
     cleanups.push(() => server.kill());
     const admin = await AdminClient.login(server.base);
@@ -65,6 +72,8 @@ describe('guarded rollout', () => {
       guard: { event: 'checkout-error', maxRate: 0.1, minExposures: 200 },
     });
     await released;
+    const configPath = '/api/v1/flags/new-checkout/environments/development';
+    const running = await admin.request<Config>('GET', configPath);
 
     const rolledBack = changeUntil(flags, 'new-checkout', () => served() === false);
     // 300 users see the new checkout; one in four of them hits an error: 75 / 300 = 0.25 > 0.1.
@@ -75,11 +84,17 @@ describe('guarded rollout', () => {
     }
     await rolledBack;
     expect(flags.isEnabled('new-checkout', { key: 'user-1' })).toBe(false);
-    expect(flags.variationDetail('new-checkout', { key: 'user-2' }, true).variant).toBe('off');
+    expect(flags.variationDetail('new-checkout', { key: 'user-2' }, true)).toMatchObject({
+      variant: 'off',
+      reason: { kind: 'OFF' },
+    });
+    // Off, with the plan's rollout kept as it was for diagnosis.
+    const tripped = await admin.request<Config>('GET', configPath);
+    expect(tripped).toMatchObject({ enabled: false, rules: running.rules, fallthrough: running.fallthrough });
 
     const figures = { event: 'checkout-error', exposures: 300, events: 75, rate: 0.25, maxRate: 0.1 };
     const plan = await admin.request<Plan>('GET', path);
-    expect(plan.state).toBe('rolled_back');
+    expect(plan).toMatchObject({ state: 'rolled_back', onTrip: 'off' });
     expect(plan.incident).toMatchObject(figures);
 
     const audit = await admin.request<{ items: AuditItem[] }>('GET', '/api/v1/audit?action=release.rollback');
@@ -87,6 +102,7 @@ describe('guarded rollout', () => {
     const [entry] = audit.items;
     expect(entry?.actor.type).toBe('system');
     expect(entry?.after.incident).toMatchObject(figures);
-    expect(entry?.comment).toContain('75 "checkout-error" events over 300 exposures');
+    expect(entry?.comment).toContain('75 "checkout-error" events over 300 exposures of "on" = 25% > max 10%');
+    expect(entry?.comment).toContain('switched the flag off in "development"');
   });
 });

@@ -1,11 +1,19 @@
 import { seg } from './api-client.js';
 import { badInput } from './cli-error.js';
 import type { CommandContext, CommandSpec } from './command.js';
-import { parseInteger } from './command.js';
+import { parseInteger, parsePercent } from './command.js';
+import { percentOf } from './describe-operations.js';
 import { EXIT } from './exit-codes.js';
 import { table } from './output.js';
-import { parseStages, RELEASE_TEMPLATES } from './release-stages.js';
-import type { ReleaseGuard, ReleasePlan, ReleaseStage } from './wire.js';
+import { GUARD_DEFAULTS, parseStages, RELEASE_TEMPLATES } from './release-stages.js';
+import type {
+  ReleaseGuard,
+  ReleaseOnTrip,
+  ReleasePlan,
+  ReleasePlanResult,
+  ReleasePreview,
+  ReleaseStage,
+} from './wire.js';
 
 const PLAN_OPTIONS = { env: { type: 'string' } } as const;
 
@@ -15,24 +23,50 @@ function planPath(ctx: CommandContext, action?: string): string {
   return `/api/v1/flags/${seg(key)}/environments/${seg(env)}/release${action ? `/${action}` : ''}`;
 }
 
+/**
+ * A rate (events per exposure, 0–1) as a percentage of exposures, rounded.
+ *
+ * @example
+ * ratePercent(0.05); // '5%'
+ */
+export function ratePercent(rate: number): string {
+  return percentOf(Math.round(rate * 100_000));
+}
+
+/** How a stage is named for people: numbered from 1, "stage 2 of 4: canary". */
+export function stageLabel(plan: { stages: readonly ReleaseStage[] }, index: number): string {
+  const stage = plan.stages[index];
+  return `stage ${index + 1} of ${plan.stages.length}${stage ? `: ${stage.name}` : ''}`;
+}
+
 function audienceOf(stage: ReleaseStage): string {
   const segments = stage.segments?.length ? `segments ${stage.segments.join('+')}` : '';
   const percent = stage.percentage > 0 || !segments ? `${stage.percentage}%` : '';
   return [segments, percent].filter((part) => part !== '').join(' + ');
 }
 
+/** What a guard trip does (`done`: did), in words. */
+function onTripText(onTrip: ReleaseOnTrip, done = false): string {
+  if (onTrip === 'revert') return `${done ? 'restored' : 'restore'} the config from before the plan`;
+  return `${done ? 'switched' : 'switch'} the flag off`;
+}
+
 /**
- * A release plan for people: state, the rings with the current one marked, the next advance, the
+ * A release plan for people: state, the stages with the current one marked, the next advance, the
  * guard and any incident.
  */
 export function formatPlan(plan: ReleasePlan): string[] {
-  const current = plan.stages[plan.currentStage];
+  const where =
+    plan.currentStage >= 0
+      ? `, ${stageLabel(plan, plan.currentStage)}`
+      : plan.state === 'running' || plan.state === 'paused'
+        ? `, waiting for the approval of ${stageLabel(plan, 0)}`
+        : '';
   const lines = [
-    `${plan.flag} in ${plan.environment}: releasing "${plan.variation}", ${plan.state.replace('_', ' ')}` +
-      (current ? `, ring ${plan.currentStage + 1} of ${plan.stages.length} (${current.name})` : ''),
+    `${plan.flag} in ${plan.environment}: releasing "${plan.variation}", ${plan.state.replace('_', ' ')}${where}`,
     '',
     ...table([
-      ['', 'RING', 'NAME', 'AUDIENCE', 'HOLD', 'APPROVAL'],
+      ['', 'STAGE', 'NAME', 'AUDIENCE', 'HOLD', 'APPROVAL'],
       ...plan.stages.map((stage, index) => {
         const approved = plan.approvals.some((approval) => approval.stage === index);
         return [
@@ -50,36 +84,75 @@ export function formatPlan(plan: ReleasePlan): string[] {
   if (plan.nextAdvanceAt) lines.push(`next advance: ${plan.nextAdvanceAt}`);
   if (plan.guard) {
     lines.push(
-      `guard: "${plan.guard.event}" at most ${plan.guard.maxRate} per exposure, after ${plan.guard.minExposures} exposures`,
+      `guard: "${plan.guard.event}" above ${ratePercent(plan.guard.maxRate)} of exposures, after ` +
+        `${plan.guard.minExposures} exposures; a trip will ${onTripText(plan.onTrip)}`,
     );
   }
   if (plan.incident) {
     const incident = plan.incident;
     lines.push(
-      `incident at ${incident.at}: "${incident.event}" rate ${incident.rate} > ${incident.maxRate} ` +
-        `(${incident.events} events / ${incident.exposures} exposures); rolled back`,
+      `incident at ${incident.at}: ${incident.events} "${incident.event}" events over ${incident.exposures} ` +
+        `exposures = ${ratePercent(incident.rate)} > max ${ratePercent(incident.maxRate)}; ` +
+        `${onTripText(plan.onTrip, true)}`,
     );
   }
   return lines;
 }
 
+/** A preview for people: the warnings, then what each stage serves. */
+export function formatPreview(preview: ReleasePreview): string[] {
+  return [
+    ...(preview.warnings.length === 0
+      ? ['no warnings']
+      : preview.warnings.map((warning) => `warning: ${warning}`)),
+    '',
+    ...table([
+      ['STAGE', 'NAME', 'PERCENT', 'APPROVAL', 'SERVES'],
+      ...preview.stages.map((stage) => [
+        `${stage.index + 1} of ${preview.stages.length}`,
+        stage.name,
+        `${stage.percentage}%`,
+        stage.approval ? 'required' : '-',
+        stage.summary,
+      ]),
+    ]),
+    '',
+    'nothing was written',
+  ];
+}
+
 function guardOf(ctx: CommandContext): ReleaseGuard | undefined {
+  if (ctx.option('guard-max-rate') !== undefined) {
+    throw badInput('--guard-max-rate is gone: give --guard-max-percent, in percent of exposures (5 for 5%)');
+  }
   const event = ctx.option('guard-event');
-  const maxRate = ctx.option('guard-max-rate');
+  const maxPercent = ctx.option('guard-max-percent');
   const minExposures = ctx.option('guard-min-exposures');
-  if (event === undefined && maxRate === undefined && minExposures === undefined) return undefined;
-  if (event === undefined || maxRate === undefined) {
-    throw badInput('a guard needs --guard-event and --guard-max-rate (and optionally --guard-min-exposures)');
+  if (event === undefined && maxPercent === undefined && minExposures === undefined) return undefined;
+  if (event === undefined) {
+    throw badInput('a guard needs --guard-event (and optionally --guard-max-percent, --guard-min-exposures)');
   }
-  const rate = Number(maxRate);
-  if (maxRate.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-    throw badInput(`--guard-max-rate is events per exposure, from 0 to 1, not "${maxRate}"`);
-  }
+  const percent =
+    maxPercent === undefined
+      ? GUARD_DEFAULTS.maxPercent
+      : parsePercent(maxPercent.replace(/%$/, ''), '--guard-max-percent');
   return {
     event,
-    maxRate: rate,
-    minExposures: minExposures === undefined ? 100 : parseInteger(minExposures, '--guard-min-exposures', 1),
+    // The wire's rate is events per exposure; rounding keeps 0.07% from becoming 0.0007000000000000001.
+    maxRate: Number((percent / 100).toFixed(5)),
+    minExposures:
+      minExposures === undefined
+        ? GUARD_DEFAULTS.minExposures
+        : parseInteger(minExposures, '--guard-min-exposures', 1),
   };
+}
+
+function onTripOf(ctx: CommandContext): ReleaseOnTrip | undefined {
+  const onTrip = ctx.option('on-trip');
+  if (onTrip === undefined || onTrip === 'off' || onTrip === 'revert') return onTrip;
+  throw badInput(
+    `--on-trip is off (switch the flag off) or revert (the config before the plan), not "${onTrip}"`,
+  );
 }
 
 function stagesOf(ctx: CommandContext): ReleaseStage[] {
@@ -95,6 +168,36 @@ function stagesOf(ctx: CommandContext): ReleaseStage[] {
   return chosen.map((stage) => ({ ...stage }));
 }
 
+/** The body of `release start` and `release preview`. */
+function newPlanOf(ctx: CommandContext) {
+  const variation = ctx.need('variation');
+  const stages = stagesOf(ctx);
+  const guard = guardOf(ctx);
+  const onTrip = onTripOf(ctx);
+  return { variation, stages, ...(guard ? { guard } : {}), ...(onTrip ? { onTrip } : {}) };
+}
+
+const NEW_PLAN_OPTIONS = {
+  ...PLAN_OPTIONS,
+  variation: { type: 'string' },
+  template: { type: 'string' },
+  stages: { type: 'string' },
+  'guard-event': { type: 'string' },
+  'guard-max-percent': { type: 'string' },
+  'guard-max-rate': { type: 'string' },
+  'guard-min-exposures': { type: 'string' },
+  'on-trip': { type: 'string' },
+} as const;
+const NEW_PLAN_USAGE =
+  `KEY --env E --variation V [--template standard | --stages S] [--guard-event E ` +
+  `[--guard-max-percent P (default ${GUARD_DEFAULTS.maxPercent})] ` +
+  `[--guard-min-exposures N (default ${GUARD_DEFAULTS.minExposures})]] [--on-trip off|revert]`;
+
+/** Writes a result's warnings as notes, so they show in text and JSON mode alike. */
+function noteWarnings(ctx: CommandContext, result: { warnings?: readonly string[] }): void {
+  for (const warning of result.warnings ?? []) ctx.out.note(`warning: ${warning}`);
+}
+
 function action(name: string, summary: string, verb: string): CommandSpec {
   return {
     words: ['release', name],
@@ -105,47 +208,53 @@ function action(name: string, summary: string, verb: string): CommandSpec {
     async run(ctx) {
       const comment = ctx.option('comment');
       const body = name === 'approve' && comment !== undefined ? { comment } : {};
-      const response = await ctx.api.request<ReleasePlan>('POST', planPath(ctx, name), { body });
-      ctx.out.result([`${verb}:`, ...formatPlan(response.body)], response.body);
+      const response = await ctx.api.request<ReleasePlan | ReleasePlanResult>('POST', planPath(ctx, name), {
+        body,
+      });
+      const result = response.body;
+      const outcome = 'summary' in result ? `${verb}: ${result.summary}` : `${verb}:`;
+      ctx.out.result([outcome, ...formatPlan(result)], result);
+      if ('warnings' in result) noteWarnings(ctx, result);
       return EXIT.ok;
     },
   };
 }
 
-/** `release start|status|advance|pause|resume|rollback|approve` */
+/** `release start|preview|status|advance|pause|resume|rollback|approve` */
 export const releaseCommands: CommandSpec[] = [
   {
     words: ['release', 'start'],
-    usage:
-      'release start KEY --env E --variation V [--template standard | --stages S] [--guard-event E --guard-max-rate R [--guard-min-exposures N]]',
+    usage: `release start ${NEW_PLAN_USAGE}`,
     summary:
-      "start a ring-by-ring release; S like 'staff:segment=staff,1:hold=60,10:hold=60:approval,50,100'",
-    options: {
-      ...PLAN_OPTIONS,
-      variation: { type: 'string' },
-      template: { type: 'string' },
-      stages: { type: 'string' },
-      'guard-event': { type: 'string' },
-      'guard-max-rate': { type: 'string' },
-      'guard-min-exposures': { type: 'string' },
-    },
+      "start a stage-by-stage release; S like 'staff:segment=staff,1:hold=60,10:hold=60:approval,50,100'; " +
+      'a guard trip switches the flag off unless --on-trip revert',
+    options: NEW_PLAN_OPTIONS,
     positionals: 1,
     async run(ctx) {
       const path = planPath(ctx);
-      const variation = ctx.need('variation');
-      const stages = stagesOf(ctx);
-      const guard = guardOf(ctx);
-      const response = await ctx.api.request<ReleasePlan>('POST', path, {
-        body: { variation, stages, ...(guard ? { guard } : {}) },
-      });
-      ctx.out.result(['started:', ...formatPlan(response.body)], response.body);
+      const response = await ctx.api.request<ReleasePlanResult>('POST', path, { body: newPlanOf(ctx) });
+      ctx.out.result([`started: ${response.body.summary}`, ...formatPlan(response.body)], response.body);
+      noteWarnings(ctx, response.body);
+      return EXIT.ok;
+    },
+  },
+  {
+    words: ['release', 'preview'],
+    usage: `release preview ${NEW_PLAN_USAGE}`,
+    summary: 'what release start would do: warnings and what each stage serves (nothing is written)',
+    options: NEW_PLAN_OPTIONS,
+    positionals: 1,
+    async run(ctx) {
+      const path = planPath(ctx, 'preview');
+      const response = await ctx.api.request<ReleasePreview>('POST', path, { body: newPlanOf(ctx) });
+      ctx.out.result(formatPreview(response.body), response.body);
       return EXIT.ok;
     },
   },
   {
     words: ['release', 'status'],
     usage: 'release status KEY --env E',
-    summary: 'the release plan: rings, current ring, next advance, guard, incident',
+    summary: 'the release plan: stages, current stage, next advance, guard, incident',
     options: PLAN_OPTIONS,
     positionals: 1,
     async run(ctx) {
@@ -154,9 +263,9 @@ export const releaseCommands: CommandSpec[] = [
       return EXIT.ok;
     },
   },
-  action('advance', 'move to the next ring now (its approval must be given)', 'advanced'),
+  action('advance', 'move to the next stage now (its approval must be given)', 'advanced'),
   action('pause', 'stop automatic advancing', 'paused'),
   action('resume', 'let the plan advance on its own again', 'resumed'),
-  action('rollback', 'stop the release: everyone gets the off variation', 'rolled back'),
-  action('approve', "approve the next gated ring (someone other than the plan's creator)", 'approved'),
+  action('rollback', 'stop the release: the config from before the plan comes back', 'rolled back'),
+  action('approve', "approve the next gated stage (someone other than the plan's creator)", 'approved'),
 ];

@@ -2,6 +2,13 @@ import { badInput } from './cli-error.js';
 import { parseInteger, parsePercent } from './command.js';
 import type { ReleaseStage } from './wire.js';
 
+/**
+ * The guard's defaults, the same in the admin UI: at most 5 events per 100 exposures of the released
+ * variation (the rate is given in percent of exposures; the wire's `maxRate` is that over 100), judged
+ * after 100 exposures.
+ */
+export const GUARD_DEFAULTS = { maxPercent: 5, minExposures: 100 } as const;
+
 /** Ready-made plans for `release start --template`. */
 export const RELEASE_TEMPLATES: Readonly<Record<string, readonly ReleaseStage[]>> = {
   /** staff → 1% → 10% → 50% → everyone, an hour at each ring before the next. */

@@ -43,8 +43,8 @@ export interface GuardChecker {
   /** This replica's pending exposures: the intake adds to them, a check writes them first. */
   readonly exposures: GuardExposureBuffer;
   /**
-   * Checks the guard of one active plan now, after writing this replica's pending exposures; rolls
-   * the plan back, as {@link RELEASE_ACTOR}, when it trips. Returns the rolled-back plan, or null
+   * Checks the guard of one active plan now, after writing this replica's pending exposures; when it
+   * trips, rolls the plan back as {@link RELEASE_ACTOR} (by default switching the flag off there). Returns the rolled-back plan, or null
    * (no guard, no trip, or another write moved the plan first).
    */
   checkGuard(planId: number): Promise<ReleasePlan | null>;
@@ -79,11 +79,7 @@ export function createGuardChecker(deps: WriteDeps): GuardChecker {
             return null;
           }
           const target = await locateConfig(w.tx, fresh.flagKey, fresh.environmentKey);
-          const incident = { at: w.now, ...trip };
-          const comment =
-            `guard tripped: ${trip.events} "${trip.event}" events over ${trip.exposures} exposures of ` +
-            `"${fresh.plan.variation}" = rate ${trip.rate.toFixed(4)} > maxRate ${trip.maxRate}; rolled back`;
-          return rollbackIn(w, target, fresh, incident, comment);
+          return rollbackIn(w, target, fresh, { kind: 'trip', incident: { at: w.now, ...trip } });
         });
       } catch (error) {
         if (error instanceof PlanMovedError) return null;

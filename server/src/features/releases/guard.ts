@@ -30,6 +30,16 @@ export function guardTrip(guard: ReleaseGuard, figures: GuardFigures): Omit<Guar
   };
 }
 
+/**
+ * A rate (events per exposure) as people read it: a percentage of exposures, rounded to two decimals.
+ *
+ * @example
+ * rateText(0.123456); // '12.35%'
+ */
+export function rateText(rate: number): string {
+  return `${Number((rate * 100).toFixed(2))}%`;
+}
+
 /** A tracked event as it arrives in an events body. */
 export interface TrackedEvent {
   event: string;

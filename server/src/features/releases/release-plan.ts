@@ -1,5 +1,6 @@
+import type { FlagConfig } from '@ringflag/sdk-node/engine';
 import type { Actor } from '../audit/audit-event.js';
-import type { ReleaseGuard, ReleaseStage } from './release-schemas.js';
+import type { ReleaseGuard, ReleaseOnTrip, ReleaseStage } from './release-schemas.js';
 
 export type ReleaseState = 'running' | 'paused' | 'completed' | 'rolled_back';
 
@@ -41,12 +42,27 @@ export interface ReleasePlan {
   stageStartedAt: string;
   nextAdvanceAt: string | null;
   guard: ReleaseGuard | null;
+  /** What a guard trip does: 'off' switches the flag off in the environment, 'revert' restores `before`. */
+  onTrip: ReleaseOnTrip;
+  /**
+   * The flag's config in the environment before the plan started: what a rollback restores. Null for
+   * plans created before plans kept it (their rollback serves the off variation to everyone).
+   */
+  before: FlagConfig | null;
   approvals: StageApproval[];
   incident: GuardIncident | null;
   createdBy: Actor;
   createdAt: string;
   updatedAt: string;
   stageHistory: { stage: number; startedAt: string }[];
+}
+
+/** A plan as starting or rolling it back answers: with what a person should know about the result. */
+export interface ReleasePlanResult extends ReleasePlan {
+  /** Where the flag serves the released variation outside the plan's control (empty when nowhere). */
+  warnings: string[];
+  /** What the action did to the flag, in words. */
+  summary: string;
 }
 
 /** Whether a plan still drives its flag (and may be advanced, paused, rolled back). */
@@ -76,4 +92,15 @@ export function nextAdvanceAt(
   const hold = plan.stages[plan.currentStage]?.holdMinutes;
   if (hold === undefined) return null;
   return new Date(Date.parse(plan.stageStartedAt) + hold * 60_000).toISOString();
+}
+
+/**
+ * The index of the stage a plan waits to be approved before entering, or null: the plan is active and
+ * its next stage needs an approval not given yet.
+ */
+export function stageAwaitingApproval(
+  plan: Pick<ReleasePlan, 'state' | 'stages' | 'approvals' | 'currentStage'>,
+): number | null {
+  const next = plan.currentStage + 1;
+  return isActive(plan) && awaitsApproval(plan, next) ? next : null;
 }

@@ -1,16 +1,25 @@
-import {
-  ConflictError,
-  type FieldError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-} from '../../errors/index.js';
+import type { Queryable } from '../../db/client.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors/index.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { personOf, type Reviewer, requireApprover, samePerson } from '../auth/four-eyes.js';
-import { locateConfig } from '../flag-configs/apply-config.js';
-import { findSegment } from '../flags/flags.store.js';
-import { awaitsApproval, isActive, type ReleasePlan } from './release-plan.js';
+import { type Located, locateConfig } from '../flag-configs/apply-config.js';
+import { composeConfig } from '../flags/flag-model.js';
+import { compileStage } from './release-compiler.js';
+import {
+  awaitsApproval,
+  isActive,
+  type ReleasePlan,
+  type ReleasePlanResult,
+  stageAwaitingApproval,
+} from './release-plan.js';
+import {
+  checkNewPlan,
+  gatedStages,
+  previewPlan,
+  type ReleasePreview,
+  startWarnings,
+} from './release-preview.js';
 import type { NewReleasePlan } from './release-schemas.js';
 import {
   activePlan,
@@ -21,19 +30,60 @@ import {
   movePlan,
   rollbackIn,
 } from './release-stages.js';
-import { findLatestPlan, findPlanById, insertPlan, type LocatedPlanRow, planView } from './releases.store.js';
+import {
+  findLatestPlan,
+  findPlanById,
+  insertPlan,
+  type LocatedPlanRow,
+  listActivePlans,
+  planView,
+} from './releases.store.js';
+
+/** A release stage awaiting an approval (`GET /api/v1/release-approvals`). */
+export interface ReleaseApproval {
+  flag: string;
+  environment: string;
+  /** 0-based index of the stage awaiting approval. */
+  stage: number;
+  stageName: string;
+  plan: ReleasePlan;
+  /** Since when the plan could move into the stage but for the approval: its current stage's start. */
+  waitingSince: string;
+}
 
 /** Release plans (rings): what people do with them, by the rules of DESIGN §4. */
 export interface ReleaseService {
-  create(actor: Actor, flagKey: string, env: string, input: NewReleasePlan): Promise<ReleasePlan>;
+  /** Starts a plan; answers it with warnings about what the flag already serves (see `startWarnings`). */
+  create(actor: Actor, flagKey: string, env: string, input: NewReleasePlan): Promise<ReleasePlanResult>;
+  /** What starting the plan would do, stage by stage, with the same checks and warnings; writes nothing. */
+  preview(flagKey: string, env: string, input: NewReleasePlan): Promise<ReleasePreview>;
   /** The newest plan of the flag in the environment, whatever its state. */
   get(flagKey: string, env: string): Promise<ReleasePlan>;
   advance(actor: Actor, flagKey: string, env: string): Promise<ReleasePlan>;
   pause(actor: Actor, flagKey: string, env: string): Promise<ReleasePlan>;
   resume(actor: Actor, flagKey: string, env: string): Promise<ReleasePlan>;
-  rollback(actor: Actor, flagKey: string, env: string, comment?: string): Promise<ReleasePlan>;
+  /** Rolls back, restoring the config from before the plan; warns when that config serves the variation. */
+  rollback(actor: Actor, flagKey: string, env: string, comment?: string): Promise<ReleasePlanResult>;
   /** Approves the next gated stage: an approver's call, never the plan creator's (four eyes). */
   approve(reviewer: Reviewer, flagKey: string, env: string, comment?: string): Promise<ReleasePlan>;
+  /** Active plans whose next stage awaits an approval, oldest plan first. */
+  approvals(): Promise<ReleaseApproval[]>;
+}
+
+/** Refuses a plan on an archived flag, or where the flag already has an active plan. */
+async function refuseSecondPlan(q: Queryable, { flag, env }: Located): Promise<void> {
+  if (flag.archived) throw new ConflictError(`Flag "${flag.key}" is archived`);
+  const latest = await findLatestPlan(q, flag.id, env.id);
+  if (latest && isActive(latest.plan)) {
+    throw new ConflictError(
+      `Flag "${flag.key}" already has an active release plan (#${latest.plan.id}, ${latest.plan.state}) in "${env.key}"`,
+    );
+  }
+}
+
+/** The config of a plan's first stage on the flag's config now (switched on, as entering it does). */
+function compileFirst({ flag, config }: Located, plan: ReleasePlan) {
+  return { ...compileStage(composeConfig(flag, config), plan, 0), enabled: true };
 }
 
 /**
@@ -63,38 +113,11 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
       return runWrite(deps, actor, async (w) => {
         const target = await locateConfig(w.tx, flagKey, envKey);
         const { flag, env, config } = target;
-        if (flag.archived) throw new ConflictError(`Flag "${flagKey}" is archived`);
-        const latest = await findLatestPlan(w.tx, flag.id, env.id);
-        if (latest && isActive(latest.plan)) {
-          throw new ConflictError(
-            `Flag "${flagKey}" already has an active release plan (#${latest.plan.id}, ${latest.plan.state}) in "${envKey}"`,
-          );
-        }
-        const errors: FieldError[] = [];
-        const variations = (flag.variations as { id: string }[]).map((variation) => variation.id);
-        if (!variations.includes(input.variation)) {
-          errors.push({
-            path: 'variation',
-            message: `is not a variation of "${flagKey}" (${variations.join(', ')})`,
-          });
-        } else if (input.variation === config.offVariation) {
-          errors.push({
-            path: 'variation',
-            message: `is the off variation in "${envKey}"; release another one`,
-          });
-        }
-        for (const [i, stage] of input.stages.entries()) {
-          for (const [j, segment] of (stage.segments ?? []).entries()) {
-            if (!(await findSegment(w.tx, segment))) {
-              errors.push({ path: `stages[${i}].segments[${j}]`, message: `no segment "${segment}"` });
-            }
-          }
-        }
-        if (errors.length > 0) throw new ValidationError('The release plan is invalid', errors);
+        await refuseSecondPlan(w.tx, target);
+        await checkNewPlan(w.tx, target, input);
         // Where changes need approval, the plan is what gets approved: its first stage is gated.
-        const stages = input.stages.map((stage, index) =>
-          index === 0 && env.requireApproval && !stage.approval ? { ...stage, approval: true } : stage,
-        );
+        const stages = gatedStages(input.stages, env.requireApproval);
+        const before = composeConfig(flag, config);
         const row = await insertPlan(w.tx, {
           flagId: flag.id,
           environmentId: env.id,
@@ -105,6 +128,8 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
           stageStartedAt: w.now,
           stageHistory: [],
           guard: input.guard ?? null,
+          onTrip: input.onTrip ?? 'off',
+          prePlanConfig: before,
           approvals: [],
           incident: null,
           createdBy: actor,
@@ -114,9 +139,19 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
         const located: LocatedPlanRow = { plan: row, flagKey: flag.key, environmentKey: env.key };
         const created = planView(located);
         auditPlan(w, 'release.create', null, created);
-        if (stages[0]?.approval) return created;
-        return advanceIn(w, target, located, 'manual');
+        const warnings = startWarnings(before, created, compileFirst(target, created));
+        if (stages[0]?.approval) {
+          return { ...created, warnings, summary: `${describeStage(created, 0)} waits for an approval` };
+        }
+        const started = await advanceIn(w, target, located, 'manual');
+        return { ...started, warnings, summary: `started ${describeStage(started, 0)}` };
       });
+    },
+
+    async preview(flagKey, envKey, input) {
+      const target = await locateConfig(deps.database, flagKey, envKey);
+      await refuseSecondPlan(deps.database, target);
+      return previewPlan(deps.database, target, input);
     },
 
     async get(flagKey, envKey) {
@@ -140,7 +175,10 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
     rollback(actor, flagKey, envKey, comment) {
       return runWrite(deps, actor, async (w) => {
         const { target, located } = await activePlan(w, flagKey, envKey);
-        return rollbackIn(w, target, located, null, comment ?? 'rolled back by hand');
+        return rollbackIn(w, target, located, {
+          kind: 'manual',
+          ...(comment === undefined ? {} : { comment }),
+        });
       });
     },
 
@@ -172,6 +210,25 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
       if ((await advanceIfDue(deps, approved.id)) === null) return approved;
       const moved = await findPlanById(deps.database, approved.id);
       return moved ? planView(moved) : approved;
+    },
+
+    async approvals() {
+      const out: ReleaseApproval[] = [];
+      for (const located of await listActivePlans(deps.database)) {
+        const plan = planView(located);
+        const stage = stageAwaitingApproval(plan);
+        const awaited = stage === null ? undefined : plan.stages[stage];
+        if (stage === null || !awaited) continue;
+        out.push({
+          flag: plan.flag,
+          environment: plan.environment,
+          stage,
+          stageName: awaited.name,
+          plan,
+          waitingSince: plan.stageStartedAt,
+        });
+      }
+      return out;
     },
   };
 }

@@ -29,12 +29,15 @@ export const releaseGuardSchema = z
   .object({
     /** The tracked event to watch (`track(event, context)`). */
     event: z.string().min(1).max(128),
-    /** Events per exposure of the released variation above which the plan rolls back (0–1). */
+    /** Events per exposure of the released variation above which the plan rolls back (0–1; 0.05 = 5%). */
     maxRate: z.number().min(0).max(1),
     /** Exposures needed in the current stage before the guard may trip. */
     minExposures: z.number().int().min(1).max(1_000_000_000),
   })
   .strict();
+
+/** What a guard trip does: switch the flag off in the environment (default) or restore the pre-plan config. */
+export const releaseOnTripSchema = z.enum(['off', 'revert']);
 
 /**
  * The body of `POST /api/v1/flags/{key}/environments/{env}/release`.
@@ -42,13 +45,15 @@ export const releaseGuardSchema = z
  * @example
  * { "variation": "on", "stages": [{ "name": "staff", "segments": ["staff"], "percentage": 0, "holdMinutes": 60 },
  *   { "name": "canary", "percentage": 1, "holdMinutes": 60 }, { "name": "everyone", "percentage": 100 }],
- *   "guard": { "event": "checkout-error", "maxRate": 0.05, "minExposures": 500 } }
+ *   "guard": { "event": "checkout-error", "maxRate": 0.05, "minExposures": 100 }, "onTrip": "off" }
  */
 export const newReleasePlanSchema = z
   .object({
     variation: idSchema,
     stages: z.array(releaseStageSchema).min(1).max(20),
     guard: releaseGuardSchema.optional(),
+    /** What a guard trip does (default 'off': the kill switch; 'revert': the config before the plan). */
+    onTrip: releaseOnTripSchema.optional(),
   })
   .strict()
   .superRefine((plan, ctx) => {
@@ -78,4 +83,5 @@ export const approveReleaseSchema = z.object({ comment: z.string().max(1000).opt
 
 export type ReleaseStage = z.infer<typeof releaseStageSchema>;
 export type ReleaseGuard = z.infer<typeof releaseGuardSchema>;
+export type ReleaseOnTrip = z.infer<typeof releaseOnTripSchema>;
 export type NewReleasePlan = z.infer<typeof newReleasePlanSchema>;

@@ -7,12 +7,21 @@ import { actorOf } from '../auth/principal.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
 import type { ReleaseService } from './release-plans.service.js';
 import { approveReleaseSchema, newReleasePlanSchema } from './release-schemas.js';
+import {
+  releaseApprovalListSchema,
+  releasePlanResultSchema,
+  releasePlanSchema,
+  releasePreviewSchema,
+} from './release-wire.js';
 
 const params = z.object({ key: flagKeySchema, env: environmentKeySchema });
 const base = { tags: ['releases'], security: ADMIN_SECURITY };
 const PATH = '/api/v1/flags/{key}/environments/{env}/release';
 const PLAN =
-  'The plan { id, flag, environment, variation, state, stages, currentStage, stageStartedAt, nextAdvanceAt, guard, approvals, incident, createdBy, createdAt, updatedAt }';
+  'The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory }';
+const PLAN_RESULT = `${PLAN}, with warnings (string[]: where the flag serves the variation outside the plan's control) and summary (what the action did, in words)`;
+const PREVIEW =
+  'What starting the plan would do, nothing written: { warnings: string[], before (the config now, which a rollback restores), stages: [{ index (0-based), name, percentage, segments, holdMinutes, approval, summary, config }] }';
 
 const create = createRoute({
   ...base,
@@ -21,7 +30,40 @@ const create = createRoute({
   summary: 'Start a release plan: the variation, ordered stages (rings) and an optional guard',
   middleware: [requireRole('editor', 'environment')],
   request: { params, body: jsonBody(newReleasePlanSchema) },
-  responses: responses({ 201: PLAN, 400: 'Invalid plan', 404: 'Not found', 409: 'A plan is already active' }),
+  responses: responses({
+    201: { description: PLAN_RESULT, schema: releasePlanResultSchema },
+    400: 'Invalid plan',
+    404: 'Not found',
+    409: 'A plan is already active',
+  }),
+});
+const preview = createRoute({
+  ...base,
+  method: 'post',
+  path: `${PATH}/preview`,
+  summary: 'Preview a release plan (the same body as starting one): warnings and each stage’s config',
+  middleware: [requireRole('viewer')],
+  request: { params, body: jsonBody(newReleasePlanSchema) },
+  responses: responses({
+    200: { description: PREVIEW, schema: releasePreviewSchema },
+    400: 'Invalid plan',
+    404: 'Not found',
+    409: 'A plan is already active',
+  }),
+});
+const approvals = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/v1/release-approvals',
+  summary: 'Release stages awaiting an approval, across flags and environments',
+  middleware: [requireRole('viewer')],
+  responses: responses({
+    200: {
+      description:
+        '{ items: [{ flag, environment, stage (0-based index of the stage awaiting approval), stageName, plan, waitingSince }] }',
+      schema: releaseApprovalListSchema,
+    },
+  }),
 });
 const get = createRoute({
   ...base,
@@ -30,11 +72,11 @@ const get = createRoute({
   summary: 'The newest release plan of the flag in the environment',
   middleware: [requireRole('viewer')],
   request: { params },
-  responses: responses({ 200: PLAN, 404: 'No plan' }),
+  responses: responses({ 200: { description: PLAN, schema: releasePlanSchema }, 404: 'No plan' }),
 });
 
 const actionResponses = responses({
-  200: PLAN,
+  200: { description: PLAN, schema: releasePlanSchema },
   403: 'Not allowed',
   404: 'No plan',
   409: 'Not possible in this state',
@@ -53,7 +95,21 @@ const action = (name: string, summary: string) =>
 const advance = action('advance', 'Advance to the next stage now (a gated stage needs its approval first)');
 const pause = action('pause', 'Stop advancing on its own');
 const resume = action('resume', 'Advance on its own again');
-const rollback = action('rollback', 'Roll back: everyone gets the off variation');
+const rollback = createRoute({
+  ...base,
+  method: 'post',
+  path: `${PATH}/rollback`,
+  summary:
+    'Roll back: the config from before the plan comes back (changes others made since are kept); answers warnings when it serves the variation',
+  middleware: [requireRole('editor', 'environment')],
+  request: { params },
+  responses: responses({
+    200: { description: PLAN_RESULT, schema: releasePlanResultSchema },
+    403: 'Not allowed',
+    404: 'No plan',
+    409: 'Not possible in this state',
+  }),
+});
 const approve = createRoute({
   ...base,
   method: 'post',
@@ -70,12 +126,20 @@ export interface ReleaseRouteDeps {
   releases: ReleaseService;
 }
 
-/** `/api/v1/flags/{key}/environments/{env}/release[/advance|pause|resume|rollback|approve]`. */
+/**
+ * `/api/v1/flags/{key}/environments/{env}/release[/preview|advance|pause|resume|rollback|approve]` and
+ * `/api/v1/release-approvals`.
+ */
 export function registerReleaseRoutes(app: OpenAPIHono<AppEnv>, { releases }: ReleaseRouteDeps): void {
   app.openapi(create, async (c) => {
     const { key, env } = c.req.valid('param');
     return c.json(await releases.create(actorOf(principalOf(c)), key, env, c.req.valid('json')), 201);
   });
+  app.openapi(preview, async (c) => {
+    const { key, env } = c.req.valid('param');
+    return c.json(await releases.preview(key, env, c.req.valid('json')), 200);
+  });
+  app.openapi(approvals, async (c) => c.json({ items: await releases.approvals() }, 200));
   app.openapi(get, async (c) => {
     const { key, env } = c.req.valid('param');
     return c.json(await releases.get(key, env), 200);

@@ -1,3 +1,4 @@
+import type { FlagConfig } from '@ringflag/sdk-node/engine';
 import { and, asc, desc, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { fitsInteger } from '../../db/portable.js';
@@ -220,6 +221,8 @@ export function planView({ plan, flagKey, environmentKey }: LocatedPlanRow): Rel
     currentStage: plan.currentStage,
     stageStartedAt: plan.stageStartedAt,
     guard: (plan.guard as ReleaseGuard | null) ?? null,
+    onTrip: plan.onTrip,
+    before: (plan.prePlanConfig as FlagConfig | null) ?? null,
     approvals: plan.approvals as StageApproval[],
     incident: (plan.incident as GuardIncident | null) ?? null,
     createdBy: plan.createdBy as Actor,

@@ -6,7 +6,7 @@ import { contextHash } from '../client/client-context.js';
 import { findEnvironment } from '../environments/environments.store.js';
 import { createGuardChecker } from './guard-figures.js';
 import { createGuardIntake } from './guard-ingest.js';
-import type { ReleasePlan } from './release-plan.js';
+import type { ReleasePlan, ReleasePlanResult } from './release-plan.js';
 import { createReleaseTicker, type ReleaseTicker } from './release-ticker.js';
 import { findPlanById, updatePlanFrom } from './releases.store.js';
 
@@ -60,9 +60,9 @@ describe('release plans', () => {
     now += minutes * MINUTE;
   };
   const start = (body: unknown, token = t.adminToken, path = DEV) =>
-    t.request<ReleasePlan & Problem>('POST', `${path}/release`, { token, body });
+    t.request<ReleasePlanResult & Problem>('POST', `${path}/release`, { token, body });
   const act = (name: string, token = t.adminToken, body?: unknown, path = DEV) =>
-    t.request<ReleasePlan & Problem>('POST', `${path}/release/${name}`, { token, body });
+    t.request<ReleasePlanResult & Problem>('POST', `${path}/release/${name}`, { token, body });
   const plan = async (path = DEV) =>
     (await t.request<ReleasePlan>('GET', `${path}/release`, { token: t.adminToken })).body;
   const config = async (path = DEV) =>
@@ -96,7 +96,7 @@ describe('release plans', () => {
     expect(compiled.rules).toEqual([
       {
         id: 'release-0',
-        name: 'ring 0: staff',
+        name: 'ring 1: staff',
         clauses: [{ op: 'inSegment', values: ['staff'] }],
         serve: { variation: 'on' },
       },
@@ -233,7 +233,8 @@ describe('release plans', () => {
     expect((await plan()).currentStage).toBe(1);
   });
 
-  it('advances and rolls back by hand; a rollback serves the off variation to everyone', async () => {
+  it('advances and rolls back by hand; a rollback restores the config from before the plan', async () => {
+    const pre = await config();
     await start({ variation: 'on', stages: TEMPLATE });
     const advanced = await act('advance');
     expect(advanced.body).toMatchObject({ currentStage: 1, stageStartedAt: new Date(START).toISOString() });
@@ -241,15 +242,220 @@ describe('release plans', () => {
     await act('advance');
     expect((await servedOn()).size).toBeGreaterThan(0);
     const rolledBack = await act('rollback');
-    expect(rolledBack.body).toMatchObject({ state: 'rolled_back', incident: null, nextAdvanceAt: null });
+    expect(rolledBack.body).toMatchObject({
+      state: 'rolled_back',
+      incident: null,
+      nextAdvanceAt: null,
+      warnings: [],
+      summary: `restored the config from before the plan started (version ${pre.version})`,
+    });
     const after = await config();
-    expect(after.rules).toEqual([]);
-    expect(after.fallthrough).toEqual({ variation: 'off' });
+    expect(after).toEqual({ ...pre, version: after.version });
+    expect(after.enabled).toBe(false);
     expect((await servedOn()).size).toBe(0);
     expect(evaluate('new-checkout', { key: 'alice' }, await store(), false).variant).toBe('off');
+    const [event] = await audit('action=release.rollback');
+    expect(event?.comment).toMatch(/^rolled back by hand; restored the config from before the plan started/);
     expect((await act('advance')).status).toBe(409);
     // A finished plan makes room for a new one.
     expect((await start({ variation: 'on', stages: TEMPLATE })).status).toBe(201);
+  });
+
+  it('rolls back to a pre-plan config that serves the variation with a warning, keeping later changes', async () => {
+    const beta = {
+      id: 'beta',
+      name: 'beta testers',
+      clauses: [{ attribute: 'groups', op: 'in', values: ['beta'] }],
+      serve: { variation: 'on' },
+    };
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'off', rules: [beta], fallthrough: { variation: 'off' } },
+      headers: ANY_VERSION,
+    });
+    const pre = await config();
+    const created = await start({ variation: 'on', stages: TEMPLATE });
+    expect(created.body.before).toEqual(pre);
+    expect(created.body.warnings).toEqual([
+      'Rule 1 "beta testers" serves "on" to its audience, ahead of the plan\'s rings: that stays so at every stage.',
+    ]);
+    await act('advance');
+    // Someone adds a rule while the plan runs: the rollback keeps it.
+    const during = await config();
+    const qa = {
+      id: 'qa',
+      clauses: [{ attribute: 'groups', op: 'in', values: ['qa'] }],
+      serve: { variation: 'off' },
+    };
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { ...during, rules: [...during.rules, qa] },
+      headers: ANY_VERSION,
+    });
+    const rolledBack = await act('rollback');
+    expect(rolledBack.status).toBe(200);
+    expect(rolledBack.body.warnings).toEqual([
+      'The restored config still serves "on": rule 1 "beta testers" serves "on" to its audience.',
+    ]);
+    expect(rolledBack.body.summary).toBe(
+      `restored the config from before the plan started (version ${pre.version}); kept the changes others made since then`,
+    );
+    const after = await config();
+    expect(after).toEqual({ ...pre, version: after.version, rules: [beta, qa] });
+    expect(evaluate('new-checkout', { key: 'z', groups: ['beta'] }, await store(), false).variant).toBe('on');
+    expect((await servedOn()).size).toBe(0);
+    const [event] = await audit('action=release.rollback');
+    expect(event?.comment).toContain('The restored config still serves "on"');
+  });
+
+  it('keeps a flag switched off during the plan off when rolling back', async () => {
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'off', fallthrough: { variation: 'off' } },
+      headers: ANY_VERSION,
+    });
+    await start({ variation: 'on', stages: TEMPLATE });
+    expect(
+      (await t.request('POST', `${DEV}/toggle`, { token: t.adminToken, body: { enabled: false } })).status,
+    ).toBe(200);
+    const rolledBack = await act('rollback');
+    expect(rolledBack.body.summary).toContain('the flag stays off: it was switched off meanwhile');
+    expect(await config()).toMatchObject({ enabled: false, rules: [], fallthrough: { variation: 'off' } });
+  });
+
+  it('rolls a plan without a kept config back as before: its rules go, everyone else gets off', async () => {
+    const created = await start({ variation: 'on', stages: TEMPLATE });
+    await t.query('update release_plans set pre_plan_config = null where id = $1', [created.body.id]);
+    expect((await plan()).before).toBeNull();
+    await act('advance');
+    const rolledBack = await act('rollback');
+    expect(rolledBack.body.summary).toBe("removed the plan's rules; everyone else gets the off variation");
+    expect(await config()).toMatchObject({ enabled: true, rules: [], fallthrough: { variation: 'off' } });
+  });
+
+  it('previews a plan on top of existing rules and a rollout, writing nothing', async () => {
+    const qa = {
+      id: 'qa',
+      clauses: [{ attribute: 'groups', op: 'in', values: ['qa'] }],
+      serve: { variation: 'off' },
+    };
+    const rollout = {
+      rollout: {
+        variations: [
+          { variation: 'on', weight: 30_000 },
+          { variation: 'off', weight: 70_000 },
+        ],
+      },
+    };
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'off', rules: [qa], fallthrough: rollout },
+      headers: ANY_VERSION,
+    });
+    const viewer = await t.tokenFor('viewer');
+    const pre = await config();
+    const dump = await t.dump();
+    const preview = await t.request<{
+      warnings: string[];
+      before: FlagConfig;
+      stages: {
+        index: number;
+        name: string;
+        percentage: number;
+        approval: boolean;
+        summary: string;
+        config: FlagConfig;
+      }[];
+    }>('POST', `${DEV}/release/preview`, { token: viewer, body: { variation: 'on', stages: TEMPLATE } });
+    expect(preview.status).toBe(200);
+    expect(preview.body.warnings).toEqual([
+      'Rule 1 "qa" serves "off" to its audience, ahead of the plan\'s rings: that stays so at every stage.',
+      'Everyone else gets 30% "on", 70% "off" now; stage 1 of 5: staff (0%) changes that to 100% "off", so some who get "on" now lose it.',
+    ]);
+    expect(preview.body.before).toEqual(pre);
+    expect(preview.body.stages.map((stage) => [stage.index, stage.name, stage.percentage])).toEqual([
+      [0, 'staff', 0],
+      [1, 'canary', 1],
+      [2, 'early', 10],
+      [3, 'half', 50],
+      [4, 'everyone', 100],
+    ]);
+    expect(preview.body.stages[1]?.summary).toBe(
+      'on; rule 1 "qa" → "off"; rule 2 "ring 1: staff" → "on"; everyone else → 1% "on", 99% "off"',
+    );
+    expect(preview.body.stages[4]?.config.rules.map((rule) => rule.id)).toEqual(['qa', 'release-0']);
+    expect(await t.dump()).toEqual(dump);
+    expect(await config()).toEqual(pre);
+
+    // The same checks as starting one; where changes need approval the first stage is gated.
+    const bad = await t.request<Problem>('POST', `${DEV}/release/preview`, {
+      token: viewer,
+      body: { variation: 'on', stages: [{ name: 'a', segments: ['nobody'], percentage: 1 }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0]?.path).toBe('stages[0].segments[0]');
+    const gated = await t.request<{ warnings: string[]; stages: { approval: boolean }[] }>(
+      'POST',
+      `${PROD}/release/preview`,
+      { token: viewer, body: { variation: 'on', stages: TEMPLATE.slice(1) } },
+    );
+    expect(gated.body.stages[0]?.approval).toBe(true);
+    expect(gated.body.warnings).toEqual([]);
+
+    // Starting answers the same warnings.
+    const created = await start({ variation: 'on', stages: TEMPLATE });
+    expect(created.body.warnings).toEqual(preview.body.warnings);
+  });
+
+  it('lists the stages awaiting an approval, readable by viewers, until an approver approves', async () => {
+    const editor = await t.tokenFor('editor');
+    const viewer = await t.tokenFor('viewer');
+    type Approvals = {
+      items: {
+        flag: string;
+        environment: string;
+        stage: number;
+        stageName: string;
+        plan: ReleasePlan;
+        waitingSince: string;
+      }[];
+    };
+    const approvals = async () =>
+      (await t.request<Approvals>('GET', '/api/v1/release-approvals', { token: viewer })).body.items;
+    expect(await approvals()).toEqual([]);
+    const stages = [
+      { name: 'canary', percentage: 1, holdMinutes: 10 },
+      { name: 'everyone', percentage: 100, approval: true },
+    ];
+    const created = await start({ variation: 'on', stages }, editor, PROD);
+    await start({ variation: 'on', stages: TEMPLATE }); // development: nothing gated
+    expect(await approvals()).toEqual([
+      {
+        flag: 'new-checkout',
+        environment: 'production',
+        stage: 0,
+        stageName: 'canary',
+        plan:
+          created.body.id === undefined
+            ? expect.anything()
+            : expect.objectContaining({ id: created.body.id }),
+        waitingSince: new Date(START).toISOString(),
+      },
+    ]);
+    expect((await act('approve', editor, { comment: 'mine' }, PROD)).status).toBe(403);
+    pass(5);
+    expect((await act('approve', t.adminToken, { comment: 'go' }, PROD)).body.currentStage).toBe(0);
+    // The next gate shows up as stage 1, waiting since the canary started.
+    expect(await approvals()).toEqual([
+      expect.objectContaining({
+        stage: 1,
+        stageName: 'everyone',
+        waitingSince: new Date(START + 5 * MINUTE).toISOString(),
+      }),
+    ]);
+    const approver = await t.tokenFor('approver');
+    expect((await act('approve', approver, { comment: 'fine' }, PROD)).status).toBe(200);
+    expect(await approvals()).toEqual([]);
   });
 
   it('keeps rules that are not the plan’s, ahead of the rings', async () => {
@@ -414,6 +620,7 @@ describe('guarded rollouts', () => {
     ]);
 
     // 50 more exposures: 20 / 100 = 0.2 > 0.05 with enough exposures.
+    const running = (await t.request<FlagConfig>('GET', DEV, { token: t.adminToken })).body;
     await send({ exposures: [{ flag: 'new-checkout', variant: 'on', count: 50 }] });
     const tripped = await plan();
     expect(tripped.state).toBe('rolled_back');
@@ -425,8 +632,16 @@ describe('guarded rollouts', () => {
       events: 20,
       maxRate: 0.05,
     });
+    // An incident: the flag is off in development at once, its targeting kept for diagnosis.
     const config = (await t.request<FlagConfig>('GET', DEV, { token: t.adminToken })).body;
-    expect(config.fallthrough).toEqual({ variation: 'off' });
+    expect(config).toEqual({ ...running, enabled: false, version: running.version + 1 });
+    expect(evaluate('new-checkout', { key: 'user-1' }, await storeOf(t, 'development'), false)).toMatchObject(
+      {
+        variant: 'off',
+        reason: { kind: 'OFF' },
+      },
+    );
+    expect(tripped.onTrip).toBe('off');
 
     const events = (
       await t.request<{ items: AuditEvent[] }>('GET', '/api/v1/audit?action=release.rollback', {
@@ -435,14 +650,108 @@ describe('guarded rollouts', () => {
     ).body.items;
     expect(events).toHaveLength(1);
     expect(events[0]?.actor).toEqual({ type: 'system', id: 'releases', name: 'release plans' });
-    expect(events[0]?.comment).toMatch(
-      /20 "checkout-error" events over 100 exposures.*0\.2000 > maxRate 0\.05/,
+    expect(events[0]?.comment).toBe(
+      'guard tripped: 20 "checkout-error" events over 100 exposures of "on" = 20% > max 5%; switched the flag off ' +
+        'in "development": everyone gets "off"; its rules, rollout and targets stay as they were, for diagnosis',
     );
+    const [write] = (
+      await t.request<{ items: AuditEvent[] }>('GET', '/api/v1/audit?action=flag.config.update', {
+        token: t.adminToken,
+      })
+    ).body.items;
+    expect(write?.actor).toEqual({ type: 'system', id: 'releases', name: 'release plans' });
+    expect(write?.comment).toContain('20 "checkout-error" events over 100 exposures');
     expect((events[0]?.after as ReleasePlan | undefined)?.incident).toMatchObject({
       exposures: 100,
       events: 20,
       rate: 0.2,
     });
+  });
+
+  /** Records bad figures for the released variation now: 50 errors over 100 exposures. */
+  const badFigures = async (variant = 'on') => {
+    const minute = Math.floor(now / MINUTE);
+    await t.query(
+      "insert into guard_exposure_counts (environment_id, flag_key, variant, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', $1, $2, 100)",
+      [variant, minute],
+    );
+    await t.query(
+      "insert into guard_event_counts (environment_id, flag_key, variant, event, minute, count) values ((select id from environments where key = 'development'), 'new-checkout', $1, 'checkout-error', $2, 50)",
+      [variant, minute],
+    );
+  };
+  const configOf = async (path = DEV) =>
+    (await t.request<FlagConfig>('GET', path, { token: t.adminToken })).body;
+  const beta = {
+    id: 'beta',
+    clauses: [{ attribute: 'groups', op: 'in', values: ['beta'] }],
+    serve: { variation: 'on' },
+  };
+
+  it('switches the flag off on a trip: a hand-made rule serving the variation serves nobody, other environments stay', async () => {
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'off', rules: [beta], fallthrough: { variation: 'off' } },
+      headers: ANY_VERSION,
+    });
+    const staging = await configOf('/api/v1/flags/new-checkout/environments/staging');
+    const started = await t.request<ReleasePlan>('POST', `${DEV}/release`, {
+      token: t.adminToken,
+      body: { variation: 'on', stages: [{ name: 'canary', percentage: 5 }], guard },
+    });
+    const running = await configOf();
+    const member = { key: 'someone', groups: ['beta'] };
+    expect(evaluate('new-checkout', member, await storeOf(t, 'development'), false).variant).toBe('on');
+    await badFigures();
+    expect(await createGuardChecker(t.deps).checkGuard(started.body.id)).toMatchObject({
+      state: 'rolled_back',
+      incident: { rate: 0.5, exposures: 100, events: 50, maxRate: 0.05 },
+    });
+    const after = await configOf();
+    expect(after).toEqual({ ...running, enabled: false, version: running.version + 1 });
+    expect(after.rules.map((rule) => rule.id)).toEqual(['beta']);
+    expect(evaluate('new-checkout', member, await storeOf(t, 'development'), false)).toMatchObject({
+      variant: 'off',
+      reason: { kind: 'OFF' },
+    });
+    expect(await configOf('/api/v1/flags/new-checkout/environments/staging')).toEqual(staging);
+  });
+
+  it("restores the config from before the plan on a trip with onTrip 'revert'", async () => {
+    await t.request('PUT', DEV, {
+      token: t.adminToken,
+      body: { enabled: true, offVariation: 'off', rules: [beta], fallthrough: { variation: 'off' } },
+      headers: ANY_VERSION,
+    });
+    const pre = await configOf();
+    const started = await t.request<ReleasePlan>('POST', `${DEV}/release`, {
+      token: t.adminToken,
+      body: { variation: 'on', stages: [{ name: 'canary', percentage: 5 }], guard, onTrip: 'revert' },
+    });
+    expect(started.body).toMatchObject({ onTrip: 'revert', before: pre });
+    await badFigures();
+    expect(await createGuardChecker(t.deps).checkGuard(started.body.id)).toMatchObject({
+      state: 'rolled_back',
+    });
+    const after = await configOf();
+    expect(after).toEqual({ ...pre, version: after.version });
+    const [event] = (
+      await t.request<{ items: AuditEvent[] }>('GET', '/api/v1/audit?action=release.rollback', {
+        token: t.adminToken,
+      })
+    ).body.items;
+    expect(event?.actor.type).toBe('system');
+    expect(event?.comment).toContain('= 50% > max 5%; restored the config from before the plan started');
+    expect(event?.comment).toContain('The restored config still serves "on"');
+  });
+
+  it('refuses an unknown onTrip', async () => {
+    const refused = await t.request<{ errors: { path: string }[] }>('POST', `${DEV}/release`, {
+      token: t.adminToken,
+      body: { variation: 'on', stages: [{ name: 'canary', percentage: 5 }], onTrip: 'explode' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0]?.path).toBe('onTrip');
   });
 
   it('reroutes a blue/green flag to blue when the guard trips on green', async () => {
@@ -464,17 +773,13 @@ describe('guarded rollouts', () => {
     });
     expect(started.status).toBe(201);
     const backends = async () => {
-      const contexts = Array.from({ length: 200 }, (_, i) => ({ key: `user-${i}` }));
-      const values = new Set<unknown>();
-      for (const context of contexts) {
-        const result = await t.request<{ results: Record<string, { value: unknown }> }>(
-          'POST',
-          '/api/v1/environments/development/evaluate',
-          { token: t.adminToken, body: { context, flags: ['checkout-backend'] } },
-        );
-        values.add(result.body.results['checkout-backend']?.value);
-      }
-      return values;
+      const store = await storeOf(t, 'development');
+      return new Set(
+        Array.from(
+          { length: 200 },
+          (_, i) => evaluate('checkout-backend', { key: `user-${i}` }, store, null).value,
+        ),
+      );
     };
     expect(await backends()).toEqual(new Set(['blue', 'green']));
 
@@ -488,6 +793,9 @@ describe('guarded rollouts', () => {
     const plan = (await t.request<ReleasePlan>('GET', `${path}/release`, { token: t.adminToken })).body;
     expect(plan.state).toBe('rolled_back');
     expect(plan.incident?.exposures).toBe(200);
+    // The trip switched the flag off: everyone is on blue, the off (baseline) side.
+    const config = (await t.request<FlagConfig>('GET', path, { token: t.adminToken })).body;
+    expect(config).toMatchObject({ enabled: false, offVariation: 'blue' });
     expect(await backends()).toEqual(new Set(['blue']));
   });
 
