@@ -3,8 +3,10 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../app-env.js';
 import { clientAddress, requestIsHttps } from '../../http/client-address.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
-import type { AuthService } from './auth.service.js';
+import { passwordSchema } from '../users/users.routes.js';
+import { type AuthService, loginResultSchema } from './auth.service.js';
 import { CSRF_COOKIE, principalOf, requireRole, SESSION_COOKIE } from './authenticate.js';
+import { roleSchema } from './roles.js';
 
 export const loginSchema = z.object({
   email: z.string().min(1).max(320),
@@ -18,7 +20,7 @@ const login = createRoute({
   summary: 'Log in: returns a JWT and sets the session cookie',
   request: { body: jsonBody(loginSchema) },
   responses: responses({
-    200: '{ token, csrfToken, expiresAt, user }',
+    200: { description: 'The session', schema: loginResultSchema },
     401: 'Wrong credentials',
     429: 'Rate limited',
   }),
@@ -34,6 +36,20 @@ const logout = createRoute({
   responses: responses({ 204: 'Logged out' }),
 });
 
+/** `GET /api/v1/me`: who is calling, and what they may do. */
+export const meSchema = z
+  .object({
+    kind: z.enum(['user', 'token']),
+    id: z.number().int(),
+    name: z.string().openapi({ description: "The user's email or the token's name." }),
+    role: roleSchema,
+    environments: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: 'Environment keys an API token is limited to; null means all.' }),
+  })
+  .openapi('Me');
+
 const me = createRoute({
   method: 'get',
   path: '/api/v1/me',
@@ -41,7 +57,32 @@ const me = createRoute({
   summary: 'Who am I',
   security: ADMIN_SECURITY,
   middleware: [requireRole('viewer')],
-  responses: responses({ 200: 'The caller' }),
+  responses: responses({ 200: { description: 'The caller', schema: meSchema } }),
+});
+
+export const passwordChangeSchema = z
+  .object({
+    currentPassword: z.string().min(1).max(1024),
+    newPassword: passwordSchema,
+  })
+  .strict();
+
+const changePassword = createRoute({
+  method: 'post',
+  path: '/api/v1/me/password',
+  tags: ['auth'],
+  summary: 'Change your own password (current and new); your other sessions end',
+  description:
+    'Users only (an API token has no password: 403). A wrong `currentPassword` is a 400 at that path and counts as a failed login for the rate limits (429 with Retry-After). Audited as `user.password_change`; every other session of the user is revoked, this one stays.',
+  security: ADMIN_SECURITY,
+  middleware: [requireRole('viewer')],
+  request: { body: jsonBody(passwordChangeSchema) },
+  responses: responses({
+    204: 'Changed',
+    400: 'Wrong current password, or an invalid new one',
+    403: 'An API token',
+    429: 'Rate limited',
+  }),
 });
 
 /** What {@link registerAuthRoutes} needs. */
@@ -51,7 +92,7 @@ export interface AuthRoutesDeps {
   sessionTtlSeconds: number;
 }
 
-/** Login, logout and `GET /api/v1/me`. */
+/** Login, logout, `GET /api/v1/me` and `POST /api/v1/me/password`. */
 export function registerAuthRoutes(
   app: OpenAPIHono<AppEnv>,
   { auth, sessionTtlSeconds }: AuthRoutesDeps,
@@ -70,6 +111,12 @@ export function registerAuthRoutes(
     await auth.logout(principalOf(c));
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     deleteCookie(c, CSRF_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+
+  app.openapi(changePassword, async (c) => {
+    const { currentPassword, newPassword } = c.req.valid('json');
+    await auth.changePassword(principalOf(c), currentPassword, newPassword, clientAddress(c));
     return c.body(null, 204);
   });
 

@@ -1,27 +1,41 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { RateLimitedError, UnauthorizedError } from '../../errors/index.js';
+import { z } from '@hono/zod-openapi';
+import { ForbiddenError, RateLimitedError, UnauthorizedError, ValidationError } from '../../errors/index.js';
+import { timestampSchema } from '../../http/openapi-app.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
-import { findUserByEmail } from '../users/users.store.js';
-import { insertSession, revokeSession } from './auth.store.js';
+import { userView } from '../users/users.service.js';
+import { findUserByEmail, findUserById, updateUser } from '../users/users.store.js';
+import { insertSession, revokeSession, revokeUserSessions } from './auth.store.js';
 import type { LoginLimiter, LoginRefusal } from './login-limiter.js';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
+import { roleSchema } from './roles.js';
 import { signSessionToken } from './session-token.js';
 
 /** A successful login. */
-export interface LoginResult {
-  token: string;
-  csrfToken: string;
-  expiresAt: string;
-  user: { id: number; email: string; name: string; role: string };
-}
+export const loginResultSchema = z
+  .object({
+    token: z.string().openapi({ description: 'The session JWT, for `Authorization: Bearer`.' }),
+    csrfToken: z.string().openapi({ description: 'Send as X-CSRF-Token on unsafe methods with the cookie.' }),
+    expiresAt: timestampSchema,
+    user: z.object({ id: z.number().int(), email: z.string(), name: z.string(), role: roleSchema }),
+  })
+  .openapi('LoginResult');
+export type LoginResult = z.infer<typeof loginResultSchema>;
 
-/** Logins and logouts. */
+/** Logins, logouts and changing one's own password. */
 export interface AuthService {
   login(email: string, password: string, client: string): Promise<LoginResult>;
   logout(principal: Principal): Promise<void>;
+  /**
+   * Sets a signed-in user's password after checking the current one: rate-limited with logins (a wrong
+   * current password counts as a failed login), audited, and every other session of the user ends.
+   * Throws {@link ForbiddenError} for an API token, {@link ValidationError} at `currentPassword` for a
+   * wrong one and at `newPassword` for the same one again.
+   */
+  changePassword(principal: Principal, current: string, next: string, client: string): Promise<void>;
 }
 
 /** What {@link createAuthService} needs. */
@@ -38,28 +52,37 @@ function anonymous(email: string): Actor {
   return { type: 'user', id: 'anonymous', name: email };
 }
 
+/** What a rate-limited password check was: a login, or a signed-in user changing their password. */
+interface Attempt {
+  actor: Actor;
+  /** The audit action of its first refusal. */
+  action: 'auth.login_rate_limited' | 'auth.password_change_rate_limited';
+  what: string;
+}
+
 /**
- * Refuses a rate-limited login. Only the first refusal per limit and window is audited, so guessing
- * cannot flood the audit trail; every refusal is counted in `/metrics`.
+ * Refuses a rate-limited password check. Only the first refusal per limit and window is audited, so
+ * guessing cannot flood the audit trail; every refusal is counted in `/metrics` (as a login's).
  */
 async function refuseAttempt(
   deps: AuthServiceDeps,
   email: string,
   client: string,
   refusal: LoginRefusal,
+  attempt: Attempt = { actor: anonymous(email), action: 'auth.login_rate_limited', what: 'logins' },
 ): Promise<never> {
   deps.metrics.recordAuthRefusal('login', refusal.limit);
   if (refusal.first) {
-    await runWrite(deps, anonymous(email), async (w) => {
+    await runWrite(deps, attempt.actor, async (w) => {
       w.audit({
-        action: 'auth.login_rate_limited',
+        action: attempt.action,
         resource: { type: 'user', key: email },
         before: null,
         after: { client, limit: refusal.limit, retryAfter: refusal.retryAfter },
       });
     });
   }
-  throw new RateLimitedError(`Too many failed logins; try again in ${refusal.retryAfter} s`, [], {
+  throw new RateLimitedError(`Too many failed ${attempt.what}; try again in ${refusal.retryAfter} s`, [], {
     'retry-after': String(refusal.retryAfter),
   });
 }
@@ -124,6 +147,54 @@ export function createAuthService(deps: AuthServiceDeps, limiter: LoginLimiter):
         expiresAt,
         user: { id: user.id, email: user.email, name: user.name, role: user.role },
       };
+    },
+
+    async changePassword(principal, current, next, client) {
+      if (principal.kind !== 'user') {
+        throw new ForbiddenError('An API token has no password; sign in as the user to change theirs');
+      }
+      const actor = actorOf(principal);
+      const user = await findUserById(deps.database, principal.id);
+      if (!user) throw new UnauthorizedError('The session has ended; log in again');
+      const attempt = limiter.reserve(user.email, client);
+      if (!attempt.ok) {
+        return refuseAttempt(deps, user.email, client, attempt, {
+          actor,
+          action: 'auth.password_change_rate_limited',
+          what: 'password checks',
+        });
+      }
+      if (!(await verifyPassword(current, user.passwordHash))) {
+        await runWrite(deps, actor, async (w) => {
+          w.audit({
+            action: 'auth.password_change_failed',
+            resource: { type: 'user', key: user.email },
+            before: null,
+            after: { client, reason: 'wrong current password' },
+          });
+        });
+        throw new ValidationError('The current password is wrong', [
+          { path: 'currentPassword', message: 'is not your current password' },
+        ]);
+      }
+      attempt.succeeded();
+      if (next === current) {
+        throw new ValidationError('The new password is the current one', [
+          { path: 'newPassword', message: 'must differ from the current password' },
+        ]);
+      }
+      const passwordHash = await hashPassword(next);
+      await runWrite(deps, actor, async (w) => {
+        const after = await updateUser(w.tx, user.id, { passwordHash, updatedAt: w.now });
+        // Whoever else holds a session of this user (a stolen one, too) is signed out.
+        await revokeUserSessions(w.tx, user.id, w.now, principal.session?.id);
+        w.audit({
+          action: 'user.password_change',
+          resource: { type: 'user', key: user.email },
+          before: userView(user),
+          after: userView(after),
+        });
+      });
     },
 
     async logout(principal) {

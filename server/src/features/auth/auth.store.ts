@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import type { sessions, users } from '../../db/schema.js';
 
@@ -16,12 +16,26 @@ export async function revokeSession({ db, t }: Queryable, id: string, at: string
   await db.update(t.sessions).set({ revokedAt: at }).where(eq(t.sessions.id, id));
 }
 
-/** Revokes every live session of a user (disabling them, or a new password). */
-export async function revokeUserSessions({ db, t }: Queryable, userId: number, at: string): Promise<void> {
+/**
+ * Revokes every live session of a user (disabling them, or a new password), but the session `except`
+ * when given (the one that changed its own password).
+ */
+export async function revokeUserSessions(
+  { db, t }: Queryable,
+  userId: number,
+  at: string,
+  except?: string,
+): Promise<void> {
   await db
     .update(t.sessions)
     .set({ revokedAt: at })
-    .where(and(eq(t.sessions.userId, userId), isNull(t.sessions.revokedAt)));
+    .where(
+      and(
+        eq(t.sessions.userId, userId),
+        isNull(t.sessions.revokedAt),
+        except === undefined ? undefined : ne(t.sessions.id, except),
+      ),
+    );
 }
 
 /** A live session with its user, read in one query. */

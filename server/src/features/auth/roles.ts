@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 
 /** Roles in increasing power: each includes what the ones before it may do. */
 export const ROLES = ['viewer', 'editor', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-export const roleSchema = z.enum(ROLES);
+export const roleSchema = z.enum(ROLES).openapi('Role');
 
 /**
  * Whether `role` is at least `minimum`.

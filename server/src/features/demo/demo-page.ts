@@ -128,7 +128,7 @@ export function demoPage({ clientKey }: DemoPageOptions): string {
       <div class="muted">Toggle <code>demo-banner</code> in development in the <a href="/">admin UI</a>, or with an admin token
         (see the README) from a terminal, and watch the banner above:</div>
       <pre id="snippet"></pre>
-      <div class="muted" style="margin-top:10px">Then try a percentage rollout of the default rule (say 50 000 / 50 000) and switch
+      <div class="muted" style="margin-top:10px">Then try a percentage rollout of the default rule (say 50% on, 50% off) and switch
         between viewers: each keeps their side of the line.</div>
     </section>
   </div>
@@ -157,7 +157,7 @@ export function demoPage({ clientKey }: DemoPageOptions): string {
     switch (reason.kind) {
       case 'OFF': return 'The flag is off in development: everyone gets the off variation.';
       case 'TARGET_MATCH': return 'This viewer is targeted individually.';
-      case 'RULE_MATCH': return 'Rule "' + reason.ruleId + '" matched' + (reason.inRollout ? ', and the viewer is inside its rollout.' : '.');
+      case 'RULE_MATCH': return 'Rule ' + (reason.ruleIndex + 1) + ' ("' + reason.ruleId + '") matched' + (reason.inRollout ? ', and the viewer is inside its rollout.' : '.');
       case 'PREREQUISITE_FAILED': return reason.prerequisiteKey ? 'Prerequisite "' + reason.prerequisiteKey + '" is not met.' : 'A prerequisite is not met.';
       case 'FALLTHROUGH': return reason.inRollout === undefined ? 'No rule matched: the default rule serves it.'
         : reason.inRollout ? 'The default rule\\'s percentage rollout includes this viewer.' : 'This viewer is outside the rollout.';

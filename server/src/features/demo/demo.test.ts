@@ -14,6 +14,9 @@ describe('GET /demo', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const key = clientKeyOf(page.text);
     expect(key).toBeDefined();
+    // Rollouts are talked about in percentages, never in raw weights.
+    expect(page.text).toContain('50% on, 50% off');
+    expect(page.text).not.toMatch(/\b\d{1,3}[  ]000\b/);
 
     // The key is an ordinary client key of development: it sees demo-banner's value, nothing else.
     const values = await t.request<{ flags: Record<string, { value: unknown }> }>(

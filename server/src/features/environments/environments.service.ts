@@ -1,5 +1,7 @@
+import { z } from '@hono/zod-openapi';
 import type { Variation } from '@ringflag/sdk-node/engine';
-import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { ConflictError, type FieldError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { timestampSchema } from '../../http/openapi-app.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { requireReviewOfScheduled } from '../change-requests/change-requests.service.js';
@@ -15,16 +17,19 @@ import {
 } from './environments.store.js';
 
 /** An environment as the API shows it. */
-export interface EnvironmentView {
-  key: string;
-  name: string;
-  order: number;
-  requireApproval: boolean;
-  corsOrigins: string[];
-  revision: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export const environmentSchema = z
+  .object({
+    key: z.string(),
+    name: z.string(),
+    order: z.number().int().openapi({ description: 'Its place in the pipeline; lower comes first.' }),
+    requireApproval: z.boolean(),
+    corsOrigins: z.array(z.string()),
+    revision: z.number().int().openapi({ description: 'Increments on every change the SDKs see.' }),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .openapi('Environment');
+export type EnvironmentView = z.infer<typeof environmentSchema>;
 
 export function environmentView(row: EnvironmentRow): EnvironmentView {
   return {
@@ -44,7 +49,18 @@ export interface EnvironmentService {
   list(): Promise<EnvironmentView[]>;
   get(key: string): Promise<EnvironmentView>;
   create(actor: Actor, input: NewEnvironment): Promise<EnvironmentView>;
-  update(actor: Actor, key: string, changes: EnvironmentChanges): Promise<EnvironmentView>;
+  /** Changes one environment; `comment` (why) is kept in the audit trail. */
+  update(
+    actor: Actor,
+    key: string,
+    changes: EnvironmentChanges,
+    options?: { comment?: string },
+  ): Promise<EnvironmentView>;
+  /**
+   * Puts the environments in this pipeline order: `keys` lists every environment once. Each one that
+   * moves gets `order` = its position and an `environment.update` audit event. Returns them in order.
+   */
+  reorder(actor: Actor, keys: readonly string[]): Promise<EnvironmentView[]>;
 }
 
 /** What the environment service needs: writes, and reads on the database. */
@@ -100,7 +116,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
       });
     },
 
-    update(actor, key, changes) {
+    update(actor, key, changes, options = {}) {
       return runWrite(deps, actor, async (w) => {
         const before = await findEnvironment(w.tx, key);
         if (!before) throw new NotFoundError(`No environment "${key}"`);
@@ -117,6 +133,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
           resource: { type: 'environment', key },
           before: environmentView(before),
           after: view,
+          comment: options.comment,
         });
         w.signal({ type: 'environments-changed' });
         // What was scheduled while nobody had to approve it now waits for a second person too.
@@ -124,5 +141,55 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
         return view;
       });
     },
+
+    reorder(actor, keys) {
+      return runWrite(deps, actor, async (w) => {
+        const all = await listEnvironments(w.tx);
+        checkOrder(
+          all.map((env) => env.key),
+          keys,
+        );
+        const byKey = new Map(all.map((env) => [env.key, env]));
+        const views: EnvironmentView[] = [];
+        for (const [position, key] of keys.entries()) {
+          const before = byKey.get(key)!;
+          if (before.sortOrder === position) {
+            views.push(environmentView(before));
+            continue;
+          }
+          const after = await updateEnvironment(w.tx, before.id, { sortOrder: position, updatedAt: w.now });
+          const view = environmentView(after);
+          w.audit({
+            action: 'environment.update',
+            resource: { type: 'environment', key },
+            before: environmentView(before),
+            after: view,
+          });
+          views.push(view);
+        }
+        w.signal({ type: 'environments-changed' });
+        return views;
+      });
+    },
   };
+}
+
+/**
+ * Throws {@link ValidationError} unless `order` names each of `existing` exactly once, with the path
+ * of each unknown or repeated key (`order[2]`) and `order` for the ones left out.
+ */
+function checkOrder(existing: readonly string[], order: readonly string[]): void {
+  const known = new Set(existing);
+  const errors: FieldError[] = [];
+  order.forEach((key, index) => {
+    if (!known.has(key)) errors.push({ path: `order[${index}]`, message: `no environment "${key}"` });
+    else if (order.indexOf(key) !== index) {
+      errors.push({ path: `order[${index}]`, message: `"${key}" is listed twice` });
+    }
+  });
+  const missing = existing.filter((key) => !order.includes(key));
+  if (missing.length > 0) {
+    errors.push({ path: 'order', message: `must list every environment; missing ${missing.join(', ')}` });
+  }
+  if (errors.length > 0) throw new ValidationError('The order must list every environment once', errors);
 }

@@ -5,6 +5,7 @@ import type { Write } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { listEnvironments } from '../environments/environments.store.js';
 import { referencesIn } from '../flag-configs/references.js';
+import { listActivePlans } from '../releases/releases.store.js';
 import { composeConfig, type FlagRow, flagView } from './flag-model.js';
 import { listAllConfigs, listConfigsOfFlag, updateConfig, updateFlag } from './flags.store.js';
 
@@ -67,10 +68,94 @@ export async function flagGatedEnvironments(
 export async function checkFlagChanges(tx: Queryable, before: FlagRow, changes: FlagChanges): Promise<void> {
   if (changes.variations === undefined) return;
   if (JSON.stringify(changes.variations) === JSON.stringify(before.variations)) return;
-  await checkVariationChange(tx, { ...before, variations: changes.variations });
+  await checkVariationChange(tx, before, { ...before, variations: changes.variations });
 }
 
-async function checkVariationChange(tx: Queryable, flag: FlagRow): Promise<void> {
+/** The parts of a config that name variations. */
+type Serving = Pick<FlagConfig, 'offVariation' | 'targets' | 'rules' | 'fallthrough'>;
+
+/** Whether a stored value (such as the config a release plan's rollback restores) is a config's serving part. */
+function isServing(value: unknown): value is Serving {
+  if (typeof value !== 'object' || value === null) return false;
+  const config = value as Record<string, unknown>;
+  return (
+    typeof config.offVariation === 'string' &&
+    Array.isArray(config.targets) &&
+    Array.isArray(config.rules) &&
+    typeof config.fallthrough === 'object' &&
+    config.fallthrough !== null
+  );
+}
+
+/** Whether a rule's or the default rule's serve names `variation` (a rollout names it even at 0%). */
+function serves(serve: FlagConfig['fallthrough'], variation: string): boolean {
+  return 'variation' in serve
+    ? serve.variation === variation
+    : serve.rollout.variations.some((weighted) => weighted.variation === variation);
+}
+
+/**
+ * Where a config names `variation`, as a person reads it: "the off variation", "individual targets",
+ * "rule 2 "Beta testers"", "the default rule".
+ *
+ * @example
+ * usesOfVariation(config, 'blue'); // ['the off variation', 'rule 1 "Staff"']
+ */
+export function usesOfVariation(config: Serving, variation: string): string[] {
+  const uses: string[] = [];
+  if (config.offVariation === variation) uses.push('the off variation');
+  if (config.targets.some((target) => target.variation === variation)) uses.push('individual targets');
+  config.rules.forEach((rule, index) => {
+    if (serves(rule.serve, variation)) uses.push(`rule ${index + 1}${rule.name ? ` "${rule.name}"` : ''}`);
+  });
+  if (serves(config.fallthrough, variation)) uses.push('the default rule');
+  return uses;
+}
+
+/**
+ * Why removing variations is refused: one error (at `variations`) per environment whose config serves
+ * a removed one, per flag that needs one as a prerequisite, and per running or paused release plan
+ * that releases one or whose rollback would restore one.
+ */
+async function removedVariationErrors(tx: Queryable, before: FlagRow, after: FlagRow): Promise<FieldError[]> {
+  const kept = new Set((after.variations as Variation[]).map((v) => v.id));
+  const removed = (before.variations as Variation[]).map((v) => v.id).filter((id) => !kept.has(id));
+  if (removed.length === 0) return [];
+  const errors: FieldError[] = [];
+  const inUse = (id: string, where: string) =>
+    errors.push({ path: 'variations', message: `variation "${id}" is in use: ${where}; change that first` });
+  const envs = new Map((await listEnvironments(tx)).map((env) => [env.id, env.key]));
+  for (const config of await listConfigsOfFlag(tx, before.id)) {
+    const env = envs.get(config.environmentId);
+    if (env === undefined) continue;
+    for (const id of removed) {
+      const uses = usesOfVariation(composeConfig(before, config), id);
+      if (uses.length > 0) inUse(id, `${uses.join(', ')} in ${env}`);
+    }
+  }
+  for (const { flag: other, config } of await listAllConfigs(tx)) {
+    for (const prerequisite of config.prerequisites as FlagConfig['prerequisites']) {
+      if (prerequisite.flag === before.key && removed.includes(prerequisite.variation)) {
+        const env = envs.get(config.environmentId) ?? '?';
+        inUse(prerequisite.variation, `flag "${other.key}" needs it as a prerequisite in ${env}`);
+      }
+    }
+  }
+  for (const { plan, environmentKey } of await listActivePlans(tx)) {
+    if (plan.flagId !== before.id) continue;
+    for (const id of removed) {
+      if (plan.variation === id) inUse(id, `the release plan in ${environmentKey} releases it`);
+      else if (isServing(plan.prePlanConfig) && usesOfVariation(plan.prePlanConfig, id).length > 0) {
+        inUse(id, `rolling back the release plan in ${environmentKey} would restore it`);
+      }
+    }
+  }
+  return errors;
+}
+
+async function checkVariationChange(tx: Queryable, before: FlagRow, flag: FlagRow): Promise<void> {
+  const removed = await removedVariationErrors(tx, before, flag);
+  if (removed.length > 0) throw new ValidationError('A variation in use cannot be removed', removed);
   const errors: FieldError[] = [];
   const envs = await listEnvironments(tx);
   for (const config of await listConfigsOfFlag(tx, flag.id)) {
@@ -80,17 +165,6 @@ async function checkVariationChange(tx: Queryable, flag: FlagRow): Promise<void>
     if (!result.ok) {
       for (const error of result.errors) {
         errors.push({ path: `variations`, message: `in ${env.key}: ${error.path} ${error.message}` });
-      }
-    }
-  }
-  const ids = new Set((flag.variations as Variation[]).map((v) => v.id));
-  for (const { flag: other, config } of await listAllConfigs(tx)) {
-    for (const prerequisite of config.prerequisites as FlagConfig['prerequisites']) {
-      if (prerequisite.flag === flag.key && !ids.has(prerequisite.variation)) {
-        errors.push({
-          path: 'variations',
-          message: `flag "${other.key}" needs variation "${prerequisite.variation}" as a prerequisite`,
-        });
       }
     }
   }
@@ -119,7 +193,7 @@ export async function applyFlagChanges(
     updatedAt: w.now,
   });
   if (variationsChanged || clientSideChanged) {
-    if (variationsChanged) await checkVariationChange(w.tx, after);
+    if (variationsChanged) await checkVariationChange(w.tx, before, after);
     const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.key]));
     for (const config of await listConfigsOfFlag(w.tx, after.id)) {
       const env = envs.get(config.environmentId);

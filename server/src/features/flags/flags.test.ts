@@ -318,4 +318,85 @@ describe('flags', () => {
     });
     expect(changed.status).toBe(400);
   });
+
+  it('refuses removing a variation that a config, a prerequisite or a release plan uses, by path', async () => {
+    await noApprovals();
+    const colours = ['blue', 'green', 'red', 'yellow', 'purple'];
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'colour', kind: 'string', variations: colours.map((id) => ({ id, value: id })) },
+    });
+    await t.request('POST', '/api/v1/flags', {
+      token: t.adminToken,
+      body: { key: 'child', kind: 'boolean' },
+    });
+    const put = (flag: string, env: string, body: unknown) =>
+      t.request(`PUT`, `/api/v1/flags/${flag}/environments/${env}`, {
+        token: t.adminToken,
+        body,
+        headers: ANY_VERSION,
+      });
+    expect(
+      (
+        await put('colour', 'development', {
+          enabled: true,
+          offVariation: 'blue',
+          rules: [
+            {
+              id: 'beta',
+              name: 'Beta testers',
+              clauses: [{ attribute: 'groups', op: 'in', values: ['beta'] }],
+              serve: { variation: 'green' },
+            },
+          ],
+          fallthrough: { variation: 'blue' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await put('child', 'staging', {
+          enabled: true,
+          offVariation: 'off',
+          prerequisites: [{ flag: 'colour', variation: 'red' }],
+          fallthrough: { variation: 'on' },
+        })
+      ).status,
+    ).toBe(200);
+    const plan = await t.request('POST', '/api/v1/flags/colour/environments/production/release', {
+      token: t.adminToken,
+      body: { variation: 'yellow', stages: [{ name: 'everyone', percentage: 100, holdMinutes: 60 }] },
+    });
+    expect(plan.status).toBe(201);
+
+    const before = await t.dump();
+    const refused = await t.request<{ title: string; errors: { path: string; message: string }[] }>(
+      'PATCH',
+      '/api/v1/flags/colour',
+      { token: t.adminToken, body: { variations: [{ id: 'blue', value: 'blue' }] } },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.every((error) => error.path === 'variations')).toBe(true);
+    const messages = refused.body.errors.map((error) => error.message);
+    expect(messages).toContain(
+      'variation "green" is in use: rule 1 "Beta testers" in development; change that first',
+    );
+    expect(messages).toContain(
+      'variation "red" is in use: flag "child" needs it as a prerequisite in staging; change that first',
+    );
+    expect(messages).toContain(
+      'variation "yellow" is in use: the release plan in production releases it; change that first',
+    );
+    expect(messages.some((message) => message.includes('purple'))).toBe(false);
+    expect(await t.dump()).toEqual(before);
+
+    // An unused variation goes, and names change, at once.
+    const kept = colours.filter((id) => id !== 'purple').map((id) => ({ id, value: id }));
+    const renamed = await t.request<Flag>('PATCH', '/api/v1/flags/colour', {
+      token: t.adminToken,
+      body: { variations: kept.map((v) => (v.id === 'blue' ? { ...v, name: 'Navy' } : v)) },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.variations.map((v) => v.id)).toEqual(['blue', 'green', 'red', 'yellow']);
+  });
 });

@@ -9,7 +9,24 @@ import type { AppEnv } from '../../app-env.js';
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../../admin-ui/dist/', import.meta.url));
 
 /** Client-side routes of the single-page app: each (and everything under it) answers with index.html. */
-const SPA_ROUTES = ['login', 'flags', 'segments', 'changes', 'audit', 'keys', 'tokens', 'users'] as const;
+const SPA_ROUTES = [
+  'login',
+  'flags',
+  'segments',
+  'changes',
+  'audit',
+  'keys',
+  'tokens',
+  'users',
+  'environments',
+  'account',
+] as const;
+
+/** Paths of the API and SDK surfaces, and the UI's hashed assets: an unknown one is a problem+json 404. */
+const NOT_UI_PATH = /^\/(api|sdk|client|ofrep|assets)(\/|$)/;
+
+/** A file at the root of dist, such as favicon.svg. */
+const ROOT_FILE = '[A-Za-z0-9_-][A-Za-z0-9._-]*\\.[a-z0-9]+';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,6 +58,17 @@ code{background:#f1f5f9;padding:.1rem .3rem;border-radius:4px}</style></head>
 exist. Build the UI with <code>pnpm run build:ui</code> (<code>pnpm start</code> does it for you) and reload.</p>
 <p>API documentation: <a href="/api/docs">/api/docs</a>.</p></body></html>`;
 
+/** What {@link registerUiRoutes} gives the app's not-found handler. */
+export interface UiFallback {
+  /**
+   * For a GET of a page path that no route answered (a mistyped or stale deep link): index.html with
+   * status 404, so the UI shows its own not-found page. Undefined under `/api`, `/sdk`, `/client`,
+   * `/ofrep` and `/assets`, for root files, other methods, and while the UI is not built: those get
+   * the problem+json 404.
+   */
+  unknownPage(c: Context): Promise<Response | undefined>;
+}
+
 /** Options of {@link registerUiRoutes}. */
 export interface UiOptions {
   /** The built UI (default: admin-ui/dist of this checkout). */
@@ -50,12 +78,14 @@ export interface UiOptions {
 /**
  * Serves the built admin UI at `/`: hashed assets under `/assets/` with a year-long immutable cache,
  * index.html (never cached) for every client-side route, and a page that says how to build the UI
- * when it is missing. Only the UI's own paths are registered, so API and SDK routes are never shadowed.
+ * when it is missing. Only the UI's own paths are registered, so API and SDK routes are never
+ * shadowed; the returned {@link UiFallback} is for the app's not-found handler.
  *
  * @example
- * registerUiRoutes(app);
+ * const ui = registerUiRoutes(app);
+ * app.notFound(async (c) => (await ui.unknownPage(c)) ?? problemResponse(…));
  */
-export function registerUiRoutes(app: OpenAPIHono<AppEnv>, options: UiOptions = {}): void {
+export function registerUiRoutes(app: OpenAPIHono<AppEnv>, options: UiOptions = {}): UiFallback {
   const dir = normalize(options.dir ?? DEFAULT_UI_DIR);
   const root = dir.endsWith(sep) ? dir : `${dir}${sep}`;
 
@@ -79,14 +109,25 @@ export function registerUiRoutes(app: OpenAPIHono<AppEnv>, options: UiOptions = 
     }
   };
 
-  const serveIndex = async function serveIndex(c: Context): Promise<Response> {
-    const html = await read(join(root, 'index.html'));
-    if (!html) return c.html(MISSING_PAGE, 503, { 'cache-control': 'no-store', ...SECURITY_HEADERS });
-    return c.body(new Uint8Array(html), 200, {
+  const indexResponse = (c: Context, html: Buffer, status: 200 | 404): Response =>
+    c.body(new Uint8Array(html), status, {
       'content-type': CONTENT_TYPES['.html']!,
       'cache-control': 'no-cache',
       ...SECURITY_HEADERS,
     });
+
+  const serveIndex = async function serveIndex(c: Context): Promise<Response> {
+    const html = await read(join(root, 'index.html'));
+    if (!html) return c.html(MISSING_PAGE, 503, { 'cache-control': 'no-store', ...SECURITY_HEADERS });
+    return indexResponse(c, html, 200);
+  };
+
+  const rootFile = new RegExp(`^/${ROOT_FILE}$`);
+  const unknownPage = async (c: Context): Promise<Response | undefined> => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined;
+    if (NOT_UI_PATH.test(c.req.path) || rootFile.test(c.req.path)) return undefined;
+    const html = await read(join(root, 'index.html'));
+    return html && indexResponse(c, html, 404);
   };
 
   const serveFile = async function serveFile(c: Context, next: Next): Promise<Response | undefined> {
@@ -115,5 +156,6 @@ export function registerUiRoutes(app: OpenAPIHono<AppEnv>, options: UiOptions = 
   }
   app.get('/assets/*', serveFile);
   // Files at the root of dist, such as favicon.svg.
-  app.get('/:file{[A-Za-z0-9_-][A-Za-z0-9._-]*\\.[a-z0-9]+}', serveFile);
+  app.get(`/:file{${ROOT_FILE}}`, serveFile);
+  return { unknownPage };
 }

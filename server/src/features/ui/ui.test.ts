@@ -61,7 +61,7 @@ describe('admin UI serving', () => {
     expect(api.headers.get('content-type')).toContain('application/problem+json');
     expect((await get('/healthz')).status).toBe(200);
     expect((await get('/assets/missing.js')).status).toBe(404);
-    expect((await get('/demo-not-ours')).status).toBe(404);
+    expect((await get('/missing.png')).headers.get('content-type')).toContain('application/problem+json');
     for (const path of [
       '/assets/..%2f..%2fringflag-secret.txt',
       '/assets/%2e%2e/%2e%2e/ringflag-secret.txt',
@@ -70,6 +70,46 @@ describe('admin UI serving', () => {
       expect(res.status, path).toBe(404);
       expect(await res.text()).not.toContain('TOP-SECRET-CONTENT');
     }
+  });
+
+  it('answers an unknown page path with the UI and status 404, so the UI shows its own not-found page', async () => {
+    for (const path of ['/demo-not-ours', '/no/such/page', '/settings?tab=x', '/%E2%9C%93']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toContain('text/html');
+      expect(res.headers.get('cache-control'), path).toBe('no-cache');
+      expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+      expect(await res.text(), path).toContain('<title>Ringflag</title>');
+    }
+    // The UI's own pages, new ones included, answer 200.
+    for (const path of ['/environments', '/account', '/flags/no-such-flag/production']) {
+      expect((await get(path)).status, path).toBe(200);
+    }
+    // Unknown paths of the API and SDK surfaces stay problem+json (OFREP answers in its own way).
+    for (const path of [
+      '/api/v1/nope',
+      '/api/nope',
+      '/api',
+      '/sdk/v1/nope',
+      '/client/v1/nope',
+      '/assets/nope',
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('content-type'), path).toContain('application/problem+json');
+    }
+    const ofrep = await get('/ofrep/v1/nope');
+    expect(ofrep.status).toBe(401);
+    expect(await ofrep.text()).not.toContain('<title>Ringflag</title>');
+    const post = await createApp(t.deps, t.services, { uiDir: dir }).request('/no/such/page', {
+      method: 'POST',
+    });
+    expect(post.status).toBe(404);
+    expect(post.headers.get('content-type')).toContain('application/problem+json');
+    // Without a built UI an unknown path is an ordinary 404.
+    const missing = await get('/no/such/page', join(dir, 'nope'));
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('says how to build the UI when it is missing', async () => {

@@ -1,12 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { ADMIN_SECURITY, jsonBody, listOf, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { roleSchema } from '../auth/roles.js';
-import type { UserService } from './users.service.js';
+import { type UserService, userSchema } from './users.service.js';
 
-const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
+/** A password a person chooses: at least 8 characters. */
+export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
 
 export const newUserSchema = z
   .object({
@@ -35,7 +36,7 @@ const list = createRoute({
   path: '/api/v1/users',
   summary: 'List users',
   middleware: [requireRole('admin', 'global')],
-  responses: responses({ 200: '{ items }' }),
+  responses: responses({ 200: { description: 'Every user', schema: listOf(userSchema, 'UserList') } }),
 });
 const create = createRoute({
   ...base,
@@ -44,7 +45,7 @@ const create = createRoute({
   summary: 'Create a user',
   middleware: [requireRole('admin', 'global')],
   request: { body: jsonBody(newUserSchema) },
-  responses: responses({ 201: 'The user', 409: 'Exists' }),
+  responses: responses({ 201: { description: 'The user', schema: userSchema }, 409: 'Exists' }),
 });
 const update = createRoute({
   ...base,
@@ -53,7 +54,11 @@ const update = createRoute({
   summary: 'Change name, role, password, or disable',
   middleware: [requireRole('admin', 'global')],
   request: { params, body: jsonBody(userChangesSchema) },
-  responses: responses({ 200: 'The user', 404: 'Not found', 409: 'Would leave no admin' }),
+  responses: responses({
+    200: { description: 'The user', schema: userSchema },
+    404: 'Not found',
+    409: 'Would leave no admin',
+  }),
 });
 
 /** `/api/v1/users` (admins only). */

@@ -1,11 +1,13 @@
+import { z } from '@hono/zod-openapi';
 import type { Queryable } from '../../db/client.js';
 import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { timestampSchema } from '../../http/openapi-app.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import { revokeUserTokens } from '../api-tokens/api-tokens.service.js';
 import type { Actor } from '../audit/audit-event.js';
 import { revokeUserSessions } from '../auth/auth.store.js';
 import { hashPassword } from '../auth/password.js';
-import type { Role } from '../auth/roles.js';
+import { type Role, roleSchema } from '../auth/roles.js';
 import {
   countActiveAdmins,
   findUserByEmail,
@@ -17,15 +19,18 @@ import {
 } from './users.store.js';
 
 /** A user as the API shows it (never the password hash). */
-export interface UserView {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export const userSchema = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    name: z.string(),
+    role: roleSchema,
+    disabled: z.boolean(),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .openapi('User');
+export type UserView = z.infer<typeof userSchema>;
 
 export function userView(row: UserRow): UserView {
   return {
