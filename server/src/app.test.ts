@@ -20,6 +20,8 @@ interface RouteEntry {
   body?: unknown;
   /** Ends the caller's session (logout): checked after every other route. */
   last?: boolean;
+  /** Only for signed-in users: an API token, whatever its role, gets 403. */
+  usersOnly?: boolean;
 }
 
 /**
@@ -35,6 +37,12 @@ function routeTable(ids: { user: number; token: number; key: number }): Record<s
     'POST /api/v1/auth/login': { role: 'public', body: { email: ADMIN.email, password: ADMIN.password } },
     'POST /api/v1/auth/logout': { role: 'viewer', last: true },
     'GET /api/v1/me': { role: 'viewer' },
+    // A wrong current password: refused (400) without changing anything.
+    'POST /api/v1/me/password': {
+      role: 'viewer',
+      usersOnly: true,
+      body: { currentPassword: 'not-the-password', newPassword: 'password-new-1' },
+    },
     'GET /api/v1/openapi.json': { role: 'public' },
     'GET /api/docs': { role: 'public' },
     'GET /api/v1/users': { role: 'admin' },
@@ -53,6 +61,10 @@ function routeTable(ids: { user: number; token: number; key: number }): Record<s
     'GET /api/v1/environments': { role: 'viewer' },
     'GET /api/v1/environments/:env': { role: 'viewer', path: '/api/v1/environments/production' },
     'POST /api/v1/environments': { role: 'admin', body: { key: 'qa', name: 'QA' } },
+    'PUT /api/v1/environments/order': {
+      role: 'admin',
+      body: { order: ['development', 'staging', 'production'] },
+    },
     'PATCH /api/v1/environments/:env': {
       role: 'admin',
       path: '/api/v1/environments/staging',
@@ -108,6 +120,12 @@ function routeTable(ids: { user: number; token: number; key: number }): Record<s
       path: release,
       body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100 }] },
     },
+    'POST /api/v1/flags/:key/environments/:env/release/preview': {
+      role: 'viewer',
+      path: `${noPlan}/preview`,
+      body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100 }] },
+    },
+    'GET /api/v1/release-approvals': { role: 'viewer' },
     'POST /api/v1/flags/:key/environments/:env/release/pause': { role: 'editor', path: `${release}/pause` },
     'POST /api/v1/flags/:key/environments/:env/release/advance': {
       role: 'editor',
@@ -312,7 +330,9 @@ describe('the admin API', () => {
       }
       for (const principal of principals) {
         const res = await send(principal.token);
-        const allowed = ORDER.indexOf(principal.role) >= ORDER.indexOf(entry.role);
+        const allowed =
+          ORDER.indexOf(principal.role) >= ORDER.indexOf(entry.role) &&
+          !(entry.usersOnly && principal.name.includes('API token'));
         const ok = allowed
           ? res.status !== 401 && res.status !== 403 && res.status < 500
           : res.status === 403;
@@ -342,6 +362,8 @@ describe('the admin API', () => {
       ['DELETE', '/api/v1/api-tokens/abc', {}],
       ['POST', '/api/v1/environments', { body: { key: 'Bad Key', name: 'x' } }],
       ['PATCH', '/api/v1/environments/staging', { body: { corsOrigins: ['ftp://x'] } }],
+      ['PUT', '/api/v1/environments/order', { body: { order: ['staging'] } }],
+      ['POST', '/api/v1/me/password', { body: { currentPassword: '', newPassword: 'short' } }],
       ['POST', '/api/v1/flags', { body: { key: '-bad', kind: 'colour' } }],
       [
         'POST',
@@ -472,7 +494,7 @@ describe('the admin API', () => {
       'GET',
       '/api/v1/openapi.json',
     );
-    expect(doc.body.openapi).toBe('3.0.0');
+    expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/api/v1/flags', '/api/v1/flags/{key}/environments/{env}', '/sdk/v1/stream']),
     );

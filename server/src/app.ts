@@ -31,7 +31,7 @@ import { limitBodySize } from './http/body-limit.js';
 import { trustProxies } from './http/client-address.js';
 import { DOCS_PAGE, DOCS_POLICY } from './http/docs-page.js';
 import { boundedJsonBodies, rejectIllFormedStrings } from './http/json-body.js';
-import { createOpenApiApp, registerRecursiveSchemas } from './http/openapi-app.js';
+import { createOpenApiApp, openApiDocument, registerRecursiveSchemas } from './http/openapi-app.js';
 import { errorHandler, problemResponse } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerOpsRoutes } from './ops/ops.routes.js';
@@ -63,7 +63,6 @@ export interface AppOptions extends ServiceOptions {
 export function createApp(deps: AppDeps, services: Services, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createOpenApiApp();
   app.onError(errorHandler(deps.logger));
-  app.notFound((c) => problemResponse(new NotFoundError(`No route ${c.req.method} ${c.req.path}`).toJSON()));
 
   app.use('*', securityHeaders());
   app.use('*', trustProxies(deps.trustedProxies));
@@ -149,22 +148,18 @@ export function createApp(deps: AppDeps, services: Services, options: AppOptions
   // milliseconds of CPU, and anyone may ask for it.
   let openApiJson: string | undefined;
   app.get('/api/v1/openapi.json', (c) => {
-    openApiJson ??= JSON.stringify(
-      app.getOpenAPIDocument({
-        openapi: '3.0.0',
-        info: {
-          title: 'Ringflag',
-          version: '1',
-          description:
-            'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
-        },
-      }),
-    );
+    openApiJson ??= JSON.stringify(openApiDocument(app));
     return c.body(openApiJson, 200, { 'content-type': 'application/json' });
   });
   app.get('/api/docs', (c) => c.html(DOCS_PAGE, 200, { 'content-security-policy': DOCS_POLICY }));
   // Last: the UI answers only its own paths and lets everything else fall through.
-  registerUiRoutes(app, { dir: options.uiDir });
+  const ui = registerUiRoutes(app, { dir: options.uiDir });
+  // A page path nothing answered gets the UI's not-found page; anything else a problem+json 404.
+  app.notFound(
+    async (c) =>
+      (await ui.unknownPage(c)) ??
+      problemResponse(new NotFoundError(`No route ${c.req.method} ${c.req.path}`).toJSON()),
+  );
   return app;
 }
 

@@ -1,17 +1,25 @@
-/** One field-level problem: where (`rules[0].clauses[1].op`) and what. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import { z } from '@hono/zod-openapi';
 
-/** What an error becomes on the wire: an RFC 9457 problem document. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors: FieldError[];
-}
+/** One field-level problem: where (`rules[0].clauses[1].op`) and what. */
+export const fieldErrorSchema = z
+  .object({
+    path: z.string().openapi({ description: 'Where, as a path: `rules[0].clauses[1].op`, `query.limit`' }),
+    message: z.string(),
+  })
+  .openapi('FieldError');
+export type FieldError = z.infer<typeof fieldErrorSchema>;
+
+/** What an error becomes on the wire: an RFC 9457 problem document (`application/problem+json`). */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(fieldErrorSchema),
+  })
+  .openapi('Problem');
+export type Problem = z.infer<typeof problemSchema>;
 
 /**
  * The base of every error the application throws on purpose. `onError` turns it into problem+json;

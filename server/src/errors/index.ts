@@ -1,4 +1,4 @@
-export { AppError, type FieldError, type Problem } from './app-error.js';
+export { AppError, type FieldError, fieldErrorSchema, type Problem, problemSchema } from './app-error.js';
 export { ConflictError } from './conflict-error.js';
 export { ForbiddenError } from './forbidden-error.js';
 export { NotFoundError } from './not-found-error.js';

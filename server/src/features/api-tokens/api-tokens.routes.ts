@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { ADMIN_SECURITY, jsonBody, listOf, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { roleSchema } from '../auth/roles.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import type { ApiTokenService } from './api-tokens.service.js';
+import { type ApiTokenService, apiTokenSchema, newApiTokenSecretSchema } from './api-tokens.service.js';
 
 export const newApiTokenSchema = z
   .object({
@@ -22,7 +22,9 @@ const list = createRoute({
   path: '/api/v1/api-tokens',
   summary: 'List API tokens (without secrets)',
   middleware: [requireRole('admin', 'global')],
-  responses: responses({ 200: '{ items }' }),
+  responses: responses({
+    200: { description: 'Every API token', schema: listOf(apiTokenSchema, 'ApiTokenList') },
+  }),
 });
 const create = createRoute({
   ...base,
@@ -31,7 +33,9 @@ const create = createRoute({
   summary: 'Create an API token (at most your own rights); the token is shown only in this response',
   middleware: [requireRole('admin', 'global')],
   request: { body: jsonBody(newApiTokenSchema) },
-  responses: responses({ 201: 'The token, with its secret' }),
+  responses: responses({
+    201: { description: 'The token, with its secret', schema: newApiTokenSecretSchema },
+  }),
 });
 const revoke = createRoute({
   ...base,
@@ -40,7 +44,10 @@ const revoke = createRoute({
   summary: 'Revoke an API token',
   middleware: [requireRole('admin', 'global')],
   request: { params: z.object({ id: z.coerce.number().int().positive() }) },
-  responses: responses({ 200: 'The revoked token', 404: 'Not found' }),
+  responses: responses({
+    200: { description: 'The revoked token', schema: apiTokenSchema },
+    404: 'Not found',
+  }),
 });
 
 /** `/api/v1/api-tokens` (admins only). */

@@ -1,7 +1,9 @@
+import { z } from '@hono/zod-openapi';
 import { type FieldError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { timestampSchema } from '../../http/openapi-app.js';
 import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.js';
 import { actorOf, type Principal } from '../auth/principal.js';
-import { hasRole, type Role } from '../auth/roles.js';
+import { hasRole, type Role, roleSchema } from '../auth/roles.js';
 import { generateSecret, hashSecret, SECRET_PREFIX, secretPrefix } from '../auth/secrets.js';
 import { findEnvironment } from '../environments/environments.store.js';
 import {
@@ -15,15 +17,26 @@ import {
 } from './api-tokens.store.js';
 
 /** An API token as listed (never the secret or its hash). */
-export interface ApiTokenView {
-  id: number;
-  name: string;
-  prefix: string;
-  role: Role;
-  environments: string[] | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
+export const apiTokenSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: 'The first characters of the token, to recognise it.' }),
+    role: roleSchema,
+    environments: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: 'The environments it may change; null for all.' }),
+    createdAt: timestampSchema,
+    revokedAt: timestampSchema.nullable(),
+  })
+  .openapi('ApiToken');
+export type ApiTokenView = z.infer<typeof apiTokenSchema>;
+
+/** A new API token, with its secret: shown only once. */
+export const newApiTokenSecretSchema = apiTokenSchema
+  .extend({ token: z.string().openapi({ description: 'The secret `rf_api_…`; shown only here.' }) })
+  .openapi('ApiTokenWithSecret');
 
 function view(row: ApiTokenRow): ApiTokenView {
   return {

@@ -1,36 +1,47 @@
 import { createHash } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
+import { timestampSchema } from '../../http/openapi-app.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** Who made a change. */
-export interface Actor {
-  type: 'user' | 'token' | 'system';
-  id: string;
-  name: string;
-}
+export const actorSchema = z
+  .object({
+    type: z.enum(['user', 'token', 'system']),
+    id: z.string(),
+    name: z.string(),
+  })
+  .openapi('Actor');
+export type Actor = z.infer<typeof actorSchema>;
 
 /** What a change touched. */
-export interface AuditResource {
-  type: string;
-  key: string;
-  environment?: string;
-}
+export const auditResourceSchema = z
+  .object({
+    type: z.string(),
+    key: z.string(),
+    environment: z.string().optional(),
+  })
+  .openapi('AuditResource');
+export type AuditResource = z.infer<typeof auditResourceSchema>;
 
 /** One audit event as the API shows it and as it is hashed (DESIGN §5). */
-export interface AuditEvent {
-  id: number;
-  at: string;
-  actor: Actor;
-  action: string;
-  resource: AuditResource;
-  before: unknown;
-  after: unknown;
-  comment?: string;
-  changeRequestId?: string;
-  /** Set when the system acted for someone: the author of a scheduled change. */
-  onBehalfOf?: Actor;
-  prevHash: string;
-  hash: string;
-}
+export const auditEventSchema = z
+  .object({
+    id: z.number().int(),
+    at: timestampSchema,
+    actor: actorSchema,
+    action: z.string(),
+    resource: auditResourceSchema,
+    before: z.unknown(),
+    after: z.unknown(),
+    comment: z.string().optional(),
+    changeRequestId: z.string().optional(),
+    /** Set when the system acted for someone: the author of a scheduled change. */
+    onBehalfOf: actorSchema.optional(),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .openapi('AuditEvent');
+export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 /** The `prevHash` of the first event. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import type { Queryable } from '../../db/client.js';
 import { AUDIT_BATCH, auditEventHash, iterateAuditCheckpoints, iterateAuditEvents } from './audit.store.js';
 import { GENESIS_HASH, hashEvent } from './audit-event.js';
@@ -51,23 +52,28 @@ export interface RememberedHead {
 }
 
 /** The result of checking the audit trail. */
-export interface VerifyResult {
-  ok: boolean;
-  /** Events checked. */
-  count: number;
-  /** The first event that does not follow its predecessor or does not match its hash. */
-  firstBadId?: number;
-  /** Signed checkpoints checked. */
-  checkpoints: number;
-  /** The first checkpoint whose signature or event does not hold. */
-  firstBadCheckpointId?: number;
-  /** The newest event covered by a valid checkpoint (0 when none). */
-  signedThrough: number;
-  /** The key checkpoints must be signed with. */
-  keyId: string;
-  /** Why the trail does not verify, in one sentence. */
-  reason?: string;
-}
+export const verifyResultSchema = z
+  .object({
+    ok: z.boolean(),
+    count: z.number().int().openapi({ description: 'Events checked.' }),
+    firstBadId: z.number().int().optional().openapi({
+      description: 'The first event that does not follow its predecessor or does not match its hash.',
+    }),
+    checkpoints: z.number().int().openapi({ description: 'Signed checkpoints checked.' }),
+    firstBadCheckpointId: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'The first checkpoint whose signature or event does not hold.' }),
+    signedThrough: z
+      .number()
+      .int()
+      .openapi({ description: 'The newest event covered by a valid checkpoint (0 when none).' }),
+    keyId: z.string().openapi({ description: 'The key checkpoints must be signed with.' }),
+    reason: z.string().optional().openapi({ description: 'Why the trail does not verify, in one sentence.' }),
+  })
+  .openapi('AuditVerification');
+export type VerifyResult = z.infer<typeof verifyResultSchema>;
 
 const short = (hash: string) => `${hash.slice(0, 12)}…`;
 

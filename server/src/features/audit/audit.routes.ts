@@ -3,10 +3,16 @@ import type { AppEnv } from '../../app-env.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
 import { requireRole } from '../auth/authenticate.js';
-import type { AuditService } from './audit.service.js';
+import {
+  type AuditService,
+  auditPageSchema,
+  auditPublicKeySchema,
+  signedAuditHeadSchema,
+} from './audit.service.js';
 import type { AuditFilter } from './audit.store.js';
 import type { AuditEvent } from './audit-event.js';
 import { CSV_COLUMNS, csvLine, linesStream } from './audit-export.js';
+import { verifyResultSchema } from './audit-verify.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -34,7 +40,7 @@ const list = createRoute({
   summary: 'Audit events, newest first (filters; `limit` and `cursor` pages)',
   middleware: [requireRole('viewer')],
   request: { query: listQuery },
-  responses: responses({ 200: '{ items, nextCursor }' }),
+  responses: responses({ 200: { description: 'A page of events', schema: auditPageSchema } }),
 });
 const verify = createRoute({
   ...base,
@@ -56,7 +62,7 @@ const verify = createRoute({
     }),
   },
   responses: responses({
-    200: '{ ok, count, firstBadId?, checkpoints, firstBadCheckpointId?, signedThrough, keyId, reason? }',
+    200: { description: 'What was checked and what holds', schema: verifyResultSchema },
   }),
 });
 const head = createRoute({
@@ -68,7 +74,7 @@ const head = createRoute({
     'algorithm, publicKey, message }. Store it outside Ringflag; verify with `?head=<eventId>:<hash>` later',
   middleware: [requireRole('viewer')],
   responses: responses({
-    200: 'The signed head',
+    200: { description: 'The signed head', schema: signedAuditHeadSchema },
     404: 'No events yet',
     409: 'The chain is broken: nothing signed',
   }),
@@ -79,7 +85,7 @@ const publicKey = createRoute({
   path: '/api/v1/audit/public-key',
   summary: 'The Ed25519 public key that signs audit checkpoints: { keyId, algorithm, publicKey (SPKI PEM) }',
   middleware: [requireRole('viewer')],
-  responses: responses({ 200: '{ keyId, algorithm, publicKey }' }),
+  responses: responses({ 200: { description: 'The public key', schema: auditPublicKeySchema } }),
 });
 const exportRoute = createRoute({
   ...base,
@@ -88,7 +94,13 @@ const exportRoute = createRoute({
   summary: 'Export events oldest first as NDJSON (default) or CSV',
   middleware: [requireRole('viewer')],
   request: { query: auditFilterSchema.extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') }) },
-  responses: responses({ 200: 'application/x-ndjson or text/csv' }),
+  responses: responses({
+    200: {
+      description: 'One event per line: JSON (NDJSON), or CSV after a header line',
+      schema: z.string(),
+      mediaType: ['application/x-ndjson', 'text/csv'],
+    },
+  }),
 });
 
 function toFilter(query: z.infer<typeof auditFilterSchema>): AuditFilter {

@@ -1,4 +1,6 @@
+import { z } from '@hono/zod-openapi';
 import type { Database, Queryable } from '../../db/client.js';
+import { pageOf, timestampSchema } from '../../http/openapi-app.js';
 import {
   type AuditFilter,
   insertAuditEvent,
@@ -7,7 +9,14 @@ import {
   listAuditEvents,
 } from './audit.store.js';
 import { type CheckpointOutcome, checkpointAuditHead } from './audit-checkpoints.js';
-import { type Actor, type AuditEvent, type AuditResource, GENESIS_HASH, hashEvent } from './audit-event.js';
+import {
+  type Actor,
+  type AuditEvent,
+  type AuditResource,
+  auditEventSchema,
+  GENESIS_HASH,
+  hashEvent,
+} from './audit-event.js';
 import { type AuditSigner, checkpointMessage } from './audit-signing.js';
 import { type RememberedHead, type VerifyResult, verifyAuditTrail } from './audit-verify.js';
 import { toStoredJson } from './well-formed.js';
@@ -69,10 +78,8 @@ function stripUndefined(resource: AuditResource): AuditResource {
 }
 
 /** A page of events with the cursor of the next page. */
-export interface AuditPage {
-  items: AuditEvent[];
-  nextCursor: string | null;
-}
+export const auditPageSchema = pageOf(auditEventSchema, 'AuditEventPage');
+export type AuditPage = z.infer<typeof auditPageSchema>;
 
 /** Lists events newest first; the cursor is opaque to clients (a foreign one throws a `RangeError`). */
 export async function pageAuditEvents(
@@ -99,19 +106,27 @@ export function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+/** The key that signs audit checkpoints (`GET /api/v1/audit/public-key`). */
+export const auditPublicKeySchema = z
+  .object({
+    keyId: z.string(),
+    algorithm: z.literal('Ed25519'),
+    publicKey: z.string().openapi({ description: 'SPKI PEM.' }),
+  })
+  .openapi('AuditPublicKey');
+export type AuditPublicKey = z.infer<typeof auditPublicKeySchema>;
+
 /** The head of the chain as signed for an outside verifier (`GET /api/v1/audit/head`). */
-export interface SignedAuditHead {
-  eventId: number;
-  hash: string;
-  at: string;
-  signature: string;
-  keyId: string;
-  algorithm: 'Ed25519';
-  /** SPKI PEM. */
-  publicKey: string;
-  /** The exact text the signature covers. */
-  message: string;
-}
+export const signedAuditHeadSchema = auditPublicKeySchema
+  .extend({
+    eventId: z.number().int(),
+    hash: z.string(),
+    at: timestampSchema,
+    signature: z.string(),
+    message: z.string().openapi({ description: 'The exact text the signature covers.' }),
+  })
+  .openapi('SignedAuditHead');
+export type SignedAuditHead = z.infer<typeof signedAuditHeadSchema>;
 
 /** What {@link createAuditService} needs. */
 export interface AuditServiceDeps {
@@ -171,7 +186,7 @@ export function createAuditService(deps: AuditServiceDeps) {
     },
 
     /** The key that signs checkpoints. */
-    publicKey(): { keyId: string; algorithm: 'Ed25519'; publicKey: string } {
+    publicKey(): AuditPublicKey {
       return { keyId: auditSigner.keyId, algorithm: 'Ed25519', publicKey: auditSigner.publicKeyPem };
     },
   };

@@ -1,28 +1,15 @@
+import type { z } from '@hono/zod-openapi';
 import type { FlagConfig, FlagKind, Segment, Variation } from '@ringflag/sdk-node/engine';
 import type { flagConfigs, flags, segments } from '../../db/schema.js';
 import { ValidationError } from '../../errors/index.js';
+import type { flagSchema } from './flag-schemas.js';
 
 export type FlagRow = typeof flags.$inferSelect;
 export type FlagConfigRow = typeof flagConfigs.$inferSelect;
 export type SegmentRow = typeof segments.$inferSelect;
 
 /** A flag as the admin API shows it (global metadata; configs are per environment). */
-export interface FlagView {
-  key: string;
-  name: string;
-  description: string;
-  kind: FlagKind;
-  variations: Variation[];
-  tags: string[];
-  owner: string | null;
-  temporary: boolean;
-  clientSide: boolean;
-  archived: boolean;
-  /** Increments on every change to the global part; the flag's `ETag`. */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type FlagView = z.infer<typeof flagSchema>;
 
 export function flagView(row: FlagRow): FlagView {
   return {

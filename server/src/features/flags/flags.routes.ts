@@ -7,8 +7,10 @@ import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { changeRequestSchema } from '../change-requests/change-request-wire.js';
 import { commentOf } from '../change-requests/comment-body.js';
 import { requestedResponse } from '../change-requests/requested-response.js';
+import { flagDetailSchema, flagPageSchema, flagSchema } from './flag-schemas.js';
 import type { FlagService, FlagWriteOutcome } from './flags.service.js';
 
 const tagsSchema = z.array(z.string().min(1).max(64)).max(50);
@@ -50,7 +52,7 @@ const list = createRoute({
   summary: 'List flags',
   middleware: [requireRole('viewer')],
   request: { query: listQuery },
-  responses: responses({ 200: '{ items, nextCursor }' }),
+  responses: responses({ 200: { description: 'A page of flags', schema: flagPageSchema } }),
 });
 const create = createRoute({
   ...base,
@@ -59,7 +61,11 @@ const create = createRoute({
   summary: 'Create a flag (off in every environment)',
   middleware: [requireRole('editor', 'global')],
   request: { body: jsonBody(newFlagSchema) },
-  responses: responses({ 201: 'The flag', 400: 'Invalid', 409: 'Exists' }),
+  responses: responses({
+    201: { description: 'The flag', schema: flagSchema },
+    400: 'Invalid',
+    409: 'Exists',
+  }),
 });
 const get = createRoute({
   ...base,
@@ -68,7 +74,10 @@ const get = createRoute({
   summary: 'A flag, with its state per environment',
   middleware: [requireRole('viewer')],
   request: { params: keyParams },
-  responses: responses({ 200: 'The flag', 404: 'No such flag' }),
+  responses: responses({
+    200: { description: 'The flag, with its state per environment', schema: flagDetailSchema },
+    404: 'No such flag',
+  }),
 });
 const FOUR_EYES =
   'Where the change alters what an environment requiring approval serves (variation ids or values, exposing the flag to browser keys with clientSide: true, archiving or restoring), it answers 202 with a change request that someone else with the approver role approves; otherwise it applies at once (200). A PATCH that mixes such fields with descriptive ones (name, description, tags, owner, temporary, variation names) becomes one change request as a whole. Send If-Match with the ETag you read (412 when the flag moved); If-Match: * or none writes whatever the version.';
@@ -83,8 +92,11 @@ const patch = createRoute({
   middleware: [requireRole('editor', 'global')],
   request: { params: keyParams, body: jsonBody(flagChangesSchema) },
   responses: responses({
-    200: 'The flag (ETag = version)',
-    202: 'A change request (an environment requiring approval serves this flag)',
+    200: { description: 'The flag (ETag = version)', schema: flagSchema },
+    202: {
+      description: 'A change request (an environment requiring approval serves this flag)',
+      schema: changeRequestSchema,
+    },
     400: 'Invalid',
     404: 'No such flag',
     412: 'Stale version',
@@ -99,8 +111,11 @@ const archive = createRoute({
   middleware: [requireRole('editor', 'global')],
   request: { params: keyParams },
   responses: responses({
-    200: 'The flag',
-    202: 'A change request (an environment requiring approval serves this flag)',
+    200: { description: 'The flag', schema: flagSchema },
+    202: {
+      description: 'A change request (an environment requiring approval serves this flag)',
+      schema: changeRequestSchema,
+    },
     404: 'No such flag',
     409: 'Still a prerequisite',
     412: 'Stale version',
@@ -115,8 +130,11 @@ const unarchive = createRoute({
   middleware: [requireRole('editor', 'global')],
   request: { params: keyParams },
   responses: responses({
-    200: 'The flag',
-    202: 'A change request (an environment requiring approval would serve this flag)',
+    200: { description: 'The flag', schema: flagSchema },
+    202: {
+      description: 'A change request (an environment requiring approval would serve this flag)',
+      schema: changeRequestSchema,
+    },
     404: 'No such flag',
     412: 'Stale version',
   }),
@@ -128,7 +146,7 @@ function expectedVersion(c: Context<AppEnv>): number | undefined {
 }
 
 /** 200 with the flag (and its ETag), or 202 with the change request. */
-function respond(c: Context<AppEnv>, outcome: FlagWriteOutcome): Response {
+function respond(c: Context<AppEnv>, outcome: FlagWriteOutcome) {
   if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
   c.header('ETag', etagOf(outcome.flag.version));
   return c.json(outcome.flag, 200);

@@ -30,6 +30,7 @@ import {
   flagView,
   initialConfig,
 } from './flag-model.js';
+import type { FlagDetail } from './flag-schemas.js';
 import { findFlag, insertConfig, insertFlag, listConfigsOfFlag, listFlags } from './flags.store.js';
 
 /** A new flag as the API accepts it. */
@@ -66,9 +67,7 @@ export interface FlagService {
     items: FlagView[];
     nextCursor: string | null;
   }>;
-  get(
-    key: string,
-  ): Promise<FlagView & { environments: Record<string, { enabled: boolean; version: number }> }>;
+  get(key: string): Promise<FlagDetail>;
   create(actor: Actor, input: NewFlag): Promise<FlagView>;
   /**
    * Changes the global part. Where a change alters what an approval-required environment serves

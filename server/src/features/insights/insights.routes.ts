@@ -1,10 +1,16 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema } from '@ringflag/sdk-node/engine';
 import type { AppEnv } from '../../app-env.js';
-import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
+import { ADMIN_SECURITY, listOf, responses } from '../../http/openapi-app.js';
 import { requireRole } from '../auth/authenticate.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import type { InsightsService } from './insights.service.js';
+import {
+  environmentDeliverySchema,
+  exposureSeriesSchema,
+  flagStatesSchema,
+  type InsightsService,
+  segmentUseSchema,
+} from './insights.service.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -24,7 +30,12 @@ const delivery = createRoute({
   path: '/api/v1/insights/environments',
   summary:
     'Per environment: current revision, open SDK streams, and the revision and time of the last patch sent',
-  responses: responses({ 200: '{ items: [{ environment, revision, streams, lastPublish }] }' }),
+  responses: responses({
+    200: {
+      description: 'Every environment',
+      schema: listOf(environmentDeliverySchema, 'EnvironmentDeliveryList'),
+    },
+  }),
 });
 const flagStates = createRoute({
   ...base,
@@ -32,7 +43,7 @@ const flagStates = createRoute({
   path: '/api/v1/insights/flags',
   summary: "Every flag's config per environment, when it changed and when SDKs last evaluated it",
   responses: responses({
-    200: '{ items: [{ key, environments: { env: { config, updatedAt, lastEvaluatedAt } } }] }',
+    200: { description: 'Every flag', schema: listOf(flagStatesSchema, 'FlagStatesList') },
   }),
 });
 const exposures = createRoute({
@@ -42,7 +53,7 @@ const exposures = createRoute({
   summary: 'Evaluations per variant and minute, from the SDK exposure summaries',
   request: { params: z.object({ key: flagKeySchema }), query: exposureQuerySchema },
   responses: responses({
-    200: '{ flag, environment, since, until, variants, minutes: [{ minute, at, counts }], totals }',
+    200: { description: 'Counts per minute and variant', schema: exposureSeriesSchema },
     400: 'Bad range',
     404: 'No such flag or environment',
   }),
@@ -54,7 +65,7 @@ const segmentUsage = createRoute({
   summary: 'The flag rules that use a segment, per environment',
   request: { params: z.object({ key: flagKeySchema }) },
   responses: responses({
-    200: '{ items: [{ flag, environment, rules: [{ index, id, name? }] }] }',
+    200: { description: 'The uses', schema: listOf(segmentUseSchema, 'SegmentUseList') },
     404: 'Not found',
   }),
 });

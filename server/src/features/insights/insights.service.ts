@@ -1,11 +1,14 @@
+import { z } from '@hono/zod-openapi';
 import type { FlagConfig } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { orNull, timestampSchema } from '../../http/openapi-app.js';
 import { findEnvironment, listEnvironments } from '../environments/environments.store.js';
 import { composeConfig } from '../flags/flag-model.js';
+import { flagConfigWireSchema } from '../flags/flag-schemas.js';
 import { findFlag, findSegment, listAllConfigs } from '../flags/flags.store.js';
 import { lastEvaluatedMinutes, listExposures } from './insights.store.js';
-import { type PublishRecord, type PublishSource, trackPublishes } from './publish-log.js';
+import { type PublishSource, publishRecordSchema, trackPublishes } from './publish-log.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -13,43 +16,69 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export const MAX_EXPOSURE_RANGE_DAYS = 31;
 
 /** How an environment's SDKs are doing: revision, open streams, last patch sent. */
-export interface EnvironmentDelivery {
-  environment: string;
-  revision: number;
-  streams: number;
-  /** Null until a change is published after the server started. */
-  lastPublish: PublishRecord | null;
-}
+export const environmentDeliverySchema = z
+  .object({
+    environment: z.string(),
+    revision: z.number().int(),
+    streams: z.number().int(),
+    lastPublish: orNull(publishRecordSchema).openapi({
+      description: 'Null until a change is published after the server started.',
+    }),
+  })
+  .openapi('EnvironmentDelivery');
+export type EnvironmentDelivery = z.infer<typeof environmentDeliverySchema>;
 
 /** A flag's state in one environment, for the flag list. */
-export interface FlagEnvironmentState {
-  config: FlagConfig;
-  /** When this environment's config last changed (ISO 8601). */
-  updatedAt: string;
-  /** The start of the latest minute an SDK reported evaluating it (ISO 8601), or null. */
-  lastEvaluatedAt: string | null;
-}
+export const flagEnvironmentStateSchema = z
+  .object({
+    config: flagConfigWireSchema,
+    updatedAt: timestampSchema.openapi({ description: "When this environment's config last changed." }),
+    lastEvaluatedAt: timestampSchema
+      .nullable()
+      .openapi({ description: 'The start of the latest minute an SDK reported evaluating it, or null.' }),
+  })
+  .openapi('FlagEnvironmentState');
+export type FlagEnvironmentState = z.infer<typeof flagEnvironmentStateSchema>;
+
+/** Every environment's state of one flag. */
+export const flagStatesSchema = z
+  .object({ key: z.string(), environments: z.record(z.string(), flagEnvironmentStateSchema) })
+  .openapi('FlagStates');
+export type FlagStates = z.infer<typeof flagStatesSchema>;
 
 /** Per-minute evaluation counts of one flag in one environment. */
-export interface ExposureSeries {
-  flag: string;
-  environment: string;
-  /** The range asked for, ISO 8601. */
-  since: string;
-  until: string;
-  /** Variation ids of the flag, then any other variant reported. */
-  variants: string[];
-  /** Minutes with counts, oldest first; minutes without any are left out. */
-  minutes: { minute: number; at: string; counts: Record<string, number> }[];
-  totals: Record<string, number>;
-}
+export const exposureSeriesSchema = z
+  .object({
+    flag: z.string(),
+    environment: z.string(),
+    since: timestampSchema.openapi({ description: 'The range asked for: its start.' }),
+    until: timestampSchema.openapi({ description: 'The range asked for: its end.' }),
+    variants: z
+      .array(z.string())
+      .openapi({ description: 'Variation ids of the flag, then any other variant reported.' }),
+    minutes: z
+      .array(
+        z.object({
+          minute: z.number().int().openapi({ description: 'Minutes since 1970-01-01T00:00Z.' }),
+          at: timestampSchema,
+          counts: z.record(z.string(), z.number().int()),
+        }),
+      )
+      .openapi({ description: 'Minutes with counts, oldest first; minutes without any are left out.' }),
+    totals: z.record(z.string(), z.number().int()),
+  })
+  .openapi('ExposureSeries');
+export type ExposureSeries = z.infer<typeof exposureSeriesSchema>;
 
 /** Where a segment is used: flag rules, per environment. */
-export interface SegmentUse {
-  flag: string;
-  environment: string;
-  rules: { index: number; id: string; name?: string }[];
-}
+export const segmentUseSchema = z
+  .object({
+    flag: z.string(),
+    environment: z.string(),
+    rules: z.array(z.object({ index: z.number().int(), id: z.string(), name: z.string().optional() })),
+  })
+  .openapi('SegmentUse');
+export type SegmentUse = z.infer<typeof segmentUseSchema>;
 
 const minuteIso = (minute: number) => new Date(minute * MINUTE_MS).toISOString();
 
@@ -82,7 +111,7 @@ export function createInsightsService(deps: InsightsServiceDeps) {
       }));
     },
 
-    async flagStates(): Promise<{ key: string; environments: Record<string, FlagEnvironmentState> }[]> {
+    async flagStates(): Promise<FlagStates[]> {
       const envs = new Map((await listEnvironments(database)).map((env) => [env.id, env.key]));
       const evaluated = await lastEvaluatedMinutes(database);
       const byFlag = new Map<string, Record<string, FlagEnvironmentState>>();

@@ -1,13 +1,16 @@
+import { z } from '@hono/zod-openapi';
+import { timestampSchema } from '../../http/openapi-app.js';
 import type { ChangeHub, SdkPatch } from '../../stream/change-hub.js';
 
 /** When an environment's latest patch went out to its SDK streams. */
-export interface PublishRecord {
-  revision: number;
-  /** ISO 8601. */
-  at: string;
-  /** Streams open in that environment when it was sent. */
-  streams: number;
-}
+export const publishRecordSchema = z
+  .object({
+    revision: z.number().int(),
+    at: timestampSchema,
+    streams: z.number().int().openapi({ description: 'Streams open in that environment when it was sent.' }),
+  })
+  .openapi('PublishRecord');
+export type PublishRecord = z.infer<typeof publishRecordSchema>;
 
 /** Reads the last publish of an environment (undefined when none since the server started). */
 export type PublishLog = (environment: string) => PublishRecord | undefined;

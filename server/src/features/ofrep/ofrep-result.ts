@@ -1,32 +1,57 @@
-import type { CompiledFlag, EvaluationDetail, JsonValue } from '@ringflag/sdk-node/engine';
+import { z } from '@hono/zod-openapi';
+import {
+  type CompiledFlag,
+  type EvaluationDetail,
+  type JsonValue,
+  jsonValueSchema,
+} from '@ringflag/sdk-node/engine';
 
 /** OFREP's reasons (open-feature/protocol `service/openapi.yaml`, `evaluationSuccess.reason`). */
-export type OfrepReason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT' | 'UNKNOWN';
+const ofrepReasonSchema = z.enum(['STATIC', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'DEFAULT', 'UNKNOWN']);
+export type OfrepReason = z.infer<typeof ofrepReasonSchema>;
 
 /** OFREP's error codes (`evaluationFailure` and `flagNotFound`). */
-export type OfrepErrorCode =
-  | 'PARSE_ERROR'
-  | 'TARGETING_KEY_MISSING'
-  | 'INVALID_CONTEXT'
-  | 'GENERAL'
-  | 'FLAG_NOT_FOUND';
+const ofrepErrorCodeSchema = z.enum([
+  'PARSE_ERROR',
+  'TARGETING_KEY_MISSING',
+  'INVALID_CONTEXT',
+  'GENERAL',
+  'FLAG_NOT_FOUND',
+]);
+export type OfrepErrorCode = z.infer<typeof ofrepErrorCodeSchema>;
 
 /** `evaluationSuccess`: one flag's value for the context. */
-export interface OfrepSuccess {
-  key: string;
-  value: JsonValue | null;
-  reason: OfrepReason;
-  variant: string;
-  /** Primitive values only: `ruleId`, `ruleIndex`, `inRollout`, `prerequisiteKey` when they apply. */
-  metadata: Record<string, string | number | boolean>;
-}
+export const ofrepSuccessSchema = z
+  .object({
+    key: z.string(),
+    value: jsonValueSchema,
+    reason: ofrepReasonSchema,
+    variant: z.string(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).openapi({
+      description:
+        'Primitive values only: `ruleId`, `ruleIndex`, `inRollout`, `prerequisiteKey` when they apply.',
+    }),
+  })
+  .openapi('OfrepSuccess');
+export type OfrepSuccess = z.infer<typeof ofrepSuccessSchema>;
 
 /** `evaluationFailure` / `flagNotFound`. */
-export interface OfrepFailure {
-  key: string;
-  errorCode: OfrepErrorCode;
-  errorDetails?: string;
-}
+export const ofrepFailureSchema = z
+  .object({
+    key: z.string(),
+    errorCode: ofrepErrorCodeSchema,
+    errorDetails: z.string().optional(),
+  })
+  .openapi('OfrepFailure');
+export type OfrepFailure = z.infer<typeof ofrepFailureSchema>;
+
+/** A bulk request that could not be read: `bulkEvaluationFailure`. */
+export const ofrepBulkFailureSchema = ofrepFailureSchema.omit({ key: true }).openapi('OfrepBulkFailure');
+
+/** `bulkEvaluationSuccess`: every flag the key may see. */
+export const ofrepBulkSuccessSchema = z
+  .object({ flags: z.array(z.union([ofrepSuccessSchema, ofrepFailureSchema])) })
+  .openapi('OfrepBulkSuccess');
 
 /**
  * Maps our reason to OFREP's: `OFF` → `DISABLED`; served by a rollout → `SPLIT`; an individual target or

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../app-env.js';
 import { limitBodySize } from '../../http/body-limit.js';
 import { clientAddress } from '../../http/client-address.js';
 import { rejectIllFormedStrings } from '../../http/json-body.js';
+import { responses } from '../../http/openapi-app.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
 import { browserCors, type CorsOrigins } from '../client/cors.js';
@@ -15,7 +16,15 @@ import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
 import type { PayloadReader } from '../sdk/payload-cache.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
 import { parseOfrepRequest } from './ofrep-request.js';
-import { type OfrepFailure, type OfrepSuccess, toOfrep } from './ofrep-result.js';
+import {
+  type OfrepFailure,
+  type OfrepSuccess,
+  ofrepBulkFailureSchema,
+  ofrepBulkSuccessSchema,
+  ofrepFailureSchema,
+  ofrepSuccessSchema,
+  toOfrep,
+} from './ofrep-result.js';
 import {
   DEFAULT_ADDRESS_RATE_LIMIT,
   DEFAULT_OFREP_RATE_LIMIT,
@@ -222,9 +231,14 @@ function documentOfrep(app: OpenAPIHono<AppEnv>): void {
     request: { params: z.object({ key: z.string() }) },
     summary: 'OFREP single flag evaluation: { key, value, reason, variant, metadata }',
     responses: {
-      200: { description: 'The evaluation' },
-      400: { description: '{ key, errorCode: PARSE_ERROR | INVALID_CONTEXT | GENERAL, errorDetails }' },
-      404: { description: '{ key, errorCode: FLAG_NOT_FOUND }' },
+      ...responses({
+        200: { description: 'The evaluation', schema: ofrepSuccessSchema },
+        400: {
+          description: 'errorCode PARSE_ERROR, INVALID_CONTEXT or GENERAL, with errorDetails',
+          schema: ofrepFailureSchema,
+        },
+        404: { description: 'errorCode FLAG_NOT_FOUND', schema: ofrepFailureSchema },
+      }),
       ...errors,
     },
   });
@@ -235,9 +249,11 @@ function documentOfrep(app: OpenAPIHono<AppEnv>): void {
     security,
     summary: 'OFREP bulk evaluation: { flags: [...] } with ETag; 304 on If-None-Match',
     responses: {
-      200: { description: 'Every flag the key may see' },
-      304: { description: 'Unchanged' },
-      400: { description: '{ errorCode, errorDetails }' },
+      ...responses({
+        200: { description: 'Every flag the key may see', schema: ofrepBulkSuccessSchema },
+        304: 'Unchanged',
+        400: { description: 'The request could not be read', schema: ofrepBulkFailureSchema },
+      }),
       ...errors,
     },
   });

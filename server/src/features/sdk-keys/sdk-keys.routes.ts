@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { ADMIN_SECURITY, jsonBody, listOf, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import type { SdkKeyService } from './sdk-keys.service.js';
+import { newSdkKeySecretSchema, type SdkKeyService, sdkKeySchema } from './sdk-keys.service.js';
 
 export const newSdkKeySchema = z.object({ type: z.enum(['server', 'client']) }).strict();
 
@@ -18,7 +18,7 @@ const list = createRoute({
   summary: "An environment's SDK keys (without secrets)",
   middleware: [requireRole('editor', 'environment')],
   request: { params: envParams },
-  responses: responses({ 200: '{ items }' }),
+  responses: responses({ 200: { description: 'The keys', schema: listOf(sdkKeySchema, 'SdkKeyList') } }),
 });
 const create = createRoute({
   ...base,
@@ -27,7 +27,10 @@ const create = createRoute({
   summary: 'Create an SDK key; the key is shown only in this response',
   middleware: [requireRole('admin', 'environment')],
   request: { params: envParams, body: jsonBody(newSdkKeySchema) },
-  responses: responses({ 201: '{ id, key, type, environment, prefix, createdAt }', 404: 'No environment' }),
+  responses: responses({
+    201: { description: 'The key, with its secret', schema: newSdkKeySecretSchema },
+    404: 'No environment',
+  }),
 });
 const revoke = createRoute({
   ...base,
@@ -36,7 +39,7 @@ const revoke = createRoute({
   summary: 'Revoke an SDK key (its open streams close)',
   middleware: [requireRole('admin', 'environment')],
   request: { params: envParams.extend({ id: z.coerce.number().int().positive() }) },
-  responses: responses({ 200: 'The revoked key', 404: 'Not found' }),
+  responses: responses({ 200: { description: 'The revoked key', schema: sdkKeySchema }, 404: 'Not found' }),
 });
 
 /** `/api/v1/environments/{env}/sdk-keys`. */

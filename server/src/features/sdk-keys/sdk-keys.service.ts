@@ -1,5 +1,7 @@
+import { z } from '@hono/zod-openapi';
 import type { Queryable } from '../../db/client.js';
 import { NotFoundError } from '../../errors/index.js';
+import { timestampSchema } from '../../http/openapi-app.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { generateSecret, hashSecret, SECRET_PREFIX, safeEqual, secretPrefix } from '../auth/secrets.js';
@@ -15,14 +17,22 @@ import {
 } from './sdk-keys.store.js';
 
 /** An SDK key as listed (never the secret). */
-export interface SdkKeyView {
-  id: number;
-  environment: string;
-  type: 'server' | 'client';
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
+export const sdkKeySchema = z
+  .object({
+    id: z.number().int(),
+    environment: z.string(),
+    type: z.enum(['server', 'client']),
+    prefix: z.string().openapi({ description: 'The first characters of the key, to recognise it.' }),
+    createdAt: timestampSchema,
+    revokedAt: timestampSchema.nullable(),
+  })
+  .openapi('SdkKey');
+export type SdkKeyView = z.infer<typeof sdkKeySchema>;
+
+/** A new SDK key, with its secret: shown only once. */
+export const newSdkKeySecretSchema = sdkKeySchema
+  .extend({ key: z.string().openapi({ description: 'The key `rf_srv_…` or `rf_cli_…`; shown only here.' }) })
+  .openapi('SdkKeyWithSecret');
 
 function view(row: SdkKeyRow, environment: string): SdkKeyView {
   return {

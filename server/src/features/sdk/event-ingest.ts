@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import type { Context, FlagStore } from '@ringflag/sdk-node/engine';
 import type { Database } from '../../db/client.js';
 import { ClientEvents } from '../client/client-events.js';
@@ -35,10 +36,10 @@ export type EventReport =
   | { source: 'browser'; environmentId: number; address: string; store: FlagStore; body: SdkEvents };
 
 /** How many exposures and events of a report were kept. */
-export interface AcceptedEvents {
-  exposures: number;
-  events: number;
-}
+export const acceptedEventsSchema = z
+  .object({ exposures: z.number().int(), events: z.number().int() })
+  .openapi('AcceptedEvents');
+export type AcceptedEvents = z.infer<typeof acceptedEventsSchema>;
 
 /** Takes SDK reports in: the one path from an events body to the counts and the guards. */
 export interface EventIngest {

@@ -1,5 +1,5 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
 import { NotFoundError } from '../../errors/index.js';
 import { clientAddress } from '../../http/client-address.js';
@@ -12,7 +12,8 @@ import { openStream, SSE_HEADERS, type StreamStart } from '../../stream/open-str
 import { sseFrame } from '../../stream/sse-frame.js';
 import type { EnvironmentCache } from '../client/environment-cache.js';
 import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
-import type { EventIngest } from './event-ingest.js';
+import { sdkPayloadWireSchema } from '../flags/flag-schemas.js';
+import { acceptedEventsSchema, type EventIngest } from './event-ingest.js';
 import type { PayloadReader } from './payload-cache.js';
 import { requireSdkKey, sdkKeyOf } from './sdk-auth.js';
 import { sdkEventsSchema } from './sdk-events.js';
@@ -48,7 +49,12 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: SdkRouteDeps):
     path: '/sdk/v1/flags',
     summary: 'The full payload { revision, flags, segments } (ETag = revision; 304 on If-None-Match)',
     middleware: [auth],
-    responses: responses({ 200: 'The payload', 304: 'Unchanged', 401: 'Bad key', 403: 'Not a server key' }),
+    responses: responses({
+      200: { description: 'The payload', schema: sdkPayloadWireSchema },
+      304: 'Unchanged',
+      401: 'Bad key',
+      403: 'Not a server key',
+    }),
   });
   app.openapi(flags, async (c) => {
     const env = await environmentOf(sdkKeyOf(c).environmentId);
@@ -72,7 +78,11 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: SdkRouteDeps):
       'Server-sent events: `put` {revision, flags, segments} on connect, `patch` {revision, flags, segments} per ' +
       'change (null = removed), `id` = revision, Last-Event-ID catch-up, comment heartbeat every 15 s',
     middleware: [auth],
-    responses: responses({ 200: 'text/event-stream', 401: 'Bad key', 403: 'Not a server key' }),
+    responses: responses({
+      200: { description: 'The event stream', schema: z.string(), mediaType: 'text/event-stream' },
+      401: 'Bad key',
+      403: 'Not a server key',
+    }),
   });
 
   /**
@@ -124,7 +134,10 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: SdkRouteDeps):
       'Exposure counts per flag, variant and minute, and tracked events (minutes more than 5 minutes old or in the future are filed under the nearest allowed minute)',
     middleware: [auth],
     request: { body: jsonBody(sdkEventsSchema) },
-    responses: responses({ 202: '{ exposures, events } accepted counts', 400: 'Invalid' }),
+    responses: responses({
+      202: { description: 'How many were accepted', schema: acceptedEventsSchema },
+      400: 'Invalid',
+    }),
   });
   app.openapi(events, async (c) => {
     const accepted = await deps.events.ingest({

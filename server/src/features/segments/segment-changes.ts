@@ -1,3 +1,4 @@
+import type { z } from '@hono/zod-openapi';
 import type { FlagConfig, Segment } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
 import type { Write } from '../../write/unit-of-work.js';
@@ -9,6 +10,7 @@ import { type SegmentRow, segmentWire } from '../flags/flag-model.js';
 import { listAllConfigs } from '../flags/flags.store.js';
 import type { ReleaseStage } from '../releases/release-schemas.js';
 import { listActivePlans } from '../releases/releases.store.js';
+import type { segmentViewSchema } from './segment-schemas.js';
 import { updateSegment } from './segments.store.js';
 
 /** How a segment write is recorded in the audit trail. */
@@ -130,10 +132,7 @@ export async function publishSegment(w: Write, key: string, segment: Segment | n
 }
 
 /** A segment as the API and the audit trail show it: the wire segment plus name and description. */
-export interface SegmentView extends ProposedSegment {
-  createdAt: string;
-  updatedAt: string;
-}
+export type SegmentView = z.infer<typeof segmentViewSchema>;
 
 export function segmentView(row: SegmentRow): SegmentView {
   return { ...proposedSegment(row), createdAt: row.createdAt, updatedAt: row.updatedAt };

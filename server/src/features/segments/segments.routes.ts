@@ -2,11 +2,13 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { flagKeySchema, LIMITS, segmentSchema } from '@ringflag/sdk-node/engine';
 import type { AppEnv } from '../../app-env.js';
 import { etagOf, replacedVersion } from '../../http/etag.js';
-import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { ADMIN_SECURITY, jsonBody, listOf, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
 import { writeOptionsShape } from '../change-requests/change-request-schemas.js';
+import { changeRequestSchema } from '../change-requests/change-request-wire.js';
 import { requestedResponse } from '../change-requests/requested-response.js';
+import { segmentViewSchema } from './segment-schemas.js';
 import type { SegmentService } from './segments.service.js';
 
 const described = {
@@ -30,7 +32,9 @@ const list = createRoute({
   path: '/api/v1/segments',
   summary: 'List segments',
   middleware: [requireRole('viewer')],
-  responses: responses({ 200: '{ items }' }),
+  responses: responses({
+    200: { description: 'Every segment', schema: listOf(segmentViewSchema, 'SegmentList') },
+  }),
 });
 const get = createRoute({
   ...base,
@@ -39,7 +43,7 @@ const get = createRoute({
   summary: 'One segment (ETag = version)',
   middleware: [requireRole('viewer')],
   request: { params },
-  responses: responses({ 200: 'The segment', 404: 'Not found' }),
+  responses: responses({ 200: { description: 'The segment', schema: segmentViewSchema }, 404: 'Not found' }),
 });
 const create = createRoute({
   ...base,
@@ -48,7 +52,11 @@ const create = createRoute({
   summary: 'Create a segment',
   middleware: [requireRole('editor', 'global')],
   request: { body: jsonBody(newSegmentSchema) },
-  responses: responses({ 201: 'The segment', 400: 'Invalid', 409: 'Exists' }),
+  responses: responses({
+    201: { description: 'The segment', schema: segmentViewSchema },
+    400: 'Invalid',
+    409: 'Exists',
+  }),
 });
 const update = createRoute({
   ...base,
@@ -60,8 +68,11 @@ const update = createRoute({
   middleware: [requireRole('editor', 'global')],
   request: { params, body: jsonBody(segmentUpdateSchema) },
   responses: responses({
-    200: 'The segment',
-    202: 'A change request (an environment requiring approval uses the segment)',
+    200: { description: 'The segment', schema: segmentViewSchema },
+    202: {
+      description: 'A change request (an environment requiring approval uses the segment)',
+      schema: changeRequestSchema,
+    },
     400: 'Invalid',
     404: 'Not found',
     412: 'Stale version',
