@@ -2,14 +2,17 @@ import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-qu
 import { useState } from 'react';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
 import { APIError } from './api';
+import { Account } from './app/account/Account';
 import { Audit } from './app/audit/Audit';
 import { meKey, useMe } from './app/auth/authApi';
 import { SignIn } from './app/auth/SignIn';
 import { Changes } from './app/changes/Changes';
+import { Environments } from './app/environments/Environments';
 import { FlagPage } from './app/flags/Flag';
 import { Flags } from './app/flags/Flags';
 import { ApiTokens } from './app/keys/ApiTokens';
 import { SdkKeys } from './app/keys/SdkKeys';
+import { NotFoundPage } from './app/not-found/NotFoundPage';
 import { SegmentPage } from './app/segments/Segment';
 import { Segments } from './app/segments/Segments';
 import { Users } from './app/users/Users';
@@ -72,7 +75,9 @@ const router = () =>
         { path: '/keys', element: <SdkKeys /> },
         { path: '/tokens', element: <ApiTokens /> },
         { path: '/users', element: <Users /> },
-        { path: '*', element: <Navigate to="/flags" replace /> },
+        { path: '/environments', element: <Environments /> },
+        { path: '/account', element: <Account /> },
+        { path: '*', element: <NotFoundPage /> },
       ],
     },
   ]);

@@ -1,19 +1,27 @@
 /**
  * The wire types of the admin API, as the UI reads them (DESIGN §2, §5). The UI knows only the HTTP
- * protocol, so these are written out here rather than imported from the server or the engine.
+ * protocol: the types come from the server's OpenAPI document, generated into api.gen.ts by
+ * `pnpm --filter @ringflag/admin-ui gen:api`. UI-only types and constants are written out here.
  */
+import type { components, paths } from './api.gen';
 
-export type Role = 'viewer' | 'editor' | 'approver' | 'admin';
+type Schemas = components['schemas'];
+
+/** A union of `kind`-tagged objects read as one object: its `kind`, and every other field optional. */
+type Flattened<U extends { kind: string }> = { kind: U['kind'] } & {
+  [K in U extends unknown ? Exclude<keyof U, 'kind'> : never]?: U extends unknown
+    ? K extends keyof U
+      ? Exclude<U[K], undefined>
+      : never
+    : never;
+};
+
+export type Role = Schemas['Role'];
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'approver', 'admin'];
 
-export type FlagKind = 'boolean' | 'string' | 'number' | 'json';
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-export interface Variation {
-  id: string;
-  value: JsonValue;
-  name?: string;
-}
+export type FlagKind = Schemas['FlagKind'];
+export type JsonValue = Schemas['JsonValue'];
+export type Variation = Schemas['Variation'];
 
 export const CLAUSE_OPS = [
   'in',
@@ -34,59 +42,17 @@ export const CLAUSE_OPS = [
 ] as const;
 export type ClauseOp = (typeof CLAUSE_OPS)[number];
 
-export type ClauseValue = string | number | boolean;
-
-export interface Clause {
-  attribute?: string;
-  op: ClauseOp;
-  values: ClauseValue[];
-  negate?: boolean;
-}
-
-export interface WeightedVariation {
-  variation: string;
-  weight: number;
-}
-
-export interface Rollout {
-  bucketBy?: string;
-  salt?: string;
-  variations: WeightedVariation[];
-}
-
-export type Serve = { variation: string } | { rollout: Rollout };
-
-export interface Rule {
-  id: string;
-  name?: string;
-  clauses: Clause[];
-  serve: Serve;
-}
-
-export interface Target {
-  variation: string;
-  keys: string[];
-}
-
-export interface Prerequisite {
-  flag: string;
-  variation: string;
-}
+export type Rule = Schemas['Rule'];
+export type Clause = Rule['clauses'][number];
+export type ClauseValue = Clause['values'][number];
+export type Serve = Rule['serve'];
+export type Rollout = Extract<Serve, { rollout: unknown }>['rollout'];
+export type WeightedVariation = Rollout['variations'][number];
 
 /** One flag in one environment: what the SDKs evaluate. */
-export interface FlagConfig {
-  key: string;
-  version: number;
-  kind: FlagKind;
-  variations: Variation[];
-  enabled: boolean;
-  offVariation: string;
-  prerequisites: Prerequisite[];
-  targets: Target[];
-  rules: Rule[];
-  fallthrough: Serve;
-  clientSide: boolean;
-}
+export type FlagConfig = Schemas['FlagConfig'];
+export type Target = FlagConfig['targets'][number];
+export type Prerequisite = FlagConfig['prerequisites'][number];
 
 /** The per-environment part of a config that the flag page edits. */
 export type Targeting = Pick<
@@ -94,242 +60,74 @@ export type Targeting = Pick<
   'offVariation' | 'prerequisites' | 'targets' | 'rules' | 'fallthrough'
 >;
 
-export interface Flag {
-  key: string;
-  name: string;
-  description: string;
-  kind: FlagKind;
-  variations: Variation[];
-  tags: string[];
-  owner: string | null;
-  temporary: boolean;
-  clientSide: boolean;
-  archived: boolean;
-  /** Increments on every change to the flag's global part; sent back as If-Match. */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewFlag {
-  key: string;
-  name?: string;
-  description?: string;
-  kind: FlagKind;
-  variations?: Variation[];
-  tags?: string[];
-  temporary?: boolean;
-  clientSide?: boolean;
-}
-
-export interface Environment {
-  key: string;
-  name: string;
-  order: number;
-  requireApproval: boolean;
-  corsOrigins: string[];
-  revision: number;
-}
-
-export interface Me {
-  kind: 'user' | 'token';
-  id: number;
-  name: string;
-  role: Role;
-  environments: string[] | null;
-}
-
-export interface SegmentRule {
-  id?: string;
-  clauses: Clause[];
-}
-
-export interface Segment {
-  key: string;
-  name: string;
-  description: string;
-  version: number;
-  included: string[];
-  excluded: string[];
-  rules: SegmentRule[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Actor {
-  type: 'user' | 'token' | 'system';
-  id: string;
-  name: string;
-}
-
-export interface AuditEvent {
-  id: number;
-  at: string;
-  actor: Actor;
-  action: string;
-  resource: { type: string; key: string; environment?: string };
-  before: unknown;
-  after: unknown;
-  comment?: string;
-  changeRequestId?: string;
-  /** Set when the system acted for someone (the author of a scheduled change). */
-  onBehalfOf?: Actor;
-  prevHash: string;
-  hash: string;
-}
+/** A flag's global part; `version` is sent back as If-Match. */
+export type Flag = Schemas['Flag'];
+/** The body of `POST /api/v1/flags`. */
+export type NewFlag = paths['/api/v1/flags']['post']['requestBody']['content']['application/json'];
+export type Environment = Schemas['Environment'];
+export type Me = Schemas['Me'];
+export type Segment = Schemas['Segment'];
+export type SegmentRule = Segment['rules'][number];
+export type Actor = Schemas['Actor'];
+export type AuditEvent = Schemas['AuditEvent'];
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface EvaluationReason {
-  kind: 'OFF' | 'TARGET_MATCH' | 'RULE_MATCH' | 'PREREQUISITE_FAILED' | 'FALLTHROUGH' | 'ERROR';
-  ruleId?: string;
-  ruleIndex?: number;
-  inRollout?: boolean;
-  prerequisiteKey?: string;
-  errorKind?: string;
-}
+/** Why a context got its value, read as one object (the wire has one shape per `kind`). */
+export type EvaluationReason = Flattened<Schemas['EvaluationReason']>;
 
-export interface EvaluationResult {
-  value: JsonValue;
-  variant: string | null;
+/** An admin evaluation's result: the SDK's, and the matched rule's name when it has one. */
+export type EvaluationResult = Omit<Schemas['AdminEvaluationResult'], 'reason'> & {
   reason: EvaluationReason;
-}
+};
 
-export interface SdkKey {
-  id: number;
-  environment: string;
-  type: 'server' | 'client';
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
+export type SdkKey = Schemas['SdkKey'];
+export type ApiToken = Schemas['ApiToken'];
+export type User = Schemas['User'];
+export type EnvironmentDelivery = Schemas['EnvironmentDelivery'];
+export type FlagEnvironmentState = Schemas['FlagEnvironmentState'];
+export type FlagStates = Schemas['FlagStates'];
+export type ExposureSeries = Schemas['ExposureSeries'];
+export type SegmentUse = Schemas['SegmentUse'];
+export type ChangeRequestState = Schemas['ChangeRequestState'];
 
-export interface ApiToken {
-  id: number;
-  name: string;
-  prefix: string;
-  role: Role;
-  environments: string[] | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface EnvironmentDelivery {
-  environment: string;
-  revision: number;
-  streams: number;
-  lastPublish: { revision: number; at: string; streams: number } | null;
-}
-
-export interface FlagEnvironmentState {
-  config: FlagConfig;
-  updatedAt: string;
-  lastEvaluatedAt: string | null;
-}
-
-export interface FlagStates {
-  key: string;
-  environments: Record<string, FlagEnvironmentState>;
-}
-
-export interface ExposureSeries {
-  flag: string;
-  environment: string;
-  since: string;
-  until: string;
-  variants: string[];
-  minutes: { minute: number; at: string; counts: Record<string, number> }[];
-  totals: Record<string, number>;
-}
-
-export interface SegmentUse {
-  flag: string;
-  environment: string;
-  rules: { index: number; id: string; name?: string }[];
-}
-
-export type ChangeRequestState =
-  | 'pending'
-  | 'approved'
-  | 'scheduled'
-  | 'applied'
-  | 'rejected'
-  | 'withdrawn'
-  | 'conflict'
-  | 'cancelled';
-
-interface ChangeRequestCommon {
-  id: number;
-  state: ChangeRequestState;
-  /**
-   * The environments requiring approval that gate it: `[environment]` for a config change, those
-   * whose served values a global (flag-level or segment) change would change.
-   */
-  environments: string[];
-  /** The version of the config, flag or segment the proposal was made against. */
-  baseVersion: number;
-  author: Actor;
-  comment: string | null;
-  applyAt: string | null;
-  createdAt: string;
-  reviewer: Actor | null;
-  reviewComment: string | null;
-  reviewedAt: string | null;
-  appliedAt: string | null;
-  conflict: string | null;
-}
-
+/** What a config request changes, one step at a time; approving applies them to the config as it is then. */
+export type ConfigOperation = Schemas['ConfigOperation'];
+/** A field of a config whose change request changes it wholesale. */
+export type ConfigField = Extract<ConfigOperation, { op: 'set' }>['field'];
+/** Why one part of a config request could not apply: `path` names the field or rule. */
+export type ConfigConflict = Schemas['ConfigConflict'];
 /** A segment as a change request proposes it. */
-export interface ProposedSegment {
-  key: string;
-  name: string;
-  description: string;
-  version: number;
-  included: string[];
-  excluded: string[];
-  rules: unknown[];
-}
+export type ProposedSegment = Schemas['ProposedSegment'];
 
 /**
  * A proposed change waiting for a second person's approval and/or its `applyAt` time: a config in
  * one environment (`config`, `toggle`), a flag's global part (`flag`, `archive`, `unarchive`) or a
  * segment (`segment`) — the last two change every environment at once.
  */
-export type ChangeRequest =
-  | (ChangeRequestCommon & {
-      kind: 'config' | 'toggle';
-      flag: string;
-      environment: string;
-      segment: null;
-      /** The full config that would result. */
-      proposed: FlagConfig;
-    })
-  | (ChangeRequestCommon & {
-      kind: 'flag' | 'archive' | 'unarchive';
-      flag: string;
-      environment: null;
-      segment: null;
-      /** The flag that would result. */
-      proposed: Flag;
-    })
-  | (ChangeRequestCommon & {
-      kind: 'segment';
-      flag: null;
-      environment: null;
-      /** Null once the segment was deleted (the request stays as history). */
-      segment: string | null;
-      proposed: ProposedSegment;
-    });
+export type ChangeRequest = Schemas['ChangeRequest'];
+
+/** One ring of a release plan; `percentage` is the share of everyone else, 0–100. */
+export type ReleaseStage = Schemas['ReleaseStage'];
+/** A release plan's guard. `maxRate` is events per exposure, 0–1 (shown as a percentage). */
+export type ReleaseGuard = Schemas['ReleaseGuard'];
+/** The figures that tripped a guard. */
+export type GuardIncident = Schemas['GuardIncident'];
+/** A release plan as `GET …/release` returns it; `currentStage` is 0-based, -1 while the first awaits approval. */
+export type ReleasePlan = Schemas['ReleasePlan'];
+/** What a guard trip does: switch the flag off (the default) or restore the pre-plan config. */
+export type ReleaseOnTrip = ReleasePlan['onTrip'];
+/** A plan as creating or rolling it back returns it, with what a person should know. */
+export type ReleasePlanResult = Schemas['ReleasePlanResult'];
+/** The body of `POST …/release` and `POST …/release/preview`. */
+export type NewReleasePlan =
+  paths['/api/v1/flags/{key}/environments/{env}/release']['post']['requestBody']['content']['application/json'];
+/** `POST …/release/preview`: what starting the plan would do; nothing is written. */
+export type ReleasePreview = Schemas['ReleasePreview'];
+/** One stage of a release preview: the config the flag gets when the stage takes effect. */
+export type ReleasePreviewStage = ReleasePreview['stages'][number];
+/** A release stage awaiting an approval (`GET /api/v1/release-approvals`). */
+export type ReleaseApproval = Schemas['ReleaseApproval'];

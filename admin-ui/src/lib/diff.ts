@@ -1,3 +1,5 @@
+import type { ConfigField, ConfigOperation, FlagConfig } from '../types';
+
 /** One difference between two JSON values. */
 export interface Change {
   /** `rules[0].clauses[0].values`, or '' for the whole value. */
@@ -66,4 +68,78 @@ export function diffJson(before: unknown, after: unknown, path = ''): Change[] {
 export function preview(value: unknown, max = 160): string {
   const text = value === undefined ? '—' : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The config fields a change request sets whole, in the order they are described. */
+export const CONFIG_FIELDS: readonly ConfigField[] = [
+  'enabled',
+  'targets',
+  'prerequisites',
+  'fallthrough',
+  'offVariation',
+];
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Positions of a longest increasing run (not necessarily contiguous) in `values`: the rules that
+ * kept their order; the others moved.
+ */
+function longestIncreasing(values: readonly number[]): Set<number> {
+  const length = values.map(() => 1);
+  const previous = values.map(() => -1);
+  for (let i = 0; i < values.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if ((values[j] ?? 0) < (values[i] ?? 0) && (length[j] ?? 0) + 1 > (length[i] ?? 0)) {
+        length[i] = (length[j] ?? 0) + 1;
+        previous[i] = j;
+      }
+    }
+  }
+  let end = -1;
+  for (let i = 0; i < values.length; i++) if (end < 0 || (length[i] ?? 0) > (length[end] ?? 0)) end = i;
+  const kept = new Set<number>();
+  for (let i = end; i >= 0; i = previous[i] ?? -1) kept.add(i);
+  return kept;
+}
+
+/**
+ * The steps that turn config `before` into `after`, in the shape a config change request lists
+ * them: whole fields set, and rules added, changed, removed and moved (matched by id). Used to
+ * describe an audit event or a proposal that carries no steps of its own.
+ *
+ * @example
+ * configOperations(live, { ...live, enabled: true }); // [{ op: 'set', field: 'enabled', before: false, after: true }]
+ */
+export function configOperations(
+  before: Partial<Pick<FlagConfig, ConfigField | 'rules'>>,
+  after: Partial<Pick<FlagConfig, ConfigField | 'rules'>>,
+): ConfigOperation[] {
+  const ops: ConfigOperation[] = [];
+  for (const field of CONFIG_FIELDS) {
+    if (!sameJson(before[field], after[field])) {
+      ops.push({ op: 'set', field, before: before[field], after: after[field] });
+    }
+  }
+  const old = before.rules ?? [];
+  const next = after.rules ?? [];
+  const oldById = new Map(old.map((rule) => [rule.id, rule]));
+  const nextIds = new Set(next.map((rule) => rule.id));
+  const previousId = (index: number) => (index === 0 ? null : (next[index - 1]?.id ?? null));
+  for (const rule of old) {
+    if (!nextIds.has(rule.id)) ops.push({ op: 'removeRule', ruleId: rule.id, before: rule });
+  }
+  next.forEach((rule, index) => {
+    const was = oldById.get(rule.id);
+    if (!was) ops.push({ op: 'addRule', rule, afterRule: previousId(index) });
+    else if (!sameJson(was, rule)) ops.push({ op: 'updateRule', ruleId: rule.id, before: was, after: rule });
+  });
+  // Rules in both: those outside the longest run that kept its order moved.
+  const common = next.map((rule, index) => ({ rule, index })).filter(({ rule }) => oldById.has(rule.id));
+  const oldIndex = new Map(old.map((rule, index) => [rule.id, index]));
+  const kept = longestIncreasing(common.map(({ rule }) => oldIndex.get(rule.id) ?? 0));
+  common.forEach(({ rule, index }, i) => {
+    if (!kept.has(i)) ops.push({ op: 'moveRule', ruleId: rule.id, afterRule: previousId(index) });
+  });
+  return ops;
 }

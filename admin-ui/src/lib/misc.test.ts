@@ -77,9 +77,9 @@ describe('context form', () => {
 describe('descriptions and time', () => {
   const variations = flag().variations;
   it('describes clauses, serves and rules in words', () => {
-    expect(describeClause({ attribute: 'groups', op: 'in', values: ['beta'] })).toBe('groups is one of beta');
+    expect(describeClause({ attribute: 'groups', op: 'in', values: ['beta'] })).toBe('groups is beta');
     expect(describeClause({ attribute: 'email', op: 'endsWith', values: ['@x.com'], negate: true })).toBe(
-      'email not ends with @x.com',
+      'email does not end with @x.com',
     );
     const rollout = {
       rollout: {
@@ -89,7 +89,7 @@ describe('descriptions and time', () => {
         ],
       },
     };
-    expect(describeServe(rollout, variations)).toBe('off 90% · on 10%');
+    expect(describeServe(rollout, variations)).toBe('rollout: off 90%, on 10%');
     expect(
       describeRule(
         {
@@ -100,7 +100,7 @@ describe('descriptions and time', () => {
         },
         variations,
       ),
-    ).toBe('Staff: if context is in segment staff → on');
+    ).toBe('Staff: if context is in segment staff → serve on');
   });
 
   it('says how long ago', () => {

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { AuditEventItem, KNOWN_ACTIONS } from '../../components/audit/AuditEventItem';
+import { useActorLabel } from '../../components/common/ActorName';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { useCurrentEnv } from '../../components/layout/current-env';
 import { type AuditFilters, auditExportUrl, useAudit, useAuditVerification } from './auditApi';
@@ -31,6 +32,7 @@ export function Audit() {
   const verify = useAuditVerification();
   const events = audit.data?.pages.flatMap((page) => page.items) ?? [];
   const actors = [...new Map(events.map((e) => [e.actor.id, e.actor])).values()];
+  const labelOf = useActorLabel();
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
@@ -132,7 +134,7 @@ export function Audit() {
           <datalist id="audit-actors">
             {actors.map((actor) => (
               <option key={actor.id} value={actor.id}>
-                {actor.name}
+                {labelOf(actor).name}
               </option>
             ))}
           </datalist>

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
 import { APIError } from '../../api';
 import { Field } from '../../components/common/Field';
+import { PasswordField } from '../../components/common/PasswordField';
+import { FieldErrors } from '../../lib/field-errors';
 import { useLogin, useMe } from './authApi';
 
 /** Where to go after signing in: a path inside the app, never another site. */
@@ -18,6 +20,7 @@ export function SignIn() {
   const [password, setPassword] = useState('');
   if (me.data) return <Navigate to={safeNext(params.get('next'))} replace />;
   const error = login.error instanceof APIError ? login.error : undefined;
+  const errors = error ? new FieldErrors(error.errors) : FieldErrors.none;
   const message =
     error?.status === 401
       ? 'Wrong email or password.'
@@ -44,7 +47,7 @@ export function SignIn() {
             {message}
           </p>
         )}
-        <Field label="Email" errors={error?.errors.filter((e) => e.path === 'email').map((e) => e.message)}>
+        <Field label="Email" errors={errors.exact('email')}>
           {(p) => (
             <input
               {...p}
@@ -56,21 +59,13 @@ export function SignIn() {
             />
           )}
         </Field>
-        <Field
+        <PasswordField
           label="Password"
-          errors={error?.errors.filter((e) => e.path === 'password').map((e) => e.message)}
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          )}
-        </Field>
+          errors={errors.exact('password')}
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         <button type="submit" className="button button-primary button-block" disabled={login.isPending}>
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>

@@ -48,6 +48,17 @@ export function useLogout() {
   });
 }
 
+/**
+ * Changes the signed-in user's password (the current one is checked; too many wrong ones are refused
+ * for a while, as logins are). This session stays; the user's other sessions end.
+ */
+export function useChangePassword() {
+  return useMutation({
+    mutationFn: (input: { currentPassword: string; newPassword: string }) =>
+      api.post<void>('/me/password', input),
+  });
+}
+
 /** Whether `role` is at least `minimum` (viewer < editor < approver < admin). */
 export function hasRole(role: Role | undefined, minimum: Role): boolean {
   return role !== undefined && ROLES.indexOf(role) >= ROLES.indexOf(minimum);

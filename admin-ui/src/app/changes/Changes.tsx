@@ -1,18 +1,25 @@
 import { useEffect } from 'react';
 import { Link, useLocation } from 'react-router';
 import { ChangeRequestCard } from '../../components/changes/ChangeRequestCard';
+import { StageApprovalCard } from '../../components/changes/StageApprovalCard';
+import { ActorName } from '../../components/common/ActorName';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { useCurrentEnv } from '../../components/layout/current-env';
+import { describeConflict } from '../../lib/describe';
 import { formatDateTime } from '../../lib/time';
 import type { ChangeRequest } from '../../types';
 import { useMe } from '../auth/authApi';
-import { describeChange, subjectOf, useChangeRequests, whereOf } from './changesApi';
+import { describeChange, subjectOf, useChangeRequests, useReleaseApprovals, whereOf } from './changesApi';
 
 const CLOSED_SHOWN = 20;
 
-/** The pending-changes inbox: requests waiting for approval, scheduled changes, and recent outcomes. */
+/**
+ * The pending-changes inbox: change requests and release stages waiting for approval, scheduled
+ * changes, and recent outcomes.
+ */
 export function Changes() {
   const all = useChangeRequests();
+  const stages = useReleaseApprovals();
   const me = useMe().data;
   const { environments, indexOf } = useCurrentEnv();
   const location = useLocation();
@@ -29,6 +36,7 @@ export function Changes() {
   const pending = items.filter((r) => r.state === 'pending');
   const scheduled = items.filter((r) => r.state === 'scheduled');
   const closed = items.filter((r) => r.state !== 'pending' && r.state !== 'scheduled').slice(0, CLOSED_SHOWN);
+  const waitingStages = stages.data ?? [];
   const card = (request: ChangeRequest) => (
     <ChangeRequestCard
       key={request.id}
@@ -44,19 +52,31 @@ export function Changes() {
         <div>
           <h1>Changes</h1>
           <p className="muted">
-            Changes to environments that require approval wait here for a second person; scheduled changes
-            apply at their time.
+            Changes to environments that require approval, and release stages that need one, wait here for a
+            second person; scheduled changes apply at their time.
           </p>
         </div>
       </header>
       <ErrorBanner error={all.error} />
+      <ErrorBanner error={stages.error} />
 
       <section aria-labelledby="pending-title" className="changes-section">
-        <h2 id="pending-title">Waiting for approval ({pending.length})</h2>
-        {pending.length === 0 ? (
+        <h2 id="pending-title">Waiting for approval ({pending.length + waitingStages.length})</h2>
+        {pending.length + waitingStages.length === 0 ? (
           <EmptyState title="Nothing waiting for approval" />
         ) : (
-          <ul className="change-list">{pending.map(card)}</ul>
+          <ul className="change-list">
+            {pending.map(card)}
+            {waitingStages.map((approval) => (
+              <StageApprovalCard
+                key={`${approval.flag}/${approval.environment}/${approval.stage}`}
+                approval={approval}
+                me={me}
+                env={envOf(approval.environment)}
+                envIndex={indexOf(approval.environment)}
+              />
+            ))}
+          </ul>
         )}
       </section>
 
@@ -98,11 +118,29 @@ export function Changes() {
                   <td>{r.environment === null ? whereOf(r) : envOf(r.environment).name}</td>
                   <td title={r.conflict ?? r.reviewComment ?? undefined}>
                     {r.state}
-                    {r.conflict && <span className="muted"> — {r.conflict}</span>}
+                    {r.conflicts && r.conflicts.length > 0 ? (
+                      <ul className="compact-list muted" aria-label={`Conflicts of #${r.id}`}>
+                        {r.conflicts.map((c) => (
+                          <li key={`${c.path}:${c.message}`}>
+                            {describeConflict(
+                              c,
+                              r.kind === 'config' || r.kind === 'toggle' ? r.proposed.rules : [],
+                            )}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : (
+                      r.conflict && <span className="muted"> — {r.conflict}</span>
+                    )}
                   </td>
                   <td>
-                    {r.author.name}
-                    {r.reviewer && <span className="muted"> → {r.reviewer.name}</span>}
+                    <ActorName actor={r.author} />
+                    {r.reviewer && (
+                      <span className="muted">
+                        {' '}
+                        → <ActorName actor={r.reviewer} />
+                      </span>
+                    )}
                   </td>
                   <td>{formatDateTime(r.appliedAt ?? r.reviewedAt ?? r.createdAt)}</td>
                 </tr>

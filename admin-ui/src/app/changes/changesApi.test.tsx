@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, render, renderHook, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -8,8 +8,15 @@ import { APIError } from '../../api';
 import { ChangeRequestCard } from '../../components/changes/ChangeRequestCard';
 import { testProviders } from '../../test-support';
 import type { ChangeRequest, FlagConfig, Me } from '../../types';
-import { useToggle } from '../flags/flagsApi';
-import { isAuthor, OPEN_STATES, openByFlag, useChangeRequests, useReview } from './changesApi';
+import { requestedMessage, useToggle } from '../flags/flagsApi';
+import {
+  isAuthor,
+  myPendingRequest,
+  OPEN_STATES,
+  openByFlag,
+  useChangeRequests,
+  useReview,
+} from './changesApi';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -48,6 +55,7 @@ const request = (id: number, patch: Partial<ConfigRequest> = {}): ConfigRequest 
   kind: 'config',
   proposed: { ...config, version: 4, enabled: true, fallthrough: { variation: 'on' } },
   baseVersion: 3,
+  revision: 1,
   author: { type: 'user', id: 'user:2', name: 'editor@example.com' },
   comment: 'open it up',
   applyAt: null,
@@ -57,6 +65,8 @@ const request = (id: number, patch: Partial<ConfigRequest> = {}): ConfigRequest 
   reviewedAt: null,
   appliedAt: null,
   conflict: null,
+  operations: [],
+  conflicts: null,
   ...patch,
 });
 
@@ -159,6 +169,51 @@ describe('change requests API slice', () => {
     await waitFor(() => expect(lists).toBeGreaterThan(afterApproval));
   });
 
+  it('knows a 202 that adds to my pending request from one that opens a new request', async () => {
+    let answer = request(7, { kind: 'toggle' });
+    server.use(
+      http.post('*/api/v1/flags/new-checkout/environments/production/toggle', () =>
+        HttpResponse.json(answer, { status: 202 }),
+      ),
+    );
+    const { Wrapper, queryClient } = testProviders();
+    const { result } = renderHook(() => useToggle('new-checkout'), { wrapper: Wrapper });
+    const first = await act(() => result.current.mutateAsync({ env: 'production', enabled: true }));
+    expect(first).toMatchObject({ kind: 'requested', merged: false });
+    if (first.kind === 'requested') {
+      expect(requestedMessage(first.changeRequest, first.merged)).toBe(
+        'Change request #7 created — waiting for approval',
+      );
+    }
+
+    // The flag page holds the open requests; #7 is among them when the next write answers with it.
+    queryClient.setQueryData(
+      ['change-requests', { flag: 'new-checkout', states: OPEN_STATES }],
+      [request(7)],
+    );
+    answer = request(7, { kind: 'config' });
+    const second = await act(() => result.current.mutateAsync({ env: 'production', enabled: true }));
+    expect(second).toMatchObject({ kind: 'requested', merged: true });
+    if (second.kind === 'requested') {
+      expect(requestedMessage(second.changeRequest, second.merged)).toBe(
+        'Added to your pending change request #7 — waiting for approval',
+      );
+    }
+  });
+
+  it('finds my pending config request in one environment', () => {
+    const mine = request(4);
+    const items = [
+      request(1, { author: { type: 'user', id: 'user:9', name: 'other@example.com' } }),
+      request(2, { state: 'scheduled' }),
+      request(3, { environment: 'staging', environments: ['staging'] }),
+      mine,
+    ];
+    expect(myPendingRequest(items, me(2, 'editor'), 'production')).toBe(mine);
+    expect(myPendingRequest(items, me(2, 'editor'), 'development')).toBeUndefined();
+    expect(myPendingRequest(items, me(3, 'editor'), 'production')).toBeUndefined();
+  });
+
   it('returns a change request for a 202 toggle and leaves the cached config alone', async () => {
     server.use(
       http.post('*/api/v1/flags/new-checkout/environments/production/toggle', () =>
@@ -174,6 +229,12 @@ describe('change requests API slice', () => {
   });
 });
 
+/** Keeps the change request list loaded, to see it refreshed. */
+function Lists() {
+  useChangeRequests();
+  return null;
+}
+
 describe('ChangeRequestCard', () => {
   const env = { key: 'production', name: 'Production' };
   const serveConfig = () =>
@@ -187,7 +248,7 @@ describe('ChangeRequestCard', () => {
     });
   };
 
-  it('shows the diff and lets another approver approve or reject', async () => {
+  it('shows the change in words and lets another approver approve or reject', async () => {
     serveConfig();
     const approvals: unknown[] = [];
     server.use(
@@ -198,23 +259,86 @@ describe('ChangeRequestCard', () => {
       http.get('*/api/v1/change-requests', () => HttpResponse.json({ items: [] })),
     );
     renderCard(me(3, 'approver'));
-    await screen.findByRole('table', { name: 'Proposed changes' });
-    expect(screen.getByText('fallthrough.variation')).toBeTruthy();
+    const changes = await screen.findByRole('list', { name: 'Proposed changes' });
+    expect(
+      within(changes)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['Turn on', 'Default rule: serve off → serve on']);
     expect(screen.getByRole('button', { name: 'Reject' })).toBeTruthy();
     await userEvent.type(screen.getByLabelText('Review comment'), 'ship it');
     await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
-    await waitFor(() => expect(approvals).toEqual([{ comment: 'ship it' }]));
+    // It approves the revision it shows, no other.
+    await waitFor(() => expect(approvals).toEqual([{ comment: 'ship it', revision: 1 }]));
+  });
+
+  it('shows a turn-on even where the flag is on now, and reloads a request its author changed since', async () => {
+    // Someone else turned the flag on since; a kill switch may turn it off before this is approved,
+    // and approving then turns it on again: the step says so, whatever the flag is now.
+    server.use(
+      http.get('*/api/v1/flags/new-checkout/environments/production', () =>
+        HttpResponse.json({ ...config, version: 4, enabled: true }),
+      ),
+    );
+    const posted: unknown[] = [];
+    let lists = 0;
+    server.use(
+      http.get('*/api/v1/change-requests', () => {
+        lists++;
+        return HttpResponse.json({ items: [] });
+      }),
+      http.post('*/api/v1/change-requests/6/approve', async ({ request: req }) => {
+        posted.push(await req.json());
+        return HttpResponse.json(
+          {
+            type: 'https://ringflag.dev/problems/conflict',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'Change request 6 changed since it was loaded: it is at revision 3, not 2; review it again',
+            errors: [],
+          },
+          { status: 409, headers: { 'content-type': 'application/problem+json' } },
+        );
+      }),
+    );
+    const turnOn = request(6, {
+      kind: 'toggle',
+      revision: 2,
+      operations: [{ op: 'set', field: 'enabled', before: false, after: true }],
+      proposed: { ...config, version: 5, enabled: true },
+    });
+    const { Wrapper } = testProviders();
+    render(
+      <>
+        <ChangeRequestCard request={turnOn} me={me(3, 'approver')} environments={[{ env, index: 2 }]} />
+        <Lists />
+      </>,
+      { wrapper: Wrapper },
+    );
+    const changes = await screen.findByRole('list', { name: 'Proposed changes' });
+    expect(
+      within(changes)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['Turn on']);
+    await waitFor(() => expect(lists).toBe(1));
+    await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    const card = document.getElementById('change-6') as HTMLElement;
+    expect((await within(card).findByRole('alert')).textContent).toMatch(/changed since it was loaded/);
+    expect(posted).toEqual([{ revision: 2 }]);
+    await waitFor(() => expect(lists).toBe(2));
   });
 
   it('offers the author only withdraw, and an editor nothing', async () => {
     serveConfig();
     renderCard(me(2, 'admin'));
-    await screen.findByRole('table', { name: 'Proposed changes' });
+    await screen.findByRole('list', { name: 'Proposed changes' });
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Withdraw' })).toBeTruthy();
     cleanup();
     renderCard(me(4, 'editor'));
-    await screen.findByRole('table', { name: 'Proposed changes' });
+    await screen.findByRole('list', { name: 'Proposed changes' });
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Withdraw' })).toBeNull();
     expect(screen.getByText(/Waiting for someone with the approver role/)).toBeTruthy();
@@ -243,6 +367,9 @@ describe('ChangeRequestCard', () => {
       environment: null,
       segment: 'vip',
       baseVersion: 3,
+      revision: 1,
+      operations: [],
+      conflicts: null,
       proposed: {
         key: 'vip',
         name: 'VIPs',
@@ -254,12 +381,66 @@ describe('ChangeRequestCard', () => {
       },
     };
     renderCard(me(3, 'approver'), segmentRequest);
-    await screen.findByRole('table', { name: 'Proposed changes' });
+    await screen.findByRole('list', { name: 'Proposed changes' });
     expect(screen.getByRole('heading', { name: /Change segment of vip in all environments/ })).toBeTruthy();
     expect(screen.getByRole('link', { name: 'vip' }).getAttribute('href')).toBe('/segments/vip');
-    expect(screen.getByText('["u1","u2"]')).toBeTruthy();
+    expect(screen.getByText('Included: add u2')).toBeTruthy();
     expect(screen.getByText('Production')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Approve' })).toBeTruthy();
+  });
+
+  it('lists the steps of a config request with rule names, and its conflicts per field', async () => {
+    server.use(
+      http.get('*/api/v1/flags/new-checkout/environments/production', () =>
+        HttpResponse.json({ ...config, version: 5 }),
+      ),
+    );
+    const rule = {
+      id: 'r1',
+      name: 'Beta testers',
+      clauses: [{ attribute: 'groups', op: 'in' as const, values: ['staff', 'beta'] }],
+      serve: { variation: 'on' },
+    };
+    const stepwise = request(5, {
+      operations: [
+        { op: 'set', field: 'enabled', before: false, after: true },
+        { op: 'addRule', rule, afterRule: null },
+        {
+          op: 'set',
+          field: 'fallthrough',
+          before: { variation: 'off' },
+          after: {
+            rollout: {
+              variations: [
+                { variation: 'on', weight: 5_000 },
+                { variation: 'off', weight: 95_000 },
+              ],
+            },
+          },
+        },
+      ],
+      conflicts: [{ path: 'rules.r1', message: 'someone removed it meanwhile' }],
+      proposed: { ...config, version: 6, enabled: true, rules: [rule] },
+    });
+    renderCard(me(3, 'approver'), stepwise);
+    const changes = await screen.findByRole('list', { name: 'Proposed changes' });
+    expect(
+      within(changes)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([
+      'Turn on',
+      'Add rule “Beta testers” at the top: if groups is one of staff, beta → serve on',
+      'Default rule: serve off → rollout: on 5%, off 95%',
+    ]);
+    expect(
+      screen.getByRole('heading', { name: /#5 · Turn on and change targeting of new-checkout/ }),
+    ).toBeTruthy();
+    const conflicts = screen.getByRole('list', { name: 'Conflicts' });
+    expect(conflicts.textContent).toBe('Rule “Beta testers”: someone removed it meanwhile');
+    // The config moved: the steps still apply to it as it is now.
+    expect(await screen.findByText(/approving applies these changes to it as it is now/)).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/95000|"weight"/);
   });
 
   it('warns that a request whose config moved will conflict', async () => {

@@ -1,10 +1,13 @@
-import type { CSSProperties } from 'react';
+import { type CSSProperties, useState } from 'react';
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
+import { APIError } from '../../api';
 import { OpenChangesBanner } from '../../components/changes/OpenChangesBanner';
 import { PendingBadge } from '../../components/changes/PendingBadge';
-import { EmptyState, ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
+import { ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
+import { NotFound } from '../../components/common/NotFound';
 import { useToast } from '../../components/common/Toasts';
 import { CompareEnvironments } from '../../components/flags/CompareEnvironments';
+import { EditFlagDialog } from '../../components/flags/EditFlagDialog';
 import { ExposureChart } from '../../components/flags/ExposureChart';
 import { FlagHistory } from '../../components/flags/FlagHistory';
 import { KillSwitch } from '../../components/flags/KillSwitch';
@@ -16,7 +19,7 @@ import { ReleasePlan } from '../../components/releases/ReleasePlan';
 import { envColor } from '../../lib/env-colors';
 import { valueText, variationColor, variationLabel } from '../../lib/variation-colors';
 import { useCan, useMe } from '../auth/authApi';
-import { OPEN_STATES, useChangeRequests } from '../changes/changesApi';
+import { myPendingRequest, OPEN_STATES, useChangeRequests } from '../changes/changesApi';
 import { useSegments } from '../segments/segmentsApi';
 import { requestedMessage, useConfig, useFlag, useUpdateFlag } from './flagsApi';
 
@@ -46,9 +49,19 @@ export function FlagPage() {
   const openChanges = useChangeRequests({ flag: key, states: OPEN_STATES });
   const toast = useToast();
   const tab = TABS.find((t) => t.id === params.get('tab'))?.id ?? 'targeting';
+  const [editing, setEditing] = useState(false);
 
   if (!envKey && current) return <Navigate to={`/flags/${encodeURIComponent(key)}/${current}`} replace />;
   if (flag.isPending || environments.length === 0) return <Loading label="Loading flag…" />;
+  if (flag.isError && flag.error instanceof APIError && flag.error.status === 404) {
+    return (
+      <NotFound title={`No flag "${key}"`} back={{ to: '/flags', label: 'All flags' }}>
+        <p>
+          There is no flag with this key. It may have been mistyped, or the link is from another Ringflag.
+        </p>
+      </NotFound>
+    );
+  }
   if (flag.isError) {
     return (
       <div className="page">
@@ -57,9 +70,20 @@ export function FlagPage() {
       </div>
     );
   }
-  if (!env) return <EmptyState title={`No environment "${envKey}"`} />;
+  if (!env) {
+    return (
+      <NotFound
+        title={`No environment "${envKey}"`}
+        back={{ to: `/flags/${encodeURIComponent(key)}`, label: `${flag.data.name} in another environment` }}
+      >
+        <p>Environments: {environments.map((e) => e.name).join(', ')}.</p>
+      </NotFound>
+    );
+  }
   const f = flag.data;
   const envIndex = indexOf(env.key);
+  // Saves and turn-ons here are added to this request of mine, if there is one (one per launch).
+  const myPending = myPendingRequest(openChanges.data, me, env.key);
 
   return (
     <div className="page" style={{ '--env': envColor(env.key, envIndex) } as CSSProperties}>
@@ -100,6 +124,11 @@ export function FlagPage() {
         </div>
         <div className="page-actions">
           {canArchive && (
+            <button type="button" className="button" onClick={() => setEditing(true)}>
+              Edit flag
+            </button>
+          )}
+          {canArchive && (
             <button
               type="button"
               className="button button-ghost"
@@ -136,10 +165,17 @@ export function FlagPage() {
       <ErrorBanner error={config.error} />
       {config.data && (
         <section className="card kill-switch-card" aria-label={`State in ${env.name}`}>
-          <KillSwitch flag={f} config={config.data} env={env} envIndex={envIndex} canEdit={canEdit} />
+          <KillSwitch
+            flag={f}
+            config={config.data}
+            env={env}
+            envIndex={envIndex}
+            canEdit={canEdit}
+            pending={myPending}
+          />
         </section>
       )}
-      <OpenChangesBanner flag={f.key} environment={env.key} />
+      <OpenChangesBanner flag={f.key} environment={env.key} variations={f.variations} me={me} />
       {me && !canEdit && <ReadOnlyNote role={me.role} needs="editor" />}
 
       <nav className="tabs" aria-label="Flag sections">
@@ -163,6 +199,7 @@ export function FlagPage() {
           env={env}
           canEdit={canEdit}
           segments={segments.data ?? []}
+          pending={myPending}
         />
       )}
       {tab === 'exposures' && <ExposureChart flag={f} env={env} />}
@@ -172,6 +209,7 @@ export function FlagPage() {
       )}
       {tab === 'compare' && <CompareEnvironments flag={f} environments={environments} />}
       {tab === 'history' && <FlagHistory flagKey={f.key} envIndex={indexOf} />}
+      <EditFlagDialog open={editing} flag={f} environments={environments} onClose={() => setEditing(false)} />
     </div>
   );
 }

@@ -247,6 +247,7 @@ function scheduled(id: number, applyAt: string): ChangeRequest {
     kind: 'config',
     proposed: { ...config, version: 4 },
     baseVersion: 3,
+    revision: 1,
     author: { type: 'user', id: 'user:2', name: 'editor@example.com' },
     comment: null,
     applyAt,
@@ -256,5 +257,7 @@ function scheduled(id: number, applyAt: string): ChangeRequest {
     reviewedAt: null,
     appliedAt: null,
     conflict: null,
+    operations: [],
+    conflicts: null,
   };
 }

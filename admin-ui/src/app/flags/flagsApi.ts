@@ -16,9 +16,10 @@ import type {
 const enc = encodeURIComponent;
 const configPath = (key: string, env: string) => `/flags/${enc(key)}/environments/${enc(env)}`;
 
-/** Every flag (all pages), archived ones included; the list page filters. */
-export function useFlags() {
+/** Every flag (all pages), archived ones included; the list page filters. `enabled`: fetch at all. */
+export function useFlags(enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['flags'],
     queryFn: async () => {
       const all: Flag[] = [];
@@ -72,6 +73,11 @@ export type FlagWriteResult =
   | { kind: 'applied'; flag: Flag }
   | { kind: 'requested'; changeRequest: ChangeRequest };
 
+/** A flag-level write: archive or restore, or changes to the global part with why (`comment`). */
+export type FlagChangesInput = { archived?: boolean; comment?: string } & Partial<
+  Pick<Flag, 'name' | 'description' | 'tags' | 'temporary' | 'clientSide' | 'variations'>
+>;
+
 /**
  * Changes a flag's global part (name, tags, variations…), or archives it, against the version this
  * page read (`If-Match`): a change someone made meanwhile is refused (412), not overwritten.
@@ -79,9 +85,7 @@ export type FlagWriteResult =
 export function useUpdateFlag(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (
-      input: { archived?: boolean } & Partial<Pick<Flag, 'name' | 'description' | 'tags' | 'temporary'>>,
-    ): Promise<FlagWriteResult> => {
+    mutationFn: async (input: FlagChangesInput): Promise<FlagWriteResult> => {
       const version = queryClient.getQueryData<Flag>(['flag', key])?.version;
       const headers = version === undefined ? undefined : { 'if-match': `"${version}"` };
       const { archived, ...changes } = input;
@@ -103,6 +107,9 @@ export function useUpdateFlag(key: string) {
     onSuccess: async (result) => {
       if (result.kind === 'applied') {
         queryClient.setQueryData(['flag', key], (old: object | undefined) => ({ ...old, ...result.flag }));
+        // New variations or browser visibility reach every environment's config (a new version there).
+        await queryClient.invalidateQueries({ queryKey: ['config', key] });
+        await queryClient.invalidateQueries({ queryKey: ['audit'] });
       }
       await queryClient.invalidateQueries({ queryKey: ['flags'] });
       await queryClient.invalidateQueries({ queryKey: ['change-requests'] });
@@ -141,28 +148,55 @@ function invalidateStates(queryClient: ReturnType<typeof useQueryClient>) {
 
 /**
  * What a config write did: applied at once (200), or — where the environment requires approval —
- * created a change request that waits for someone else (202).
+ * created a change request that waits for someone else, or added to the author's pending one (202).
  */
 export type WriteResult =
   | { kind: 'applied'; config: FlagConfig }
-  | { kind: 'requested'; changeRequest: ChangeRequest };
+  | {
+      kind: 'requested';
+      changeRequest: ChangeRequest;
+      /** The server added the change to its author's pending request (known before the write). */
+      merged: boolean;
+    };
 
-async function write(method: string, path: string, body: unknown): Promise<WriteResult> {
+/** Ids of the pending change requests the cached lists hold (the flag page keeps its own loaded). */
+function cachedPendingIds(queryClient: ReturnType<typeof useQueryClient>): Set<number> {
+  const ids = new Set<number>();
+  for (const [, items] of queryClient.getQueriesData<unknown>({ queryKey: ['change-requests'] })) {
+    if (!Array.isArray(items)) continue;
+    for (const item of items as ChangeRequest[]) if (item.state === 'pending') ids.add(item.id);
+  }
+  return ids;
+}
+
+async function write(
+  queryClient: ReturnType<typeof useQueryClient>,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<WriteResult> {
+  const pending = cachedPendingIds(queryClient);
   const response = await request<FlagConfig | ChangeRequest>(method, path, { body });
-  return response.status === 202
-    ? { kind: 'requested', changeRequest: response.body as ChangeRequest }
-    : { kind: 'applied', config: response.body as FlagConfig };
+  if (response.status !== 202) return { kind: 'applied', config: response.body as FlagConfig };
+  const changeRequest = response.body as ChangeRequest;
+  return { kind: 'requested', changeRequest, merged: pending.has(changeRequest.id) };
 }
 
 /**
  * What a 202 means, in the browser's local time: "Change request #12 scheduled for 2 Mar 2026,
- * 14:30:00", or "… created — waiting for approval" (and when it applies once approved).
+ * 14:30:00", or "… created — waiting for approval" (and when it applies once approved). When the
+ * answer is the author's pending request they already had (`pendingId`), the server added the change
+ * to it (`merged`): "Added to your pending change request #12".
  */
-export function requestedMessage(changeRequest: ChangeRequest): string {
+export function requestedMessage(changeRequest: ChangeRequest, merged = false): string {
   const { id, state, applyAt } = changeRequest;
+  // The write undid every change the author's pending request held.
+  if (state === 'withdrawn') return `Change request #${id} withdrawn: nothing is left to change`;
   if (state === 'scheduled' && applyAt)
     return `Change request #${id} scheduled for ${formatDateTime(applyAt)}`;
   const later = applyAt ? `; once approved it applies at ${formatDateTime(applyAt)}` : '';
+  if (state === 'pending' && merged)
+    return `Added to your pending change request #${id} — waiting for approval${later}`;
   return `Change request #${id} created — waiting for approval${later}`;
 }
 
@@ -206,7 +240,7 @@ export function useSaveConfig(key: string) {
         targeting: Targeting;
       } & WriteOptions,
     ) =>
-      write('PUT', configPath(key, input.env), {
+      write(queryClient, 'PUT', configPath(key, input.env), {
         version: input.version,
         enabled: input.enabled,
         ...input.targeting,
@@ -232,7 +266,7 @@ export function useToggle(key: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: ToggleInput) =>
-      write('POST', `${configPath(key, input.env)}/toggle`, {
+      write(queryClient, 'POST', `${configPath(key, input.env)}/toggle`, {
         enabled: input.enabled,
         ...writeOptions(input.enabled ? input : { comment: input.comment }),
       }),

@@ -1,60 +1,43 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { APIError, api } from '../../api';
-import type { Actor, ExposureSeries } from '../../types';
+import { useToast } from '../../components/common/Toasts';
+import type {
+  Environment,
+  ExposureSeries,
+  Flag,
+  NewReleasePlan,
+  ReleaseApproval,
+  ReleasePlan,
+  ReleasePlanResult,
+  ReleasePreview,
+  ReleaseStage,
+} from '../../types';
 
 const enc = encodeURIComponent;
 const releasePath = (key: string, env: string) => `/flags/${enc(key)}/environments/${enc(env)}/release`;
 
-/** One ring of a plan. */
-export interface ReleaseStage {
-  name: string;
-  segments?: string[];
-  percentage: number;
-  holdMinutes?: number;
-  approval?: boolean;
-}
+export type {
+  GuardIncident,
+  NewReleasePlan,
+  ReleaseApproval,
+  ReleaseGuard,
+  ReleaseOnTrip,
+  ReleasePlan,
+  ReleasePlanResult,
+  ReleasePreview,
+  ReleasePreviewStage,
+  ReleaseStage,
+} from '../../types';
 
-export interface ReleaseGuard {
-  event: string;
-  maxRate: number;
-  minExposures: number;
-}
-
-export interface GuardIncident {
-  at: string;
-  event: string;
-  rate: number;
-  exposures: number;
-  events: number;
-  maxRate: number;
-}
-
-/** A release plan as `GET …/release` returns it. */
-export interface ReleasePlan {
-  id: number;
-  flag: string;
-  environment: string;
-  variation: string;
-  state: 'running' | 'paused' | 'completed' | 'rolled_back';
-  stages: ReleaseStage[];
-  /** -1 while the first stage awaits its approval. */
-  currentStage: number;
-  stageStartedAt: string;
-  nextAdvanceAt: string | null;
-  guard: ReleaseGuard | null;
-  approvals: { stage: number; by: Actor; at: string; comment: string | null }[];
-  incident: GuardIncident | null;
-  createdBy: Actor;
-  createdAt: string;
-  updatedAt: string;
-  stageHistory?: { stage: number; startedAt: string }[];
-}
-
-export interface NewReleasePlan {
-  variation: string;
-  stages: ReleaseStage[];
-  guard?: ReleaseGuard;
-}
+/**
+ * The guard's defaults, the same in the CLI: at most 5 events per 100 exposures of the released
+ * variation (people give the rate in percent of exposures; the wire's `maxRate` is that over 100),
+ * judged after 100 exposures.
+ */
+export const GUARD_DEFAULTS: Readonly<{ maxPercent: number; minExposures: number }> = {
+  maxPercent: 5,
+  minExposures: 100,
+};
 
 export type ReleaseAction = 'advance' | 'pause' | 'resume' | 'rollback' | 'approve';
 
@@ -140,24 +123,59 @@ function useRefresh(key: string, env: string) {
   };
 }
 
-/** Starts a plan. */
-export function useStartRelease(key: string, env: string) {
+/**
+ * Starts a plan, and says in a toast what starting it did (or why it failed). The toast comes from
+ * here, not from the form, because the started plan replaces the form.
+ */
+export function useStartRelease(flag: Pick<Flag, 'key' | 'name'>, env: Pick<Environment, 'key' | 'name'>) {
+  const refresh = useRefresh(flag.key, env.key);
+  const toast = useToast();
+  return useMutation({
+    mutationFn: (input: NewReleasePlan) => api.post<ReleasePlanResult>(releasePath(flag.key, env.key), input),
+    onSuccess: (plan) => {
+      toast('success', `Release of ${flag.name} started in ${env.name}: ${plan.summary}`);
+      return refresh(plan);
+    },
+    onError: (error) => toast('error', error.message),
+  });
+}
+
+/**
+ * Advance, pause, resume, roll back, or approve the next gated stage (with a comment). A rollback
+ * answers with `warnings` too.
+ */
+export function useReleaseAction(key: string, env: string) {
   const refresh = useRefresh(key, env);
   return useMutation({
-    mutationFn: (input: NewReleasePlan) => api.post<ReleasePlan>(releasePath(key, env), input),
+    mutationFn: (input: {
+      action: ReleaseAction;
+      comment?: string;
+    }): Promise<ReleasePlanResult | ReleasePlan> =>
+      input.action === 'approve'
+        ? approveStage(key, env, input.comment)
+        : api.post<ReleasePlanResult | ReleasePlan>(`${releasePath(key, env)}/${input.action}`),
     onSuccess: refresh,
   });
 }
 
-/** Advance, pause, resume, roll back, or approve the next gated stage (with a comment). */
-export function useReleaseAction(key: string, env: string) {
-  const refresh = useRefresh(key, env);
-  return useMutation({
-    mutationFn: (input: { action: ReleaseAction; comment?: string }) =>
-      api.post<ReleasePlan>(
-        `${releasePath(key, env)}/${input.action}`,
-        input.action === 'approve' && input.comment ? { comment: input.comment } : undefined,
-      ),
-    onSuccess: refresh,
-  });
+/**
+ * Approves the next gated stage of the flag's active plan in an environment (an approver other than
+ * the plan's creator). The Changes inbox and the Release tab both use it.
+ *
+ * @example
+ * await approveStage('new-checkout', 'production', 'canary looks fine');
+ */
+export function approveStage(flag: string, env: string, comment?: string): Promise<ReleasePlan> {
+  return api.post<ReleasePlan>(`${releasePath(flag, env)}/approve`, comment ? { comment } : undefined);
+}
+
+/** Release stages awaiting an approval, across flags and environments. */
+export async function listReleaseApprovals(): Promise<ReleaseApproval[]> {
+  const page = await api.get<{ items: ReleaseApproval[] }>('/release-approvals');
+  return page.items;
+}
+
+/** What starting a plan would do: the warnings and each stage's config. Nothing is written. */
+export function previewRelease(flag: string, env: string, input: NewReleasePlan): Promise<ReleasePreview> {
+  return api.post<ReleasePreview>(`${releasePath(flag, env)}/preview`, input);
 }

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
 import { Icon } from '../../components/common/Icon';
+import { NotFound } from '../../components/common/NotFound';
 import { useToast } from '../../components/common/Toasts';
 import { ClauseEditor } from '../../components/targeting/ClauseEditor';
 import { FieldErrorsContext } from '../../components/targeting/errors-context';
@@ -13,7 +14,6 @@ import { splitList } from '../../lib/context-form';
 import { FieldErrors } from '../../lib/field-errors';
 import type { Segment, SegmentRule } from '../../types';
 import { useCan, useMe } from '../auth/authApi';
-import { requestedMessage } from '../flags/flagsApi';
 import { useDeleteSegment, useSaveSegment, useSegment, useSegmentUsage } from './segmentsApi';
 
 /** One segment: included and excluded keys, rules, and where it is used. */
@@ -21,6 +21,13 @@ export function SegmentPage() {
   const { key = '' } = useParams();
   const segment = useSegment(key);
   if (segment.isPending) return <Loading label="Loading segment…" />;
+  if (segment.isError && segment.error instanceof APIError && segment.error.status === 404) {
+    return (
+      <NotFound title={`No segment "${key}"`} back={{ to: '/segments', label: 'All segments' }}>
+        <p>There is no segment with this key. It may have been deleted, or the link is mistyped.</p>
+      </NotFound>
+    );
+  }
   if (segment.isError)
     return (
       <div className="page">
@@ -74,22 +81,15 @@ function SegmentEditor({ segment }: { segment: Segment }) {
           className="form"
           onSubmit={(event) => {
             event.preventDefault();
-            save.mutate(
-              {
-                version: segment.version,
-                name: name.trim() || segment.key,
-                description,
-                included: splitList(included),
-                excluded: splitList(excluded),
-                rules,
-              },
-              {
-                onSuccess: (result) =>
-                  result.kind === 'requested'
-                    ? toast('info', requestedMessage(result.changeRequest))
-                    : toast('success', `Saved segment ${segment.key}`),
-              },
-            );
+            // The hook says how it went: saving re-keys this editor, so no callback here would run.
+            save.mutate({
+              version: segment.version,
+              name: name.trim() || segment.key,
+              description,
+              included: splitList(included),
+              excluded: splitList(excluded),
+              rules,
+            });
           }}
         >
           <fieldset disabled={!canEdit} className="plain">

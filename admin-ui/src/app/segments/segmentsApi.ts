@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, request } from '../../api';
+import { useToast } from '../../components/common/Toasts';
 import type { ChangeRequest, Segment, SegmentRule, SegmentUse } from '../../types';
+import { requestedMessage } from '../flags/flagsApi';
 
 const enc = encodeURIComponent;
 
@@ -51,9 +53,14 @@ export type SegmentWriteResult =
   | { kind: 'applied'; segment: Segment }
   | { kind: 'requested'; changeRequest: ChangeRequest };
 
-/** Replaces a segment at `version` (a change made meanwhile is refused, not overwritten). */
+/**
+ * Replaces a segment at `version` (a change made meanwhile is refused, not overwritten), and says
+ * so in a toast: saved, or the change request it became. The toast comes from here, not from the
+ * form, because the new version re-keys the segment's editor, which unmounts the form.
+ */
 export function useSaveSegment(key: string) {
   const queryClient = useQueryClient();
+  const toast = useToast();
   return useMutation({
     mutationFn: async (input: SegmentInput & { version: number }): Promise<SegmentWriteResult> => {
       const response = await request<Segment | ChangeRequest>('PUT', `/segments/${enc(key)}`, {
@@ -64,6 +71,8 @@ export function useSaveSegment(key: string) {
         : { kind: 'applied', segment: response.body as Segment };
     },
     onSuccess: async (result) => {
+      if (result.kind === 'requested') toast('info', requestedMessage(result.changeRequest));
+      else toast('success', `Saved segment ${key}`);
       if (result.kind === 'applied') queryClient.setQueryData(['segment', key], result.segment);
       await queryClient.invalidateQueries({ queryKey: ['segments'] });
       await queryClient.invalidateQueries({ queryKey: ['audit'] });

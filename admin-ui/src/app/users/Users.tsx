@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { APIError } from '../../api';
+import { Dialog } from '../../components/common/Dialog';
 import { ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
+import { PasswordField } from '../../components/common/PasswordField';
 import { useToast } from '../../components/common/Toasts';
 import { FieldErrors } from '../../lib/field-errors';
 import { relativeTime } from '../../lib/time';
-import { ROLES, type Role } from '../../types';
+import { ROLES, type Role, type User } from '../../types';
 import { useCan, useMe } from '../auth/authApi';
 import { useCreateUser, useUpdateUser, useUsers } from './usersApi';
 
@@ -21,6 +23,7 @@ export function Users() {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
+  const [resetting, setResetting] = useState<User | null>(null);
   const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
   const change = (id: number, changes: { role?: Role; disabled?: boolean }, what: string) =>
     update.mutate(
@@ -54,7 +57,7 @@ export function Users() {
             { email: email.trim(), ...(name.trim() ? { name: name.trim() } : {}), password, role },
             {
               onSuccess: (user) => {
-                toast('success', `Created ${user.email}`);
+                toast('success', `Added ${user.email}: give them the password privately`);
                 setEmail('');
                 setName('');
                 setPassword('');
@@ -63,7 +66,11 @@ export function Users() {
           );
         }}
       >
-        <h3>Invite a user</h3>
+        <h3>Add a user</h3>
+        <p className="muted">
+          Ringflag sends no email: the user signs in with this email and the password you set here. Give it to
+          them privately; they can change it under Your account.
+        </p>
         <div className="form-grid form-grid-4">
           <Field label="Email" errors={errors.at('email')}>
             {(p) => (
@@ -79,18 +86,13 @@ export function Users() {
           <Field label="Name" errors={errors.at('name')}>
             {(p) => <input {...p} value={name} onChange={(event) => setName(event.target.value)} />}
           </Field>
-          <Field label="Initial password" errors={errors.at('password')}>
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                autoComplete="new-password"
-                required
-                value={password}
-                onChange={(event) => setPassword(event.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label="Initial password"
+            errors={errors.at('password')}
+            autoComplete="new-password"
+            value={password}
+            onChange={setPassword}
+          />
           <Field label="Role" errors={errors.at('role')}>
             {(p) => (
               <select {...p} value={role} onChange={(event) => setRole(event.target.value as Role)}>
@@ -106,7 +108,7 @@ export function Users() {
         {create.error && errors.size === 0 && <ErrorBanner error={create.error} />}
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={create.isPending}>
-            Create user
+            Add user
           </button>
         </div>
       </form>
@@ -169,6 +171,14 @@ export function Users() {
                     <button
                       type="button"
                       className="button button-small button-ghost"
+                      aria-label={`Reset the password of ${user.email}`}
+                      onClick={() => setResetting(user)}
+                    >
+                      Reset password
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-small button-ghost"
                       disabled={update.isPending}
                       onClick={() =>
                         change(
@@ -187,6 +197,75 @@ export function Users() {
           </table>
         </div>
       )}
+      <ResetPasswordDialog
+        user={resetting}
+        self={me?.id === resetting?.id}
+        onClose={() => setResetting(null)}
+      />
     </div>
+  );
+}
+
+/** An admin sets another user's password: their sessions end, and the reset is audited. */
+function ResetPasswordDialog({
+  user,
+  self,
+  onClose,
+}: {
+  user: User | null;
+  self: boolean;
+  onClose: () => void;
+}) {
+  const update = useUpdateUser();
+  const toast = useToast();
+  const [password, setPassword] = useState('');
+  const errors = update.error instanceof APIError ? new FieldErrors(update.error.errors) : FieldErrors.none;
+  const close = () => {
+    setPassword('');
+    update.reset();
+    onClose();
+  };
+  return (
+    <Dialog open={user !== null} title={`Reset the password of ${user?.email ?? ''}`} onClose={close}>
+      <form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!user) return;
+          update.mutate(
+            { id: user.id, password },
+            {
+              onSuccess: () => {
+                toast('success', `New password set for ${user.email}; their sessions were signed out`);
+                close();
+              },
+            },
+          );
+        }}
+      >
+        <p>
+          {self
+            ? 'This is you: setting it here signs you out everywhere, this browser included. Your account page changes it and keeps you signed in.'
+            : `${user?.email ?? ''} is signed out everywhere and signs in with the new password, which you give them privately. The reset is recorded in the audit log.`}
+        </p>
+        <PasswordField
+          label="New password"
+          errors={errors.at('password')}
+          autoComplete="new-password"
+          checkLength
+          value={password}
+          onChange={setPassword}
+        />
+        {update.error && errors.size === 0 && <ErrorBanner error={update.error} />}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={update.isPending}>
+            {update.isPending ? 'Setting…' : 'Set new password'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

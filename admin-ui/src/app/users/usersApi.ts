@@ -22,8 +22,17 @@ export function useCreateUser() {
 export function useUpdateUser() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, ...changes }: { id: number; role?: Role; disabled?: boolean; name?: string }) =>
-      api.patch<User>(`/users/${id}`, changes),
+    mutationFn: ({
+      id,
+      ...changes
+    }: {
+      id: number;
+      role?: Role;
+      disabled?: boolean;
+      name?: string;
+      /** A new password set by an admin: the user's sessions end. */
+      password?: string;
+    }) => api.patch<User>(`/users/${id}`, changes),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
   });
 }

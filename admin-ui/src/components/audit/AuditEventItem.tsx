@@ -1,9 +1,10 @@
 import type { CSSProperties } from 'react';
 import { Link } from 'react-router';
-import { diffJson, preview } from '../../lib/diff';
 import { envColor } from '../../lib/env-colors';
 import { formatDateTime, relativeTime } from '../../lib/time';
 import type { AuditEvent } from '../../types';
+import { ConfigDiff } from '../changes/ConfigDiff';
+import { ActorName } from '../common/ActorName';
 
 const ACTIONS: Record<string, string> = {
   'flag.create': 'Created the flag',
@@ -14,6 +15,7 @@ const ACTIONS: Record<string, string> = {
   'flag.config.enable': 'Turned on',
   'flag.config.disable': 'Turned off',
   'change_request.create': 'Proposed a change',
+  'change_request.update': 'Added to a change request',
   'change_request.approve': 'Approved a change',
   'change_request.reject': 'Rejected a change',
   'change_request.withdraw': 'Withdrew a change',
@@ -27,6 +29,7 @@ const ACTIONS: Record<string, string> = {
   'user.create': 'Created the user',
   'user.update': 'Changed the user',
   'user.password_reset': 'Reset a password',
+  'user.password_change': 'Changed their own password',
   'sdk_key.create': 'Created an SDK key',
   'sdk_key.revoke': 'Revoked an SDK key',
   'api_token.create': 'Created an API token',
@@ -34,6 +37,8 @@ const ACTIONS: Record<string, string> = {
   'auth.login': 'Signed in',
   'auth.logout': 'Signed out',
   'auth.login_failed': 'Failed sign-in',
+  'auth.password_change_failed': 'Failed password change (wrong current password)',
+  'auth.password_change_rate_limited': 'Password change refused: too many attempts',
 };
 
 /** Every action the server records, for the audit filter. */
@@ -44,10 +49,7 @@ export function actionLabel(action: string): string {
   return ACTIONS[action] ?? action;
 }
 
-/** Fields that change with every write and say nothing. */
-const NOISE = /^(version|updatedAt|createdAt)$/;
-
-/** One audit event: what, where, who, when, why, and a before/after diff. */
+/** One audit event: what, where, who, when, why, and what it changed in words. */
 export function AuditEventItem({
   event,
   envIndex,
@@ -57,7 +59,6 @@ export function AuditEventItem({
   envIndex: (key: string) => number;
   showResource?: boolean;
 }) {
-  const changes = diffJson(event.before, event.after).filter((change) => !NOISE.test(change.path));
   const env = event.resource.environment;
   return (
     <li className="audit-event" data-action={event.action}>
@@ -87,9 +88,17 @@ export function AuditEventItem({
           </span>
         )}
         <span className="audit-actor">
-          by <strong>{event.actor.name}</strong>
+          by{' '}
+          <strong>
+            <ActorName actor={event.actor} />
+          </strong>
           {event.actor.type !== 'user' && <span className="muted"> ({event.actor.type})</span>}
-          {event.onBehalfOf && <span className="muted"> for {event.onBehalfOf.name}</span>}
+          {event.onBehalfOf && (
+            <span className="muted">
+              {' '}
+              for <ActorName actor={event.onBehalfOf} />
+            </span>
+          )}
         </span>
         {event.changeRequestId && (
           <Link className="audit-change-request" to={`/changes#change-${event.changeRequestId}`}>
@@ -101,35 +110,7 @@ export function AuditEventItem({
         </time>
       </div>
       {event.comment && <p className="audit-comment">“{event.comment}”</p>}
-      {changes.length > 0 && (
-        <details className="audit-diff" open={changes.length <= 4}>
-          <summary>
-            {changes.length} change{changes.length === 1 ? '' : 's'}
-          </summary>
-          <table className="diff-table">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Before</th>
-                <th scope="col">After</th>
-              </tr>
-            </thead>
-            <tbody>
-              {changes.map((change) => (
-                <tr key={`${change.path}:${change.kind}`} className={`diff-${change.kind}`}>
-                  <td className="mono">{change.path || '(all)'}</td>
-                  <td className="diff-before mono">
-                    {change.kind === 'added' ? '' : preview(change.before)}
-                  </td>
-                  <td className="diff-after mono">
-                    {change.kind === 'removed' ? '' : preview(change.after)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </details>
-      )}
+      <ConfigDiff before={event.before} after={event.after} label="Changes" empty={null} />
     </li>
   );
 }

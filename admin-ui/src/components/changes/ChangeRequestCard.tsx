@@ -12,17 +12,10 @@ import { useConfig, useFlag as useFlagQuery } from '../../app/flags/flagsApi';
 import { useSegment as useSegmentQuery } from '../../app/segments/segmentsApi';
 import { formatDateTime, relativeTime } from '../../lib/time';
 import type { ChangeRequest, Environment, Me } from '../../types';
+import { ActorName } from '../common/ActorName';
 import { EnvBadge } from '../common/EnvBadge';
 import { ErrorBanner } from '../common/Feedback';
-import { useToast } from '../common/Toasts';
 import { ConfigDiff } from './ConfigDiff';
-
-const DONE: Record<ReviewAction, string> = {
-  approve: 'approved',
-  reject: 'rejected',
-  withdraw: 'withdrawn',
-  cancel: 'cancelled',
-};
 
 /** What the request would change now (the current config, flag or segment), to diff against. */
 function useCurrent(request: ChangeRequest): {
@@ -43,9 +36,10 @@ function useCurrent(request: ChangeRequest): {
 }
 
 /**
- * One open change request: what it changes (a diff against the current config), who asked and why,
- * and what the signed-in person may do with it — approve or reject (an approver who is not the
- * author), withdraw (the author), cancel a scheduled one (the author or an admin).
+ * One open change request: what it changes (its steps in words, or the difference from the current
+ * config, flag or segment), who asked and why, and what the signed-in person may do with it —
+ * approve or reject (an approver who is not the author), withdraw (the author), cancel a scheduled
+ * one (the author or an admin).
  */
 export function ChangeRequestCard({
   request,
@@ -61,7 +55,6 @@ export function ChangeRequestCard({
   const current = useCurrent(request);
   const subject = subjectOf(request);
   const review = useReview();
-  const toast = useToast();
   const [comment, setComment] = useState('');
   const mine = isAuthor(me, request);
   const scope = me?.environments;
@@ -69,24 +62,20 @@ export function ChangeRequestCard({
   const canReview = request.state === 'pending' && !mine && inScope && hasRole(me?.role, 'approver');
   const canCancel = request.state === 'scheduled' && (mine || hasRole(me?.role, 'admin'));
   const moved = current.data !== undefined && current.data.version !== request.baseVersion;
+  // A config request is a list of steps, applied to the config as it is when approved.
+  const stepwise = (request.kind === 'config' || request.kind === 'toggle') && request.operations?.length > 0;
 
   const run = (action: ReviewAction) =>
     review.mutate(
-      { id: request.id, action, comment: comment.trim() || undefined },
       {
-        onSuccess: (after) => {
-          setComment('');
-          toast(
-            'success',
-            after.state === 'applied'
-              ? `Change request #${request.id} approved and applied`
-              : after.state === 'scheduled' && action === 'approve'
-                ? `Change request #${request.id} approved; it applies ${formatDateTime(after.applyAt ?? '')}`
-                : `Change request #${request.id} ${DONE[action]}`,
-          );
-        },
-        onError: (error) => toast('error', error.message),
+        id: request.id,
+        action,
+        comment: comment.trim() || undefined,
+        // What the reviewer sees is this revision: one its author changed since is refused.
+        revision: action === 'approve' || action === 'reject' ? request.revision : undefined,
       },
+      // The hook shows the toast: the refreshed inbox may no longer list this card.
+      { onSuccess: () => setComment('') },
     );
 
   return (
@@ -107,7 +96,10 @@ export function ChangeRequestCard({
           {request.state}
         </span>
         <span className="muted">
-          by <strong>{request.author.name}</strong>
+          by{' '}
+          <strong>
+            <ActorName actor={request.author} />
+          </strong>
           {request.author.type !== 'user' && ` (${request.author.type})`}{' '}
           <time dateTime={request.createdAt} title={formatDateTime(request.createdAt)}>
             {relativeTime(request.createdAt, new Date())}
@@ -123,18 +115,29 @@ export function ChangeRequestCard({
       {request.comment && <p className="audit-comment">“{request.comment}”</p>}
       {request.reviewer && (
         <p className="muted">
-          Approved by <strong>{request.reviewer.name}</strong>
+          Approved by{' '}
+          <strong>
+            <ActorName actor={request.reviewer} />
+          </strong>
           {request.reviewComment && `: “${request.reviewComment}”`}
         </p>
       )}
-      {moved && (
+      {moved && request.state === 'pending' && (
         <p className="banner banner-warning">
           The {current.noun} changed since this was proposed (now version {current.data?.version}, proposed
-          against version {request.baseVersion}): approving it will fail with a conflict.
+          against version {request.baseVersion}):{' '}
+          {stepwise
+            ? 'approving applies these changes to it as it is now; a change to a field that moved meanwhile conflicts.'
+            : 'approving it will fail with a conflict.'}
         </p>
       )}
       {current.data ? (
-        <ConfigDiff before={current.data} after={request.proposed} />
+        <ConfigDiff
+          before={current.data}
+          after={request.proposed}
+          operations={request.operations}
+          conflicts={request.conflicts}
+        />
       ) : (
         <ErrorBanner error={current.error} />
       )}

@@ -11,6 +11,7 @@ const PATHS = {
   down: 'M12 5v14M6 13l6 6l6-6',
   close: 'M6 6l12 12M18 6L6 18',
   changes: 'M9 12l2 2l4-4M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18z',
+  environments: 'M4 7h16M4 12h16M4 17h16M7 5v4M12 10v4M17 15v4',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -89,7 +89,7 @@ export function CompareEnvironments({ flag, environments }: { flag: Flag; enviro
           toast(
             result.kind === 'requested' ? 'info' : 'success',
             result.kind === 'requested'
-              ? requestedMessage(result.changeRequest)
+              ? requestedMessage(result.changeRequest, result.merged)
               : `Copied ${promoting.from.name}'s targeting to ${promoting.to.name}`,
           );
           setPromoting(null);

@@ -40,6 +40,8 @@ const env = (key: string, requireApproval: boolean): Environment => ({
   requireApproval,
   corsOrigins: [],
   revision: 5,
+  createdAt: '2026-05-01T08:00:00.000Z',
+  updatedAt: '2026-05-01T08:00:00.000Z',
 });
 
 function serve(toggles: unknown[]) {
@@ -91,6 +93,51 @@ describe('KillSwitch', () => {
     await userEvent.type(screen.getByLabelText('Reason (kept in the audit log)'), 'incident 42');
     await userEvent.click(screen.getByRole('button', { name: 'Turn off in Production' }));
     await waitFor(() => expect(toggles).toEqual([{ enabled: false, comment: 'incident 42' }]));
+  });
+
+  it('asks to turn on where approval is required, adding to my pending request when I have one', async () => {
+    const toggles: unknown[] = [];
+    serve(toggles);
+    const off = { ...config, enabled: false } as FlagConfig;
+    const { Wrapper } = testProviders();
+    const { rerender } = render(
+      <KillSwitch flag={flag} config={off} env={env('production', true)} envIndex={2} canEdit />,
+      { wrapper: Wrapper },
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Request to turn on…' }));
+    expect(screen.getByText('Request to turn New checkout on in Production?')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Request to turn on' })).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+
+    const pending = { id: 7, proposed: { enabled: false } };
+    rerender(
+      <KillSwitch
+        flag={flag}
+        config={off}
+        env={env('production', true)}
+        envIndex={2}
+        canEdit
+        pending={pending}
+      />,
+    );
+    await userEvent.click(screen.getByRole('switch', { name: 'Flag on in Production' }));
+    expect(screen.getByText(/this is added to your pending change request #7/)).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Add to change request #7' }));
+    await waitFor(() => expect(toggles).toEqual([{ enabled: true }]));
+
+    // Once the request holds the turn-on, the switch says so.
+    rerender(
+      <KillSwitch
+        flag={flag}
+        config={off}
+        env={env('production', true)}
+        envIndex={2}
+        canEdit
+        pending={{ id: 7, proposed: { enabled: true } }}
+      />,
+    );
+    expect(screen.getByText('turn-on requested in #7')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Request to turn on…' })).toBeNull();
   });
 
   it('is disabled for people who may not edit', () => {

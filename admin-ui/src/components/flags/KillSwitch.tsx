@@ -24,6 +24,7 @@ export function KillSwitch({
   env,
   envIndex,
   canEdit,
+  pending,
   onToggled,
 }: {
   flag: Flag;
@@ -31,6 +32,8 @@ export function KillSwitch({
   env: Environment;
   envIndex: number;
   canEdit: boolean;
+  /** The signed-in person's pending change request here: a turn-on is added to it. */
+  pending?: { id: number; proposed: Pick<FlagConfig, 'enabled'> };
   onToggled?: (before: FlagConfig, after: FlagConfig) => void;
 }) {
   const toggle = useToggle(flag.key);
@@ -40,6 +43,9 @@ export function KillSwitch({
   const [later, setLater] = useState('');
   const [laterError, setLaterError] = useState<string>();
   const next = !config.enabled;
+  /** Turning on here waits for a second person: it is a request, not a switch. */
+  const requesting = next && env.requireApproval;
+  const turnOnRequested = !config.enabled && pending?.proposed.enabled === true;
   const close = () => {
     setConfirming(false);
     setLater('');
@@ -62,7 +68,7 @@ export function KillSwitch({
         close();
         setComment('');
         if (result.kind === 'requested') {
-          toast('info', requestedMessage(result.changeRequest));
+          toast('info', requestedMessage(result.changeRequest, result.merged));
           return;
         }
         toast('success', `${flag.name} is now ${result.config.enabled ? 'on' : 'off'} in ${env.name}`);
@@ -91,7 +97,7 @@ export function KillSwitch({
           {config.enabled ? 'On' : 'Off'} in <strong>{env.name}</strong>
         </span>
         <StatusPill config={config} />
-        {canEdit && next && (
+        {canEdit && next && !env.requireApproval && (
           <button
             type="button"
             className="button button-ghost"
@@ -102,20 +108,40 @@ export function KillSwitch({
             Turn on later…
           </button>
         )}
+        {turnOnRequested && pending && (
+          <span className="badge badge-pending">turn-on requested in #{pending.id}</span>
+        )}
+        {canEdit && requesting && !turnOnRequested && (
+          <button
+            type="button"
+            className="button button-ghost"
+            aria-haspopup="dialog"
+            disabled={toggle.isPending}
+            onClick={() => setConfirming(true)}
+          >
+            {pending ? `Add turn-on to request #${pending.id}…` : 'Request to turn on…'}
+          </button>
+        )}
       </div>
       <DeliveryStatus envKey={env.key} />
       <ErrorBanner error={toggle.error} />
       <ConfirmDialog
         open={confirming}
-        title={`Turn ${flag.name} ${next ? 'on' : 'off'} in ${env.name}?`}
+        title={
+          requesting
+            ? `Request to turn ${flag.name} on in ${env.name}?`
+            : `Turn ${flag.name} ${next ? 'on' : 'off'} in ${env.name}?`
+        }
         confirmLabel={
-          next && env.requireApproval
-            ? 'Request approval'
-            : next && later !== ''
-              ? `Schedule for ${env.name}`
-              : next
-                ? `Turn on in ${env.name}`
-                : `Turn off in ${env.name}`
+          requesting && pending
+            ? `Add to change request #${pending.id}`
+            : requesting
+              ? 'Request to turn on'
+              : next && later !== ''
+                ? `Schedule for ${env.name}`
+                : next
+                  ? `Turn on in ${env.name}`
+                  : `Turn off in ${env.name}`
         }
         danger={!next}
         busy={toggle.isPending}
@@ -127,11 +153,13 @@ export function KillSwitch({
         }}
       >
         <p>
-          {next && env.requireApproval
-            ? `${env.name} requires a second person's approval to turn a flag on: this creates a change request. (Turning off never waits.)`
-            : next
-              ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second${later !== '' ? ' of the time below' : ''}.`
-              : `Every SDK connected to ${env.name} serves the off variation within a second.`}
+          {requesting && pending
+            ? `${env.name} requires a second person's approval to turn a flag on: this is added to your pending change request #${pending.id}, and applies with it once approved. (Turning off never waits.)`
+            : requesting
+              ? `${env.name} requires a second person's approval to turn a flag on: this creates a change request, and the flag stays off until an approver approves it. (Turning off never waits.)`
+              : next
+                ? `Every SDK connected to ${env.name} starts serving this flag's targeting within a second${later !== '' ? ' of the time below' : ''}.`
+                : `Every SDK connected to ${env.name} serves the off variation within a second.`}
         </p>
         {next && (
           <ApplyLater

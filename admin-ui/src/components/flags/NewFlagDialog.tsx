@@ -3,54 +3,20 @@ import { APIError } from '../../api';
 import { useCreateFlag } from '../../app/flags/flagsApi';
 import { splitList } from '../../lib/context-form';
 import { FieldErrors } from '../../lib/field-errors';
-import type { Flag, FlagKind, JsonValue, Variation } from '../../types';
+import type { Flag, FlagKind } from '../../types';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/Feedback';
 import { Field } from '../common/Field';
-
-interface VariationRow {
-  id: string;
-  value: string;
-}
+import { newVariationRow, parseVariations, type VariationRow, VariationsEditor } from './VariationsEditor';
 
 const DEFAULT_ROWS: Record<Exclude<FlagKind, 'boolean'>, VariationRow[]> = {
-  string: [
-    { id: 'blue', value: 'blue' },
-    { id: 'green', value: 'green' },
-  ],
-  number: [
-    { id: 'low', value: '10' },
-    { id: 'high', value: '100' },
-  ],
+  string: [newVariationRow('blue', 'blue'), newVariationRow('green', 'green')],
+  number: [newVariationRow('low', '10'), newVariationRow('high', '100')],
   json: [
-    { id: 'control', value: '{"layout": "classic"}' },
-    { id: 'treatment', value: '{"layout": "compact"}' },
+    newVariationRow('control', '{"layout": "classic"}'),
+    newVariationRow('treatment', '{"layout": "compact"}'),
   ],
 };
-
-/** Turns the variation rows into variations of `kind`; errors are keyed like the server's. */
-export function parseVariations(
-  kind: FlagKind,
-  rows: readonly VariationRow[],
-): { variations: Variation[]; errors: { path: string; message: string }[] } {
-  const errors: { path: string; message: string }[] = [];
-  const variations = rows.map((row, i): Variation => {
-    let value: JsonValue = row.value;
-    if (kind === 'number') {
-      value = Number(row.value);
-      if (row.value.trim() === '' || !Number.isFinite(value))
-        errors.push({ path: `variations[${i}].value`, message: 'must be a number' });
-    } else if (kind === 'json') {
-      try {
-        value = JSON.parse(row.value) as JsonValue;
-      } catch {
-        errors.push({ path: `variations[${i}].value`, message: 'must be valid JSON' });
-      }
-    }
-    return { id: row.id.trim(), value };
-  });
-  return { variations, errors };
-}
 
 /** Creates a flag: key, name, kind and variations, tags, temporary, client-side. Off everywhere at first. */
 export function NewFlagDialog({
@@ -183,66 +149,7 @@ export function NewFlagDialog({
             )}
           </Field>
         </div>
-        {kind !== 'boolean' && (
-          <fieldset className="variations-editor">
-            <legend>Variations</legend>
-            {rows.map((row, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional form lines.
-              <div className="form-grid" key={i}>
-                <Field label={`Variation ${i + 1} id`} errors={errors.at(`variations[${i}].id`)}>
-                  {(p) => (
-                    <input
-                      {...p}
-                      className="mono"
-                      value={row.id}
-                      onChange={(event) =>
-                        setRows(rows.map((r, j) => (j === i ? { ...r, id: event.target.value } : r)))
-                      }
-                    />
-                  )}
-                </Field>
-                <Field label={`Variation ${i + 1} value`} errors={errors.at(`variations[${i}].value`)}>
-                  {(p) => (
-                    <input
-                      {...p}
-                      className="mono"
-                      value={row.value}
-                      onChange={(event) =>
-                        setRows(rows.map((r, j) => (j === i ? { ...r, value: event.target.value } : r)))
-                      }
-                    />
-                  )}
-                </Field>
-              </div>
-            ))}
-            <div className="row-actions">
-              <button
-                type="button"
-                className="button button-small"
-                onClick={() => setRows([...rows, { id: '', value: '' }])}
-              >
-                + Add variation
-              </button>
-              {rows.length > 1 && (
-                <button
-                  type="button"
-                  className="button button-small button-ghost"
-                  onClick={() => setRows(rows.slice(0, -1))}
-                >
-                  Remove last
-                </button>
-              )}
-            </div>
-            {errors.all.some((e) => e.path === 'variations') && (
-              <p className="field-errors">
-                {errors.all
-                  .filter((e) => e.path === 'variations')
-                  .map((e) => e.message)
-                  .join('; ')}
-              </p>
-            )}
-          </fieldset>
-        )}
+        {kind !== 'boolean' && <VariationsEditor rows={rows} onChange={setRows} errors={errors} />}
         <div className="checks">
           <label>
             <input

@@ -1,9 +1,10 @@
 import { useId, useState } from 'react';
 import { APIError } from '../../api';
+import type { ConfigChangeRequest } from '../../app/changes/changesApi';
 import { requestedMessage, useSaveConfig } from '../../app/flags/flagsApi';
 import { checkApplyAt } from '../../lib/apply-at';
-import { describePrerequisite } from '../../lib/describe';
-import { diffJson, preview } from '../../lib/diff';
+import { describeConfigChange } from '../../lib/describe';
+import { diffJson } from '../../lib/diff';
 import { isProductionLike } from '../../lib/env-colors';
 import { FieldErrors } from '../../lib/field-errors';
 import { valueText, variationLabel } from '../../lib/variation-colors';
@@ -14,6 +15,7 @@ import { ErrorBanner } from '../common/Feedback';
 import { describedBy, FieldMessages } from '../common/Field';
 import { useToast } from '../common/Toasts';
 import { FieldErrorsContext } from '../targeting/errors-context';
+import { PrerequisitesEditor } from '../targeting/PrerequisitesEditor';
 import { RulesEditor } from '../targeting/RulesEditor';
 import { ServeEditor } from '../targeting/ServeEditor';
 import { TargetsEditor } from '../targeting/TargetsEditor';
@@ -36,7 +38,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * Edits one environment's targeting as a draft: individual targets, rules, the default rule and the
  * off variation, saved in one PUT at the version it started from. Server errors land next to their
  * inputs by path. A toggle of the kill switch meanwhile does not lose the draft. The review dialog
- * (always in production, "Schedule…" elsewhere) can set a time to apply the change later.
+ * (always in production, "Schedule…" elsewhere) can set a time to apply the change later. With the
+ * signed-in person's pending change request here (`pending`), a save is added to it, and the editor
+ * can show the draft: the live config with the request's changes applied (its `proposed`).
  */
 export function TargetingEditor({
   flag,
@@ -44,27 +48,34 @@ export function TargetingEditor({
   env,
   canEdit,
   segments,
+  pending,
 }: {
   flag: Flag;
   config: FlagConfig;
   env: Environment;
   canEdit: boolean;
   segments: readonly { key: string; name: string }[];
+  /** The signed-in person's pending change request for this config, which saves here add to. */
+  pending?: ConfigChangeRequest;
 }) {
   const id = useId();
   const save = useSaveConfig(flag.key);
   const toast = useToast();
-  const [draft, setDraft] = useState(() => ({ base: config, targeting: targetingOf(config) }));
+  const [showPending, setShowPending] = useState(false);
+  // What the editor starts from: the live config, or the live config with the pending request applied.
+  const source: FlagConfig =
+    showPending && pending ? { ...config, ...targetingOf(pending.proposed) } : config;
+  const [draft, setDraft] = useState(() => ({ base: source, targeting: targetingOf(source) }));
   const [reviewing, setReviewing] = useState(false);
   const [comment, setComment] = useState('');
   const [later, setLater] = useState('');
   const [laterError, setLaterError] = useState<string>();
-  if (config.version !== draft.base.version) {
+  if (source.version !== draft.base.version || !same(targetingOf(source), targetingOf(draft.base))) {
     const dirtyNow = !same(draft.targeting, targetingOf(draft.base));
-    if (!dirtyNow) setDraft({ base: config, targeting: targetingOf(config) });
+    if (!dirtyNow) setDraft({ base: source, targeting: targetingOf(source) });
     // Only the on/off state moved (the kill switch): keep the edits on the new version.
-    else if (same(targetingOf(draft.base), targetingOf(config)))
-      setDraft({ base: config, targeting: draft.targeting });
+    else if (same(targetingOf(draft.base), targetingOf(source)))
+      setDraft({ base: source, targeting: draft.targeting });
   }
   const dirty = !same(draft.targeting, targetingOf(draft.base));
   const conflict = draft.base.version !== config.version;
@@ -74,6 +85,12 @@ export function TargetingEditor({
   const t = draft.targeting;
   const offErrors = errors.at('offVariation');
   const changes = diffJson(targetingOf(draft.base), t);
+  const described = describeConfigChange(targetingOf(draft.base), t, flag.variations);
+  const asking = env.requireApproval
+    ? pending
+      ? `Add to change request #${pending.id}`
+      : 'Request approval'
+    : null;
 
   const closeReview = () => {
     setReviewing(false);
@@ -102,8 +119,8 @@ export function TargetingEditor({
           setComment('');
           if (result.kind === 'requested') {
             // Nothing changed yet: the proposal now lives in the change request, not in this draft.
-            setDraft({ base: config, targeting: targetingOf(config) });
-            toast('info', requestedMessage(result.changeRequest));
+            setDraft({ base: source, targeting: targetingOf(source) });
+            toast('info', requestedMessage(result.changeRequest, result.merged));
             return;
           }
           setDraft({ base: result.config, targeting: targetingOf(result.config) });
@@ -118,7 +135,7 @@ export function TargetingEditor({
   };
   const discard = () => {
     save.reset();
-    setDraft({ base: config, targeting: targetingOf(config) });
+    setDraft({ base: source, targeting: targetingOf(source) });
   };
 
   return (
@@ -152,6 +169,32 @@ export function TargetingEditor({
                   : undefined
               }
             />
+          )}
+          {pending && (
+            <div className="banner banner-info pending-draft" data-testid="pending-draft">
+              <span>
+                {showPending ? (
+                  <>
+                    Showing the live targeting with your pending change request #{pending.id} applied. Saving
+                    adds your edits to it; to drop one of its changes, withdraw the request.
+                  </>
+                ) : (
+                  <>
+                    Showing the live targeting. Your change request #{pending.id} is waiting for approval;
+                    saving adds to it.
+                  </>
+                )}
+              </span>{' '}
+              <button
+                type="button"
+                className="link-button"
+                disabled={dirty}
+                title={dirty ? 'Save or discard your edits first' : undefined}
+                onClick={() => setShowPending((shown) => !shown)}
+              >
+                {showPending ? 'Show live targeting' : `Show with request #${pending.id} applied`}
+              </button>
+            </div>
           )}
           {conflict && (
             <p className="banner banner-warning">
@@ -234,17 +277,22 @@ export function TargetingEditor({
             </div>
           </section>
 
-          {t.prerequisites.length > 0 && (
-            <section className="card" aria-labelledby={`${id}-prereq`}>
-              <h3 id={`${id}-prereq`}>Prerequisites</h3>
-              <ul className="compact-list">
-                {t.prerequisites.map((p) => (
-                  <li key={p.flag}>{describePrerequisite(p)}</li>
-                ))}
-              </ul>
-              <FieldMessages id={`${id}-prereq-errors`} errors={errors.at('prerequisites', 'prerequisite')} />
-            </section>
-          )}
+          <section className="card" aria-labelledby={`${id}-prereq`}>
+            <header className="card-header">
+              <div>
+                <h3 id={`${id}-prereq`}>Prerequisites</h3>
+                <p className="muted">
+                  Other flags that must serve a given variation in {env.name}; if one does not, this flag
+                  serves its off variation.
+                </p>
+              </div>
+            </header>
+            <PrerequisitesEditor
+              flagKey={flag.key}
+              prerequisites={t.prerequisites}
+              onChange={(prerequisites) => set({ prerequisites })}
+            />
+          </section>
         </fieldset>
 
         {canEdit && dirty && (
@@ -268,7 +316,7 @@ export function TargetingEditor({
               </button>
             )}
             <button type="submit" className="button button-primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : env.requireApproval ? 'Request approval' : 'Save changes'}
+              {save.isPending ? 'Saving…' : (asking ?? 'Save changes')}
             </button>
           </section>
         )}
@@ -276,17 +324,13 @@ export function TargetingEditor({
       <ConfirmDialog
         open={reviewing}
         title={
-          env.requireApproval
-            ? `Ask for approval of these changes to ${env.name}?`
-            : `Save these changes to ${env.name}?`
+          env.requireApproval && pending
+            ? `Add these changes to your change request #${pending.id}?`
+            : env.requireApproval
+              ? `Ask for approval of these changes to ${env.name}?`
+              : `Save these changes to ${env.name}?`
         }
-        confirmLabel={
-          env.requireApproval
-            ? 'Request approval'
-            : later !== ''
-              ? `Schedule for ${env.name}`
-              : `Save to ${env.name}`
-        }
+        confirmLabel={asking ? asking : later !== '' ? `Schedule for ${env.name}` : `Save to ${env.name}`}
         busy={save.isPending}
         onConfirm={() => doSave(later)}
         onCancel={() => {
@@ -296,18 +340,18 @@ export function TargetingEditor({
         }}
       >
         <p>
-          {env.requireApproval
-            ? `${env.name} requires a second person's approval: this creates a change request, and nothing changes until an approver approves it.`
-            : later !== ''
-              ? `This creates a scheduled change: SDKs connected to ${env.name} apply it at that time.`
-              : `SDKs connected to ${env.name} apply them within a second.`}
+          {env.requireApproval && pending
+            ? `${env.name} requires a second person's approval: these changes join your pending change request #${pending.id} (a change to the same field replaces the earlier one), and nothing changes until an approver approves it.`
+            : env.requireApproval
+              ? `${env.name} requires a second person's approval: this creates a change request, and nothing changes until an approver approves it.`
+              : later !== ''
+                ? `This creates a scheduled change: SDKs connected to ${env.name} apply it at that time.`
+                : `SDKs connected to ${env.name} apply them within a second.`}
         </p>
-        <ul className="compact-list mono">
-          {changes.map((change) => (
-            <li key={change.path}>
-              {change.path}: {change.kind === 'added' ? '' : `${preview(change.before, 60)} → `}
-              {change.kind === 'removed' ? 'removed' : preview(change.after, 60)}
-            </li>
+        <ul className="compact-list" aria-label="Changes to save">
+          {described.map((line, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the list is rebuilt whole, never reordered.
+            <li key={index}>{line}</li>
           ))}
         </ul>
         <div className="field">

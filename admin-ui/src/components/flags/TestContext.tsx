@@ -16,12 +16,21 @@ const REASONS: Record<EvaluationReason['kind'], string> = {
   ERROR: 'Error',
 };
 
-/** Explains a reason: "Matched rule 2 (ring 0: staff), in the rollout". */
-export function explainReason(reason: EvaluationReason, config: FlagConfig | undefined): string {
+/**
+ * Explains a result's reason: "Matched rule 2 “Beta testers”, in the percentage rollout". A matched
+ * rule is named by the name the server read from the config it evaluated (`ruleName`), else by the
+ * name in `config`, else by its id.
+ */
+export function explainReason(
+  reason: EvaluationReason,
+  config: FlagConfig | undefined,
+  ruleName?: string,
+): string {
   let text = REASONS[reason.kind] ?? reason.kind;
   if (reason.kind === 'RULE_MATCH' && reason.ruleIndex !== undefined) {
     const rule = config?.rules[reason.ruleIndex];
-    text = `Matched rule ${reason.ruleIndex + 1}${rule?.name ? ` (${rule.name})` : ''}`;
+    const name = ruleName ?? (rule?.id === reason.ruleId ? rule?.name : undefined);
+    text = `Matched rule ${reason.ruleIndex + 1} ${name ? `“${name}”` : `(id ${reason.ruleId ?? '?'})`}`;
   }
   if (reason.prerequisiteKey) text += `: ${reason.prerequisiteKey}`;
   if (reason.errorKind) text += `: ${reason.errorKind}`;
@@ -185,7 +194,9 @@ export function TestContext({
           </div>
           <div>
             <span className="muted">Reason</span>
-            <span data-reason={result.reason.kind}>{explainReason(result.reason, config)}</span>
+            <span data-reason={result.reason.kind}>
+              {explainReason(result.reason, config, result.ruleName)}
+            </span>
           </div>
           <div>
             <span className="muted">Revision</span>

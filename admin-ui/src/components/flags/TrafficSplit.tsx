@@ -70,7 +70,7 @@ export function TrafficSplit({
       {
         onSuccess: (result) =>
           result.kind === 'requested'
-            ? toast('info', requestedMessage(result.changeRequest))
+            ? toast('info', requestedMessage(result.changeRequest, result.merged))
             : toast(
                 'success',
                 `${env.name}: ${formatPercent(TOTAL_WEIGHT - greenWeight)} to ${blue}, ${formatPercent(greenWeight)} to ${green}`,

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
-import { NavLink, useNavigate } from 'react-router';
+import { Link, NavLink, useNavigate } from 'react-router';
 import { hasRole, useLogout, useMe } from '../../app/auth/authApi';
-import { useOpenChangeRequests } from '../../app/changes/changesApi';
+import { useOpenChangeRequests, useReleaseApprovals } from '../../app/changes/changesApi';
 import { Icon, type IconName } from '../common/Icon';
 import { useToast } from '../common/Toasts';
 
@@ -10,6 +10,7 @@ const NAV: { to: string; label: string; icon: IconName; admin?: boolean; editor?
   { to: '/segments', label: 'Segments', icon: 'segments' },
   { to: '/changes', label: 'Changes', icon: 'changes' },
   { to: '/audit', label: 'Audit log', icon: 'audit' },
+  { to: '/environments', label: 'Environments', icon: 'environments' },
   { to: '/keys', label: 'SDK keys', icon: 'key', editor: true },
   { to: '/tokens', label: 'API tokens', icon: 'token', admin: true },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
@@ -21,7 +22,9 @@ export function Shell({ children }: { children: ReactNode }) {
   const logout = useLogout();
   const navigate = useNavigate();
   const toast = useToast();
-  const waiting = useOpenChangeRequests().data?.filter((r) => r.state === 'pending').length ?? 0;
+  const waiting =
+    (useOpenChangeRequests().data?.filter((r) => r.state === 'pending').length ?? 0) +
+    (useReleaseApprovals().data?.length ?? 0);
   const items = NAV.filter(
     (item) => (!item.admin || hasRole(me?.role, 'admin')) && (!item.editor || hasRole(me?.role, 'editor')),
   );
@@ -67,6 +70,11 @@ export function Shell({ children }: { children: ReactNode }) {
                 {me.role}
               </span>
             </div>
+            {me.kind === 'user' && (
+              <Link className="button button-ghost button-small" to="/account">
+                Account
+              </Link>
+            )}
             <button
               type="button"
               className="button button-ghost button-small"
