@@ -10,7 +10,8 @@ export default defineConfig({
     include: ['{server,sdk-node,sdk-browser,admin-ui,test}/**/*.test.ts', 'admin-ui/**/*.test.tsx'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
-    // RINGFLAG_TEST_DB=postgres runs the suite on a throwaway PostgreSQL (started here) instead of SQLite.
-    globalSetup: ['test/support/postgres-global-setup.ts'],
+    // RINGFLAG_TEST_DB=postgres runs the suite on a throwaway PostgreSQL (started here) instead of SQLite;
+    // the browser SDK is built first when its dist/ is stale (the server serves that file).
+    globalSetup: ['test/support/postgres-global-setup.ts', 'test/support/build-global-setup.ts'],
   },
 });

@@ -4,13 +4,15 @@
  * process (`node server/bin/ringflag.mjs …`) with RINGFLAG_URL / RINGFLAG_TOKEN, as a pipeline runs it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bucketOf } from '@ringflag/sdk-node/engine';
-import { adminRequest, loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
+import { type RunningServer, startServer } from '@ringflag/server';
+import { adminRequest, loginAsAdmin } from '@ringflag/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAvailable, startPostgres } from './support/postgres.js';
 import { freePort } from './support/ringflag-process.js';
 
 const BIN = fileURLToPath(new URL('../server/bin/ringflag.mjs', import.meta.url));
@@ -209,10 +211,18 @@ describe('flags', { timeout: 90_000 }, () => {
     expect(listed.items.map((request) => request.id)).toContain(id);
 
     const shown = expectExit(await cli(['changes', 'show', String(id)]), 0);
-    expect(shown.stdout).toContain('~ enabled: false → true');
+    expect(shown.stdout).toContain('  enabled: off → on');
+    expect(shown.stdout).toContain('revision: 1\n');
 
     // The pipeline's token may not approve (editor role), nor may its author.
     expectExit(await cli(['changes', 'approve', String(id)]), 5);
+    // A revision other than the request's (one its author changed since) is a conflict: exit 4.
+    const stale = await cli(['changes', 'approve', String(id), '--revision', '2'], {
+      RINGFLAG_TOKEN: approverJwt,
+    });
+    expectExit(stale, 4);
+    expect(stale.stderr).toContain('changed since it was loaded');
+    expect((await config('guarded-on', 'production')).enabled).toBe(false);
     const approved = expectExit(
       await cli(['changes', 'approve', String(id), '--comment', 'looks good'], {
         RINGFLAG_TOKEN: approverJwt,
@@ -226,7 +236,7 @@ describe('flags', { timeout: 90_000 }, () => {
     expectExit(await cli(['flags', 'disable', 'guarded-on', '--env', 'production']), 0);
     expect((await config('guarded-on', 'production')).enabled).toBe(false);
 
-    // The second, duplicate request is still pending; rejecting it works too.
+    // The second enable went into the first request, so nothing else is pending; rejecting works too.
     const others = JSON.parse(
       expectExit(await cli(['changes', 'list', '--state', 'pending', '--flag', 'guarded-on', '--json']), 0)
         .stdout,
@@ -433,8 +443,8 @@ describe('release', { timeout: 90_000 }, () => {
         'staff:segment=staff,5:hold=60,50:approval,100',
         '--guard-event',
         'checkout-error',
-        '--guard-max-rate',
-        '0.05',
+        '--guard-max-percent',
+        '5',
         '--guard-min-exposures',
         '200',
       ]),
@@ -528,4 +538,54 @@ describe('exit codes', { timeout: 90_000 }, () => {
     }
     expect(help.stdout).toMatch(/7\s+server unreachable/);
   });
+});
+
+describe('local commands', { timeout: 120_000 }, () => {
+  /** Runs a local command on the database `db`, as someone at the server's machine does. */
+  const local = (args: string[], db: string) => cli(args, { RINGFLAG_DB: db, RINGFLAG_LOG_LEVEL: 'silent' });
+
+  it('name the SQLite file they use and create none unless given --create', async () => {
+    const file = join(dir, 'elsewhere', 'ringflag.db');
+    const refused = expectExit(await local(['keys', 'create', '--env', 'development'], file), 2);
+    expect(refused.stderr).toContain(`ringflag: database ${file}`);
+    expect(refused.stderr).toContain(`there is no Ringflag database at ${file}`);
+    expect(refused.stderr).toContain('--create');
+    expect(refused.stdout).toBe('');
+    expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
+
+    const created = expectExit(await local(['keys', 'create', '--env', 'development', '--create'], file), 0);
+    expect(created.stdout).toMatch(/^rf_srv_\S+\n$/);
+    expect(created.stderr).toContain(`ringflag: database ${file}`);
+    expect(created.stderr).toContain('Created the first admin');
+    expect(existsSync(file)).toBe(true);
+
+    // Once it exists, no --create is needed; the key alone is on stdout, for a script to capture.
+    const again = expectExit(
+      await local(['keys', 'create', '--env', 'development', '--type', 'client'], file),
+      0,
+    );
+    expect(again.stdout).toMatch(/^rf_cli_\S+\n$/);
+  });
+
+  it.skipIf(!postgresAvailable())(
+    'name a PostgreSQL database without its password, and migrate an empty one only with --create',
+    async () => {
+      const postgres = await startPostgres();
+      try {
+        // Trust authentication ignores the password; the CLI must still never print it.
+        const url = (await postgres.createDatabase('cli_local')).replace('postgres@', 'postgres:hunter2@');
+        const shown = `postgres://postgres:***@127.0.0.1:${postgres.port}/cli_local`;
+        const refused = expectExit(await local(['migrate'], url), 2);
+        expect(refused.stderr).toContain(`ringflag: database ${shown}`);
+        expect(refused.stderr).toContain(`there is no Ringflag database at ${shown}`);
+        expect(refused.stderr).not.toContain('hunter2');
+
+        const migrated = expectExit(await local(['migrate', '--create'], url), 0);
+        expect(migrated.stdout).toBe(`Migrated ${shown}\n`);
+        expect(expectExit(await local(['migrate'], url), 0).stderr).not.toContain('hunter2');
+      } finally {
+        await postgres.destroy();
+      }
+    },
+  );
 });

@@ -7,14 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ANY_VERSION,
-  adminRequest,
-  createSdkKey,
-  loginAsAdmin,
-  type RunningServer,
-  startServer,
-} from '@ringflag/server';
+import { type RunningServer, startServer } from '@ringflag/server';
+import { ANY_VERSION, adminRequest, createSdkKey, loginAsAdmin } from '@ringflag/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };

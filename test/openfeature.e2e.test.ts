@@ -12,14 +12,8 @@ import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { ErrorCode, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
 import { RingflagProvider } from '@ringflag/sdk-node/openfeature';
-import {
-  ANY_VERSION,
-  adminRequest,
-  createSdkKey,
-  loginAsAdmin,
-  type RunningServer,
-  startServer,
-} from '@ringflag/server';
+import { type RunningServer, startServer } from '@ringflag/server';
+import { ANY_VERSION, adminRequest, createSdkKey, loginAsAdmin } from '@ringflag/server/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };

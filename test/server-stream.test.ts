@@ -8,13 +8,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminRequest,
-  createSdkKey,
-  loginAsAdmin,
-  type RunningServer,
-  startServer,
-} from '../server/src/index.js';
+import { type RunningServer, startServer } from '../server/src/index.js';
+import { adminRequest, createSdkKey, loginAsAdmin } from '../server/src/testing.js';
 
 interface SseEvent {
   event: string;

@@ -1,23 +1,29 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx with the workspace's `source` condition (no build step needed).
+// The server's `ringflag` command. In a checkout (src/ is here) it runs the TypeScript source through
+// tsx with the workspace's `ringflag-source` condition, so there is no build step to forget and no
+// stale build to run; a copy of the package without its sources runs the built dist/cli.js.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-let tsx;
-try {
-  tsx = require.resolve('tsx');
-} catch {
-  process.stderr.write('ringflag: tsx is needed to run from source (pnpm install at the repository root)\n');
-  process.exit(1);
+const source = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+if (!existsSync(source)) {
+  await import(new URL('../dist/cli.js', import.meta.url).href);
+} else {
+  let tsx;
+  try {
+    tsx = createRequire(import.meta.url).resolve('tsx');
+  } catch {
+    process.stderr.write(
+      'ringflag: tsx is needed to run from source (pnpm install at the repository root)\n',
+    );
+    process.exit(1);
+  }
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=ringflag-source', '--import', tsx, source, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.exit(result.status ?? 1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--conditions=ringflag-source', '--import', tsx, cli, ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-  },
-);
-process.exit(result.status ?? 1);

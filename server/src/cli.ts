@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `ringflag` command line. Local commands (`serve`, `migrate`, `user add`, `user reset-password`,
- * `keys create`) read RINGFLAG_DB (default ./data/ringflag.db) like the server does; remote commands
- * (`flags`, `release`, `changes`, `promote`, `export`, `plan`, `apply`; see cli/) talk to a running
- * server with an API token. Modules load on demand, so a remote command does not open the database
- * stack.
+ * `keys create`) read RINGFLAG_DB (default ./data/ringflag.db) like the server does; all but `serve`
+ * name the database they use and create none unless given `--create`. Remote commands (`flags`,
+ * `release`, `changes`, `promote`, `export`, `plan`, `apply`; see cli/) talk to a running server with
+ * an API token (@ringflag/cli installs them alone). Modules load on demand, so a remote command does
+ * not open the database stack.
  */
 import { parseArgs } from 'node:util';
 import { REMOTE_GROUPS } from './cli/groups.js';
@@ -12,13 +13,22 @@ import { ROLES, type Role } from './features/auth/roles.js';
 
 const LOCAL_USAGE = `Usage: ringflag <command>
 
-Local commands (on the database in RINGFLAG_DB):
+Local commands (on the database in RINGFLAG_DB, default ./data/ringflag.db):
   serve                                      start the server (RINGFLAG_* environment variables)
   migrate                                    apply database migrations and exit
   user add --email E --password P [--role R] [--name N]    roles: ${ROLES.join(', ')} (default viewer)
   user reset-password --email E --password P
   keys create --env E --type server|client   print a new SDK key (shown once)
+  Each names the database it uses on stderr and refuses to create one unless given --create.
 `;
+
+/** The local commands that work on an existing database (`serve` creates its own, as the server does). */
+const DATABASE_COMMANDS: ReadonlySet<string> = new Set([
+  'migrate',
+  'user add',
+  'user reset-password',
+  'keys create',
+]);
 
 async function usage(): Promise<string> {
   const { remoteUsage } = await import('./cli/index.js');
@@ -56,6 +66,7 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' },
       env: { type: 'string' },
       type: { type: 'string' },
+      create: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,11 +76,21 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'serve') return (await import('./main.js')).main();
+  if (!DATABASE_COMMANDS.has(command)) fail(`unknown command "${command}"`);
   const settings = await config();
+  const { describeLocation } = await import('./db/location.js');
+  const where = describeLocation(settings.db);
+  process.stderr.write(`ringflag: database ${where}\n`);
+  const { databaseExists } = await import('./db/exists.js');
+  if (!values.create && !(await databaseExists(settings.db))) {
+    process.stderr.write(
+      `ringflag: there is no Ringflag database at ${where}. Point RINGFLAG_DB at the server's database (a file or a PostgreSQL URL), or pass --create to create a new one there.\n`,
+    );
+    process.exit(2);
+  }
   if (command === 'migrate') {
     const { openDatabase } = await import('./db/client.js');
     const { migrateDatabase, startupTurn } = await import('./db/migrate.js');
-    const { describeLocation } = await import('./db/location.js');
     const database = await openDatabase(settings.db);
     try {
       await startupTurn(database, () => migrateDatabase(database));
@@ -87,6 +108,8 @@ async function run(argv: string[]): Promise<void> {
     secret: settings.secret,
     admin: settings.admin,
     demo: false,
+    // A new database's generated admin password goes to stderr: stdout is the command's answer (a key).
+    print: (line) => process.stderr.write(`${line}\n`),
   });
   try {
     switch (command) {

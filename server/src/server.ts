@@ -9,7 +9,7 @@ import { electLeader } from './db/leader.js';
 import { type DatabaseLocation, describeLocation, parseDatabaseLocation } from './db/location.js';
 import { migrateDatabase, startupTurn } from './db/migrate.js';
 import { resolveSecret } from './db/secret.js';
-import { rootMessage } from './db/unavailable.js';
+import { reachDatabase } from './db/unavailable.js';
 import {
   type AuditCheckpointer,
   type CheckpointPolicy,
@@ -121,11 +121,7 @@ export async function prepare(
     typeof options.db === 'string' ? parseDatabaseLocation(options.db, options.dbPool) : options.db;
   const database = await openDatabase(location);
   try {
-    try {
-      await database.ping();
-    } catch (error) {
-      throw new Error(`cannot reach the database ${describeLocation(location)}: ${rootMessage(error)}`);
-    }
+    await reachDatabase(database, location);
     if (location.dialect === 'postgres' && options.auditKeyFile === undefined) {
       throw new Error(
         'RINGFLAG_AUDIT_KEY_FILE is required with PostgreSQL: every replica signs audit checkpoints with the same key',
@@ -309,11 +305,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 }
 
+/**
+ * Connections the kernel holds for the server before it accepts them (capped by the kernel's
+ * `net.core.somaxconn`). After a restart every SDK comes back within a few seconds: Node's default of
+ * 511 overflows under that burst, and a dropped connection attempt is retried by TCP only after 1, 3
+ * and 7 seconds, so the queue holds the burst while the server catches up instead.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve();
     });

@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
+import { type RunningServer, startServer } from '@ringflag/server';
+import { loginAsAdmin } from '@ringflag/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRemote } from '../../server/src/cli/index.js';
 import { documentedEventHash } from '../../server/src/test-support/documented-audit-hash.js';

@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSdkKey, loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
+import { type RunningServer, startServer } from '@ringflag/server';
+import { createSdkKey, loginAsAdmin } from '@ringflag/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentedEventHash } from '../../server/src/test-support/documented-audit-hash.js';
 

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSdkKey, loginAsAdmin } from '../../server/src/index.js';
+import { createSdkKey, loginAsAdmin } from '../../server/src/testing.js';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,

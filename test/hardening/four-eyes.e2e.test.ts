@@ -12,13 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ANY_VERSION,
-  createSdkKey,
-  loginAsAdmin,
-  type RunningServer,
-  startServer,
-} from '../../server/src/index.js';
+import { type RunningServer, startServer } from '../../server/src/index.js';
+import { ANY_VERSION, createSdkKey, loginAsAdmin } from '../../server/src/testing.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 

@@ -8,7 +8,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSdkKey, loginAsAdmin, type RunningServer, startServer } from '../../server/src/index.js';
+import { type RunningServer, startServer } from '../../server/src/index.js';
+import { createSdkKey, loginAsAdmin } from '../../server/src/testing.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const PROMPT_MS = 3_000;

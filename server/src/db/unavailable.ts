@@ -1,3 +1,6 @@
+import type { Database } from './client.js';
+import { type DatabaseLocation, describeLocation } from './location.js';
+
 /** Node socket errors that mean the database server is not there (refused, reset, timed out). */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -58,4 +61,19 @@ export function rootMessage(error: unknown): string {
   const innermost = errorChain(error).at(-1);
   if (!innermost) return String(error);
   return innermost.message || String((innermost as NodeJS.ErrnoException).code ?? innermost.name);
+}
+
+/**
+ * Pings `database`; when it does not answer, throws an error naming `location` (without its password)
+ * and the innermost cause.
+ */
+export async function reachDatabase(
+  database: Pick<Database, 'ping'>,
+  location: DatabaseLocation,
+): Promise<void> {
+  try {
+    await database.ping();
+  } catch (error) {
+    throw new Error(`cannot reach the database ${describeLocation(location)}: ${rootMessage(error)}`);
+  }
 }

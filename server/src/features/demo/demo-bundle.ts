@@ -1,35 +1,32 @@
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-
-/** The browser SDK's source, beside the server in the workspace (same depth from src/ and dist/). */
-const SDK_ENTRY = fileURLToPath(new URL('../../../../sdk-browser/src/index.ts', import.meta.url));
-
-let bundle: Promise<string> | undefined;
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 
 /**
- * The browser SDK as one minified ES module, built from its source with esbuild on the first request
- * for the demo and kept in memory. Building here rather than in a separate step means the demo can
- * never serve a stale or missing build after `npm start`, and a server that never shows the demo
- * never pays for it. A failed build is retried on the next request.
+ * Where the built browser SDK is: `dist/ringflag.js` of the @ringflag/sdk-browser dependency (one
+ * self-contained, minified ES module), or undefined when the package cannot be found.
+ */
+function bundlePath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('@ringflag/sdk-browser/ringflag.js');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The browser SDK the demo page loads: the built file of @ringflag/sdk-browser, read from disk on each
+ * request (small, and a rebuild shows up without a restart). `npm start` builds it; a missing build
+ * throws an error that says how to build it.
  *
  * @example
  * const code = await demoBundle(); // 'var …;export{… as createClient};'
  */
-export function demoBundle(): Promise<string> {
-  if (!bundle) {
-    const building = build({
-      entryPoints: [SDK_ENTRY],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      target: 'es2020',
-      write: false,
-      logLevel: 'silent',
-    }).then((result) => result.outputFiles[0]?.text ?? '');
-    bundle = building;
-    building.catch(() => {
-      bundle = undefined;
-    });
-  }
-  return bundle;
+export async function demoBundle(): Promise<string> {
+  const path = bundlePath();
+  try {
+    if (path !== undefined) return await readFile(path, 'utf8');
+  } catch {}
+  throw new Error(
+    'the browser SDK is not built: run `pnpm --filter @ringflag/sdk-browser build` (`npm start` does it)',
+  );
 }

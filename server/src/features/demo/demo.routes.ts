@@ -46,8 +46,8 @@ export function registerDemoRoutes(app: OpenAPIHono<AppEnv>, deps: DemoRouteDeps
     try {
       code = await demoBundle();
     } catch (error) {
-      deps.logger.error('building the demo bundle failed', { error: String(error) });
-      throw new AppError(503, 'Demo unavailable', 'The browser SDK bundle could not be built');
+      deps.logger.error('the demo cannot serve the browser SDK', { error: String(error) });
+      throw new AppError(503, 'Demo unavailable', 'The browser SDK is not built');
     }
     return c.body(code, 200, {
       'content-type': 'text/javascript; charset=utf-8',
