@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Context, Ringflag } from '@ringflag/sdk-node';
-import { adminRequest, createSdkKey, loginAsAdmin, type RunningServer, startServer } from '@ringflag/server';
+import { type RunningServer, startServer } from '@ringflag/server';
+import { adminRequest, createSdkKey, loginAsAdmin } from '@ringflag/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.js';
@@ -46,6 +47,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The list endpoints the shell polls in the background while someone is signed in. */
+const BACKGROUND_POLL = /\/api\/v1\/(change-requests|release-approvals)(\?|$)/;
+
 /** A page that records console errors and uncaught exceptions; expected HTTP errors are allowed by pattern. */
 async function openPage(context: BrowserContext) {
   const page = await context.newPage();
@@ -54,6 +58,9 @@ async function openPage(context: BrowserContext) {
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const text = message.text();
+    // The shell's background polls (open change requests, stage approvals) may be in flight when a
+    // session ends; the server rightly answers them 401.
+    if (/status of 401/.test(text) && BACKGROUND_POLL.test(message.location().url)) return;
     const index = allowed.findIndex((pattern) => pattern.test(text));
     if (index >= 0) allowed.splice(index, 1);
     else errors.push(text);
@@ -265,6 +272,8 @@ describe('admin UI in Chromium', () => {
       await page.getByRole('link', { name: 'History' }).click();
       const history = page.getByTestId('flag-history');
       await history.getByText('Turned on').first().waitFor();
+      // An admin reads the user list: the actor shows by name, the recorded email as its title.
+      await history.getByTitle(ADMIN.email).first().waitFor();
       const lines = await history.locator('.audit-line').allInnerTexts();
       const actions = lines.map((line) => line.split('\n')[0]);
       expect(actions).toEqual([
@@ -275,7 +284,7 @@ describe('admin UI in Chromium', () => {
         'Changed targeting',
         'Created the flag',
       ]);
-      for (const line of lines) expect(line).toContain(`by ${ADMIN.email}`);
+      for (const line of lines) expect(line).toContain('by Administrator');
       expect(lines.slice(0, 5).every((line) => line.includes('staging'))).toBe(true);
 
       // A bad regex: the server's message appears next to the values input.
@@ -298,12 +307,39 @@ describe('admin UI in Chromium', () => {
       await shoot(page, 'flag-page-error.png', 1900);
       await page.getByRole('button', { name: 'Discard' }).click();
 
-      // Production asks before switching.
+      // Production requires approval: turning on there is a request, asked for before anything is sent.
       await page.locator('.env-bar').getByText('Production').click();
       await page.getByRole('switch', { name: 'Flag on in Production' }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByText('Turn Checkout redesign on in Production?').waitFor();
+      await dialog
+        .getByText('Request to turn Checkout redesign on in Production?', { exact: true })
+        .waitFor();
       await dialog.getByRole('button', { name: 'Cancel' }).click();
+      expect(
+        await page.getByRole('switch', { name: 'Flag on in Production' }).getAttribute('aria-checked'),
+      ).toBe('false');
+
+      // One request per launch: the turn-on and a later targeting save land in the same request.
+      await page.getByRole('switch', { name: 'Flag on in Production' }).click();
+      await dialog.getByRole('button', { name: 'Request to turn on', exact: true }).click();
+      const banner = page.getByTestId('open-changes');
+      const mine = banner.getByText(/^Your change request #\d+$/);
+      await mine.waitFor();
+      const requestId = /#(\d+)/.exec((await mine.textContent()) ?? '')?.[1];
+      expect(requestId).toBeDefined();
+      await page.getByText(`turn-on requested in #${requestId}`).waitFor();
+      await page.getByRole('button', { name: '+ Add rule' }).click();
+      await page.getByLabel('Rule 1, condition 1: values').fill('beta');
+      await page.getByRole('button', { name: `Add to change request #${requestId}`, exact: true }).click();
+      await dialog.getByText(/^Add rule “.+” at the top: if groups is beta → serve \w+$/).waitFor();
+      await dialog.getByRole('button', { name: `Add to change request #${requestId}`, exact: true }).click();
+      await page
+        .getByText(`Added to your pending change request #${requestId} — waiting for approval`)
+        .waitFor();
+      await banner.getByText(/^Add rule “.+” at the top: if groups is beta → serve \w+$/).waitFor();
+      expect(await banner.getByText('Turn on', { exact: true }).count()).toBe(1);
+      expect(await banner.getByText(/^Your change request #\d+$/).count()).toBe(1);
+      await shoot(page, 'pending-request.png', 1300);
       expect(
         await page.getByRole('switch', { name: 'Flag on in Production' }).getAttribute('aria-checked'),
       ).toBe('false');
@@ -404,6 +440,143 @@ describe('admin UI in Chromium', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('edits a flag and environments, changes a password and signs in with it, and shows its own not-found page', async () => {
+    const api = (method: string, path: string, body?: unknown) =>
+      adminRequest(server.url, token, method, path, body);
+    const SETTINGS_FLAG = 'banner-colour';
+    expect(
+      (
+        await api('POST', '/api/v1/flags', {
+          key: SETTINGS_FLAG,
+          kind: 'string',
+          variations: [
+            { id: 'blue', value: 'blue' },
+            { id: 'green', value: 'green' },
+          ],
+        })
+      ).status,
+    ).toBe(201);
+    const EDITOR = { email: 'settings-editor@example.com', password: 'editor-password-1' };
+    expect((await api('POST', '/api/v1/users', { ...EDITOR, role: 'editor' })).status).toBe(201);
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors, allowOnce } = await openPage(context);
+    try {
+      await signIn(page, ADMIN);
+
+      // Edit the flag: name, tags and a variation's name apply at once (they serve nothing new).
+      await page.goto(`${server.url}/flags/${SETTINGS_FLAG}/development`);
+      await page.getByRole('button', { name: 'Edit flag' }).click();
+      const edit = page.getByRole('dialog');
+      await edit.getByLabel('Name', { exact: true }).fill('Banner colour');
+      await edit.getByLabel('Tags').fill('marketing, q3');
+      await edit.getByLabel('Variation 2 name').fill('Spring green');
+      expect(await unlabelledInputs(page)).toEqual([]);
+      await shoot(page, 'flag-edit.png', 1100);
+      await edit.getByRole('button', { name: 'Save flag' }).click();
+      await page.getByRole('heading', { name: 'Banner colour', level: 1 }).waitFor();
+      await page.getByRole('link', { name: 'q3' }).waitFor();
+      await page.getByRole('list', { name: 'Variations' }).getByText('Spring green').waitFor();
+      const flag = await api('GET', `/api/v1/flags/${SETTINGS_FLAG}`);
+      expect(flag.body).toMatchObject({
+        name: 'Banner colour',
+        tags: ['marketing', 'q3'],
+        variations: [
+          { id: 'blue', value: 'blue' },
+          { id: 'green', value: 'green', name: 'Spring green' },
+        ],
+      });
+
+      // Environments: allowed browser origins, and approval on and off (off asks, and keeps the reason).
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Environments' })
+        .click();
+      const development = page.getByRole('region', { name: 'Development', exact: true });
+      await development
+        .getByLabel('Allowed browser origins')
+        .fill('https://shop.example.com\nhttp://localhost:5173');
+      await development.getByRole('button', { name: 'Save Development' }).click();
+      await page.getByText('Saved Development').waitFor();
+      expect(await unlabelledInputs(page)).toEqual([]);
+      const approval = development.getByRole('switch', { name: 'Approval required in Development' });
+      await approval.click();
+      const ask = page.getByRole('dialog');
+      await ask.getByRole('button', { name: 'Require approval' }).click();
+      await waitFor(
+        async () => (await approval.getAttribute('aria-checked')) === 'true',
+        'approval to show on',
+      );
+      await approval.click();
+      await ask.getByText(/Change requests already waiting there still wait for an approver/).waitFor();
+      await ask.getByLabel('Why (kept in the audit log)').fill('demo environment again');
+      await ask.getByRole('button', { name: 'Turn approval off' }).click();
+      await waitFor(
+        async () => (await approval.getAttribute('aria-checked')) === 'false',
+        'approval to show off',
+      );
+      const env = await api('GET', '/api/v1/environments/development');
+      expect(env.body).toMatchObject({
+        requireApproval: false,
+        corsOrigins: ['https://shop.example.com', 'http://localhost:5173'],
+      });
+      const audit = await api('GET', '/api/v1/audit?resourceType=environment&resource=development&limit=1');
+      expect((audit.body as { items: { comment?: string }[] }).items[0]?.comment).toBe(
+        'demo environment again',
+      );
+      await shoot(page, 'environments.png', 1400);
+
+      // An unknown deep link gets the UI's own page (status 404), not JSON; an unknown flag says so.
+      allowOnce(/status of 404/);
+      const unknown = await page.goto(`${server.url}/flags-old/checkout?from=email`);
+      expect(unknown?.status()).toBe(404);
+      expect(unknown?.headers()['content-type']).toContain('text/html');
+      await page.getByRole('heading', { name: 'Page not found', level: 1 }).waitFor();
+      await page.getByText('/flags-old/checkout').waitFor();
+      // The browser logs the 404s of the flag and of its config.
+      allowOnce(/status of 404/);
+      allowOnce(/status of 404/);
+      await page.goto(`${server.url}/flags/no-such-flag/development`);
+      await page.getByRole('heading', { name: 'No flag "no-such-flag"', level: 1 }).waitFor();
+      await page.getByRole('link', { name: 'All flags' }).click();
+      await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+      const problem = await fetch(`${server.url}/api/v1/no-such-route`);
+      expect(problem.status).toBe(404);
+      expect(problem.headers.get('content-type')).toContain('application/problem+json');
+      // A background poll on the wire while the session ends is rightly answered 401 (see above).
+      allowOnce(/status of 401/);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/login/);
+
+      // Change your own password, then sign in with it (the old one no longer works).
+      await signIn(page, EDITOR);
+      await page.getByRole('link', { name: 'Account' }).click();
+      await page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+      expect(await unlabelledInputs(page)).toEqual([]);
+      await page.getByLabel('Current password').fill(EDITOR.password);
+      await page.getByLabel('New password', { exact: true }).fill('editor-password-2');
+      await page.getByLabel('New password again').fill('editor-password-2');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText('Password changed. Your other sessions were signed out.').waitFor();
+      allowOnce(/status of 401/);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/login/);
+      // The refused sign-in with the old password.
+      allowOnce(/status of 401/);
+      await page.getByLabel('Email').fill(EDITOR.email);
+      await page.getByLabel('Password').fill(EDITOR.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      await page.getByLabel('Password').fill('editor-password-2');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+      expect(await page.getByTestId('my-role').textContent()).toBe('editor');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });
 
 /** More flags, a segment and exposure history, so the screenshots show a lived-in project. */
