@@ -24,7 +24,7 @@ let pages: Server;
 let pagesOrigin: string;
 let shared: Ringflag;
 const contexts: BrowserContext[] = [];
-/** The SDK bundle the test page loads (built by the server from sdk-browser/src). */
+/** The SDK bundle the test page loads (the browser SDK's built file, as the server's /demo serves it). */
 let sdkBundle = '';
 
 /** A running Ringflag server (seeded with the demo), signed in, with a client key for the test page. */
@@ -202,6 +202,27 @@ describe('the browser SDK in Chromium against the real server', () => {
 
     await toggle(shared, true);
     await demo.locator('#banner[data-state="on"]').waitFor({ state: 'visible' });
+  }, 60_000);
+
+  it('names the page origin the environment refuses, and the server logs the refusal', async () => {
+    // The same page server under another name: another origin, which development does not allow.
+    const refusedOrigin = pagesOrigin.replace('127.0.0.1', 'localhost');
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(pageUrl(shared, 'user-1').replace(pagesOrigin, refusedOrigin));
+    const hint = `is "${refusedOrigin}" among the environment's allowed origins?`;
+    await page.locator('#error', { hasText: hint }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#error').textContent()).toBe(
+      `Ringflag: request to ${shared.process.base} failed — if the server is up, ${hint}`,
+    );
+    await bannerIs(page, 'unknown');
+    await expect
+      .poll(() => shared.process.output())
+      .toContain(
+        `"message":"browser origin refused: not among the environment's allowed origins","environment":"development","origin":"${refusedOrigin}"`,
+      );
+    expect(shared.process.output()).not.toContain(shared.clientKey);
   }, 60_000);
 
   it('renders the cached values after a reload with the server stopped', async () => {

@@ -93,6 +93,7 @@ export function createClient(options: ClientOptions): RingflagClient {
       EventSource: Source,
       fetch: send,
       pollIntervalMs: options.pollIntervalMs ?? 30_000,
+      backoff: options.reconnectBackoff,
       onValues(values?: FlagValues, full?: boolean) {
         if (values) {
           // A poll answered late, after a newer stream event: keep the newer values.

@@ -10,6 +10,7 @@
  */
 export { createClient } from './client.js';
 export type {
+  BackoffOptions,
   CacheStorage,
   ClientEvents,
   ClientOptions,

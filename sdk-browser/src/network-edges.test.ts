@@ -212,7 +212,7 @@ describe('stream failures', () => {
     expect(c.isEnabled('banner')).toBe(true);
   });
 
-  it('delays reconnects more after repeated failures, within 30 s', () => {
+  it('delays reconnects more after repeated failures, within 30 s, while the stream never worked', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       vi.spyOn(Math, 'random').mockReturnValue(0.999);
@@ -234,6 +234,90 @@ describe('stream failures', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('reconnect delays after the stream worked', () => {
+  /**
+   * Fails the stream `times` times, each time once the poll of the failure before has been answered
+   * (`settled`), and returns how long each reconnect took on the fake clock, in 100 ms steps.
+   */
+  async function reconnectDelays(times: number, settled: (failure: number) => boolean): Promise<number[]> {
+    const delays: number[] = [];
+    for (let i = 0; i < times; i++) {
+      await vi.waitFor(() => expect(settled(i)).toBe(true));
+      FakeEventSource.last.fail();
+      const before = FakeEventSource.instances.length;
+      let waited = 0;
+      while (FakeEventSource.instances.length === before) {
+        vi.advanceTimersByTime(100);
+        waited += 100;
+      }
+      delays.push(waited);
+    }
+    return delays;
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('stay within 4 s while the server does not answer at all (a restart)', async () => {
+    evaluateAnswers(() => HttpResponse.error());
+    const c = client({ stream: true, EventSource: FakeEventSource });
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+    FakeEventSource.last.emit('put', { revision: 1, flags: { banner: on() } });
+    const delays = await reconnectDelays(8, (failure) => errors.length === failure);
+    expect(delays).toEqual([1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000]);
+    // Back: the next stream's put ends the outage, and the kill switch is served.
+    FakeEventSource.last.emit('put', { revision: 2, flags: { banner: on('off') } });
+    expect(c.isEnabled('banner')).toBe(false);
+  });
+
+  it('grow to 30 s while the server answers but streams keep failing (a proxy that breaks them)', async () => {
+    evaluateAnswers(values(1, { banner: on() }));
+    const watched = watchedFetch();
+    client({ stream: true, EventSource: FakeEventSource, fetch: watched.send });
+    FakeEventSource.last.emit('put', { revision: 1, flags: { banner: on() } });
+    const delays = await reconnectDelays(7, (failure) => watched.read.length === failure);
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  });
+
+  it('follow reconnectBackoff', async () => {
+    evaluateAnswers(() => HttpResponse.error());
+    const c = client({
+      stream: true,
+      EventSource: FakeEventSource,
+      reconnectBackoff: { initialMs: 500, maxMs: 30_000, unreachableMaxMs: 30_000 },
+    });
+    const errors: Error[] = [];
+    c.on('error', (error) => errors.push(error));
+    FakeEventSource.last.emit('put', { revision: 1, flags: { banner: on() } });
+    expect(await reconnectDelays(8, (failure) => errors.length === failure)).toEqual([
+      500, 1000, 2000, 4000, 8000, 16000, 30000, 30000,
+    ]);
+  });
+});
+
+describe('a request that gets no answer', () => {
+  it("names the page's origin: a browser withholds a response its CORS check refused", async () => {
+    evaluateAnswers(() => HttpResponse.error());
+    const c = client();
+    const error = await new Promise<Error>((resolve) => c.on('error', resolve));
+    expect(error.message).toBe(
+      `Ringflag: request to ${BASE} failed — if the server is up, is "${location.origin}" among the environment's allowed origins?`,
+    );
+    expect(error.cause).toBeInstanceOf(TypeError);
+  });
+
+  it('does not mention origins when the server is on the page’s own origin', async () => {
+    server.use(http.post(`${location.origin}/client/v1/evaluate`, () => HttpResponse.error()));
+    const c = client({ baseUrl: location.origin });
+    const error = await new Promise<Error>((resolve) => c.on('error', resolve));
+    expect(error.message).toBe(`Ringflag: request to ${location.origin} failed`);
   });
 });
 

@@ -50,6 +50,20 @@ export interface CacheStorage {
   removeItem(key: string): void;
 }
 
+/**
+ * Stream reconnect delays: a uniform pick (full jitter) below a ceiling that doubles from `initialMs`
+ * with each failure, up to `unreachableMaxMs` while a server the page was streaming from does not
+ * answer at all (so the page is back within seconds of a restart), else up to `maxMs`.
+ */
+export interface BackoffOptions {
+  /** The ceiling of the first delay. Default 1 s. */
+  initialMs?: number;
+  /** The ceiling no delay exceeds. Default 30 s. */
+  maxMs?: number;
+  /** The ceiling while the server is away after the stream worked. Default 4 s (never above `maxMs`). */
+  unreachableMaxMs?: number;
+}
+
 /** Options of {@link createClient}. */
 export interface ClientOptions {
   /** The environment's client key (`rf_cli_…`): public by design, it reads only client-side flag values. */
@@ -66,6 +80,8 @@ export interface ClientOptions {
   stream?: boolean;
   /** Time between polls when not streaming. Default 30 s. */
   pollIntervalMs?: number;
+  /** Stream reconnect delays; default `{ initialMs: 1000, maxMs: 30000, unreachableMaxMs: 4000 }`. */
+  reconnectBackoff?: BackoffOptions;
   /** Time between sends of exposure counts and tracked events. Default 15 s. */
   flushIntervalMs?: number;
   /** Report exposures and `track` events. Default `true`. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Ringflag } from './client.js';
 import type { DataSink, DataSource } from './data-source/data-source.js';
+import { ManualClock } from './data-source/test-support/manual-clock.js';
 import type { SdkPayload } from './engine/index.js';
 
 const payload: SdkPayload = {
@@ -145,6 +146,33 @@ describe('Ringflag (offline)', () => {
     expect(errors.some((m) => m.includes('handler bug'))).toBe(true);
     source.sink?.init({ ...payload, revision: 5 });
     expect(changes).toEqual(['new-checkout', 'new-checkout']);
+    await flags.close();
+  });
+
+  it('logs transient problems at most once per 30 s, counting the rest, and emits every one', async () => {
+    const source = new ManualSource();
+    const clock = new ManualClock();
+    const warnings: string[] = [];
+    const flags = new Ringflag({
+      dataSource: source,
+      clock,
+      logger: { warn: (m) => warnings.push(m), error: () => {} },
+    });
+    const emitted: string[] = [];
+    flags.on('error', (error) => emitted.push(error.message));
+    const fail = (n: number) => source.sink?.error(new Error(`stream failed ${n}`), false);
+    for (let n = 1; n <= 5; n++) {
+      fail(n);
+      clock.advance(2_000);
+    }
+    expect(warnings).toEqual(['stream failed 1']);
+    clock.advance(20_000);
+    fail(6);
+    expect(warnings).toEqual(['stream failed 1', 'stream failed 6 (4 more since the last warning)']);
+    clock.advance(30_000);
+    fail(7);
+    expect(warnings.at(-1)).toBe('stream failed 7');
+    expect(emitted).toHaveLength(7);
     await flags.close();
   });
 

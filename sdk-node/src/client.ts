@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from './data-source/clock.js';
 import { createDataSource } from './data-source/create-data-source.js';
 import type { DataSink, DataSource } from './data-source/data-source.js';
 import { Emitter } from './emitter.js';
@@ -39,6 +40,9 @@ export type Widen<T> = T extends boolean
       ? number
       : T;
 
+/** Transient problems are logged at most once per this long. */
+export const WARNING_INTERVAL_MS = 30_000;
+
 const consoleLogger: Logger = {
   warn: (message) => console.warn(`[ringflag] ${message}`),
   error: (message) => console.error(`[ringflag] ${message}`),
@@ -66,11 +70,16 @@ export class Ringflag {
   /** The processor's counter, read on the evaluation hot path; `null` when not counting. */
   private readonly exposures: ExposureCounter | null;
   private readonly logger: Logger;
+  private readonly clock: Clock;
+  /** When the last transient problem was logged, and how many were not logged since. */
+  private lastWarningAt = Number.NEGATIVE_INFINITY;
+  private unloggedWarnings = 0;
   private readonly readyPromise: Promise<void>;
   private settleReady!: (error?: Error) => void;
 
   constructor(options: RingflagOptions = {}) {
     this.logger = options.logger ?? consoleLogger;
+    this.clock = options.clock ?? systemClock;
     this.events = new Emitter((error) => this.logger.error(`an event handler threw: ${String(error)}`));
     this.readyPromise = new Promise<void>((resolve, reject) => {
       this.settleReady = (error) => (error ? reject(error) : resolve());
@@ -251,8 +260,25 @@ export class Ringflag {
   private report(error: Error, fatal: boolean): void {
     if (this.closed) return;
     if (fatal) this.logger.error(error.message);
-    else this.logger.warn(error.message);
+    else this.warn(error.message);
     this.events.emit('error', error);
+  }
+
+  /**
+   * Logs a transient problem, at most one line per {@link WARNING_INTERVAL_MS}: while the server is
+   * away the stream tries again every few seconds, and a line every few seconds would flood the
+   * host's log. The next line counts the ones left out; `error` events carry every one.
+   */
+  private warn(message: string): void {
+    const now = this.clock.now();
+    if (now - this.lastWarningAt < WARNING_INTERVAL_MS) {
+      this.unloggedWarnings += 1;
+      return;
+    }
+    const left = this.unloggedWarnings;
+    this.lastWarningAt = now;
+    this.unloggedWarnings = 0;
+    this.logger.warn(left > 0 ? `${message} (${left} more since the last warning)` : message);
   }
 
   private becomeReady(): void {

@@ -20,6 +20,10 @@ export interface RingflagOptions {
   bootstrap?: SdkPayload | string;
   /** Replaces the built-in data source (tests, custom transports). */
   dataSource?: DataSource;
+  /**
+   * Where problems are written (the console by default). Transient ones, which the SDK retries, at
+   * most once per 30 s (a line counts the ones left out); the `error` event carries every one.
+   */
   logger?: Logger;
   /** Stream changes from `GET /sdk/v1/stream` (the default); `false` polls `GET /sdk/v1/flags`. */
   stream?: boolean;
@@ -42,7 +46,12 @@ export interface RingflagOptions {
   maxQueuedEvents?: number;
   /** The stream reconnects after hearing nothing (no event, no heartbeat) for this long. Default 45 s. */
   heartbeatTimeoutMs?: number;
-  /** Stream reconnect delays: exponential with full jitter, `{ initialMs: 1000, maxMs: 30000 }` by default. */
+  /**
+   * Stream reconnect delays: exponential with full jitter, `{ initialMs: 1000, maxMs: 30000,
+   * unreachableMaxMs: 4000 }` by default. While no server answers (a restart, a crash) no delay exceeds
+   * `unreachableMaxMs`, so the SDK is back within seconds of the server's return; while the server
+   * answers with errors the delays grow to `maxMs`; a `Retry-After` (429, 503) is followed, jittered.
+   */
   reconnectBackoff?: BackoffOptions;
   /** The clock of the SDK's timers (tests); the default's timers never keep the process alive. */
   clock?: Clock;

@@ -49,6 +49,8 @@ export function createServices(deps: AppDeps, options: ServiceOptions = {}) {
     payloads: deps.payloads,
     findSdkKey: (key) => sdkKeys.find(key),
     clusterCaches: deps.clusterCaches,
+    logger,
+    clock,
   });
   const guardIntake = createGuardIntake(
     { database, payloads: surface.payloads, hub: deps.hub, clock, logger, metrics, guards },

@@ -114,7 +114,8 @@ export async function startRingflagProcess(options: RingflagProcessOptions = {})
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
     } catch {}
-    if (i > 300) throw new Error(`the server did not answer /healthz:\n${output}`);
+    // A minute: on a loaded machine the server can take a quarter of it to start.
+    if (i > 1200) throw new Error(`the server did not answer /healthz:\n${output}`);
     await sleep(50);
   }
   const handle: RingflagProcess = {

@@ -133,19 +133,77 @@ describe('StreamingDataSource', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('backs off between failed attempts with the injected random', async () => {
-    server = await SdkTestServer.start();
-    server.streamStatus = 503;
-    const clock = new ManualClock();
-    const sink = await connect({ clock, random: () => 0.5, pollFallbackAfterFailures: 100 });
+  /** The delay each of the first `attempts` failures announced, moving the clock past each. */
+  async function announcedDelays(
+    sink: RecordingSink,
+    clock: ManualClock,
+    attempts: number,
+  ): Promise<number[]> {
     const delays: number[] = [];
-    for (let attempt = 1; attempt <= 7; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       await waitUntil(() => sink.errors.length === attempt);
       delays.push(Number(/reconnecting in (\d+) ms/.exec(sink.errors.at(-1)?.error.message ?? '')?.[1]));
       clock.advance(delays.at(-1) ?? 0);
     }
-    expect(delays).toEqual([500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
+    return delays;
+  }
+
+  it('backs off up to 30 s while the server answers with errors', async () => {
+    server = await SdkTestServer.start();
+    server.streamStatus = 500;
+    const clock = new ManualClock();
+    const sink = await connect({ clock, random: () => 0.5, pollFallbackAfterFailures: 100 });
+    expect(await announcedDelays(sink, clock, 7)).toEqual([500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
+    expect(sink.errors[0]?.error.message).toMatch(/answered HTTP 500/);
+  });
+
+  it('keeps delays under 4 s while a gateway says the server is away (502/503/504 without Retry-After)', async () => {
+    server = await SdkTestServer.start();
+    server.streamStatus = 503;
+    const clock = new ManualClock();
+    const sink = await connect({ clock, random: () => 0.999_999, pollFallbackAfterFailures: 100 });
+    expect(await announcedDelays(sink, clock, 5)).toEqual([999, 1_999, 3_999, 3_999, 3_999]);
     expect(sink.errors[0]?.error.message).toMatch(/answered HTTP 503/);
+  });
+
+  it('is back within 4 s of a server that was gone for long, on the same port', async () => {
+    server = await SdkTestServer.start();
+    const port = server.port;
+    const clock = new ManualClock();
+    const sink = await connect({ clock, random: () => 0.999_999, pollFallbackAfterFailures: 100 });
+    await waitUntil(() => sink.inits.length === 1);
+    await server.close();
+    // Connection refused, attempt after attempt: a minute and more of them, none waiting 4 s or more.
+    const delays = await announcedDelays(sink, clock, 20);
+    expect(delays.slice(0, 3)).toEqual([999, 1_999, 3_999]);
+    expect(Math.max(...delays)).toBe(3_999);
+    expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThan(60_000);
+    expect(sink.errors.every((e) => !e.fatal && /failed/.test(e.error.message))).toBe(true);
+
+    await waitUntil(() => sink.errors.length === 21);
+    server = await SdkTestServer.start({ port });
+    server.setFlagQuietly('kill-switch', booleanFlag('kill-switch', false, 2));
+    clock.advance(3_999);
+    // It asks for what it missed since revision 1 (Last-Event-ID) and gets the change as a patch.
+    await waitUntil(() => sink.patches.length === 1);
+    expect(server.requestsTo('/sdk/v1/stream')[0]?.headers['last-event-id']).toBe('1');
+    expect(sink.patches[0]?.flags?.['kill-switch']).toMatchObject({ enabled: false });
+  });
+
+  it('waits what Retry-After asks for, jittered, before trying again', async () => {
+    server = await SdkTestServer.start();
+    server.streamStatus = 503;
+    server.streamStatusHeaders = { 'retry-after': '30' };
+    const clock = new ManualClock();
+    const sink = await connect({ clock, random: () => 0.5, pollFallbackAfterFailures: 100 });
+    await waitUntil(() => sink.errors.length === 1);
+    expect(sink.errors[0]?.error.message).toMatch(/answered HTTP 503; reconnecting in 45000 ms/);
+    server.streamStatus = 429;
+    server.streamStatusHeaders = { 'retry-after': '2' };
+    clock.advance(45_000);
+    await waitUntil(() => sink.errors.length === 2);
+    expect(sink.errors[1]?.error.message).toMatch(/answered HTTP 429; reconnecting in 3000 ms/);
+    expect(server.requestsTo('/sdk/v1/stream')).toHaveLength(2);
   });
 
   it('starts the backoff over after a connection that stayed healthy', async () => {

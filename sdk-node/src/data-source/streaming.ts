@@ -1,6 +1,6 @@
 import { type ErrorEvent, EventSource, type EventSourceFetchInit, type FetchLikeResponse } from 'eventsource';
 import type { SdkPatch, SdkPayload } from '../engine/index.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions, type FailureKind, retryAfterMs } from './backoff.js';
 import { type Clock, type Random, systemClock, type TimerHandle } from './clock.js';
 import type { DataSink, DataSource } from './data-source.js';
 import { authError, discardBody, isAuthFailure, sdkHeaders, sdkUrl } from './http.js';
@@ -12,7 +12,10 @@ export interface StreamingOptions {
   baseUrl: string;
   /** Reconnect when nothing (no event, no heartbeat comment) arrived for this long. Default 45 s. */
   heartbeatTimeoutMs?: number;
-  /** Reconnect delays: full jitter, from 1 s up to 30 s by default. */
+  /**
+   * Reconnect delays: full jitter, from 1 s up to 4 s while no server answers, up to 30 s while it
+   * answers with errors; a `Retry-After` is followed.
+   */
   backoff?: BackoffOptions;
   /** A connection open this long counts as healthy: the next failure starts from the first delay. Default 60 s. */
   healthyAfterMs?: number;
@@ -34,6 +37,9 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 45_000;
  * The SDK owns reconnection rather than the EventSource's fixed 3 s retry: a watchdog reconnects when
  * the connection went silent (a proxy can hold a dead socket open for hours), delays back off with
  * full jitter, and after a few failures polling fills in until a stream `put` arrives again.
+ * While no server answers (a restart, a crash) the delays stay under a low ceiling, so every SDK is
+ * back within seconds of the server's return; a server that answers with errors is given up to 30 s,
+ * and one that answers `Retry-After` (429, 503 at stream capacity) gets the pause it asked for.
  * 401/403 stop everything for good.
  */
 export class StreamingDataSource implements DataSource {
@@ -47,6 +53,8 @@ export class StreamingDataSource implements DataSource {
   private watchdog: TimerHandle | null = null;
   private reconnectTimer: TimerHandle | null = null;
   private lastEventId: string | null = null;
+  /** The `Retry-After` of the current attempt's refusal, in ms, when the server sent one. */
+  private retryAfter: number | undefined;
   /** The revision of the data last delivered; -1 before any. */
   private revision = -1;
   private poller: PollingDataSource | null = null;
@@ -90,6 +98,7 @@ export class StreamingDataSource implements DataSource {
     const abort = new AbortController();
     this.abort = abort;
     this.openedAt = null;
+    this.retryAfter = undefined;
     this.lastActivity = this.clock.now();
     this.armWatchdog(generation, this.heartbeatTimeoutMs);
     const headers = sdkHeaders(this.options.sdkKey);
@@ -131,6 +140,8 @@ export class StreamingDataSource implements DataSource {
       (response.headers.get('content-type') ?? '').startsWith('text/event-stream') &&
       response.body !== null;
     if (!streaming) {
+      if (generation === this.generation)
+        this.retryAfter = retryAfterMs(response.headers.get('retry-after'), this.clock.now());
       // EventSource leaves the body of a refused response unread, which would hold the socket open.
       discardBody(response);
       return {
@@ -165,7 +176,7 @@ export class StreamingDataSource implements DataSource {
       payload = parsePayload(parseJson(String(event.data), 'stream put'), 'stream put');
     } catch (error) {
       this.lastEventId = null;
-      this.fail((error as Error).message);
+      this.fail((error as Error).message, 'answered');
       return;
     }
     this.revision = payload.revision;
@@ -181,7 +192,7 @@ export class StreamingDataSource implements DataSource {
     } catch (error) {
       // Without this patch the data would be wrong from here on: ask for a fresh put.
       this.lastEventId = null;
-      this.fail((error as Error).message);
+      this.fail((error as Error).message, 'answered');
       return;
     }
     // A replayed or reordered patch that the data already contains.
@@ -201,7 +212,7 @@ export class StreamingDataSource implements DataSource {
     let reason = `failed: ${event.message ?? 'connection lost'}`;
     if (status === 200) reason = `answered HTTP 200 but not with an event stream (${event.message})`;
     else if (status !== undefined) reason = `answered HTTP ${status}`;
-    this.fail(reason);
+    this.fail(reason, failureKind(status, this.retryAfter), this.retryAfter);
   }
 
   private armWatchdog(generation: number, ms: number): void {
@@ -209,18 +220,18 @@ export class StreamingDataSource implements DataSource {
       if (generation !== this.generation || this.stopped) return;
       const silent = this.clock.now() - this.lastActivity;
       if (silent >= this.heartbeatTimeoutMs)
-        this.fail(`went silent for ${silent} ms (no event, no heartbeat)`);
+        this.fail(`went silent for ${silent} ms (no event, no heartbeat)`, 'unreachable');
       else this.armWatchdog(generation, this.heartbeatTimeoutMs - silent);
     }, ms);
   }
 
   /** Drops the connection, reports why, and schedules the next attempt. */
-  private fail(reason: string): void {
+  private fail(reason: string, kind: FailureKind, retryAfter?: number): void {
     const healthy =
       this.openedAt !== null && this.clock.now() - this.openedAt >= (this.options.healthyAfterMs ?? 60_000);
     this.dropConnection();
     if (healthy) this.backoff.reset();
-    const delay = this.backoff.next();
+    const delay = this.backoff.next(kind, retryAfter);
     if (this.backoff.failures >= (this.options.pollFallbackAfterFailures ?? 3)) this.startPolling();
     this.sink?.error(new Error(`Ringflag stream ${reason}; reconnecting in ${delay} ms`), false);
     if (this.stopped) return;
@@ -284,4 +295,16 @@ export class StreamingDataSource implements DataSource {
     this.stopPolling();
     void this.poller?.close();
   }
+}
+
+/**
+ * How a failed stream attempt counts for the backoff: no HTTP answer (refused, reset, dropped), or a
+ * gateway's 502/503/504 without `Retry-After` (the server behind it is away), is `unreachable`;
+ * any other answer is the server's own.
+ */
+function failureKind(status: number | undefined, retryAfter: number | undefined): FailureKind {
+  if (status === undefined) return 'unreachable';
+  return retryAfter === undefined && (status === 502 || status === 503 || status === 504)
+    ? 'unreachable'
+    : 'answered';
 }

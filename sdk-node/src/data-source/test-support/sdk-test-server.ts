@@ -32,6 +32,8 @@ export class SdkTestServer {
   readonly requests: RecordedRequest[] = [];
   /** What `GET /sdk/v1/stream` answers instead of a stream, when set (e.g. 503). */
   streamStatus: number | null = null;
+  /** Headers sent with {@link streamStatus} (e.g. `Retry-After`). */
+  streamStatusHeaders: Record<string, string> = {};
   /** When true, streams get no put and no heartbeat: a connection that went silent. */
   silent = false;
   /** What `POST /sdk/v1/events` answers. */
@@ -187,7 +189,7 @@ export class SdkTestServer {
 
   private openStream(request: IncomingMessage, response: ServerResponse): void {
     if (this.streamStatus !== null) {
-      response.writeHead(this.streamStatus, { 'content-type': 'text/plain' });
+      response.writeHead(this.streamStatus, { 'content-type': 'text/plain', ...this.streamStatusHeaders });
       response.end('unavailable');
       return;
     }

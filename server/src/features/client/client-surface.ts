@@ -1,10 +1,12 @@
 import type { Queryable } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
 import { type PayloadCache, type PayloadReader, payloadReader } from '../sdk/payload-cache.js';
 import type { ClusterCaches } from './cluster-caches.js';
 import { CorsOrigins } from './cors.js';
 import { EnvironmentCache } from './environment-cache.js';
 import { EvaluationCache } from './evaluation-cache.js';
+import { RefusedOriginLog } from './refused-origins.js';
 import { type FindSdkKey, SdkKeyLookup } from './sdk-key-lookup.js';
 
 /** What {@link createClientSurface} needs. */
@@ -21,6 +23,10 @@ export interface ClientSurfaceDeps {
   clusterCaches: Pick<ClusterCaches, 'register'>;
   /** The clock that bounds what the caches keep, in milliseconds (default `performance.now`). */
   now?: () => number;
+  /** Where refused browser origins are logged (at most once per origin and environment a minute). */
+  logger?: Logger;
+  /** The clock of those log windows (default the system's). */
+  clock?: () => Date;
 }
 
 /**
@@ -53,7 +59,12 @@ export function createClientSurface(deps: ClientSurfaceDeps): ClientSurface {
   const caches = {
     keys: new SdkKeyLookup(deps.findSdkKey, { now: deps.now }),
     environments: new EnvironmentCache(deps.database, deps.hub, { now: deps.now }),
-    origins: new CorsOrigins(deps.database, { now: deps.now }),
+    origins: new CorsOrigins(deps.database, {
+      now: deps.now,
+      refusals: deps.logger
+        ? new RefusedOriginLog(deps.logger, () => (deps.clock ? deps.clock().getTime() : Date.now()))
+        : undefined,
+    }),
     evaluations: new EvaluationCache(),
   };
   deps.clusterCaches.register(caches);

@@ -13,8 +13,9 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
 import { SSE_HEADERS, startEventStream } from '../../stream/open-stream.js';
+import { clientEvaluationSchema } from '../evaluate/evaluation-schemas.js';
 import { KeyAddressRateLimiter, type KeyAddressRateLimits } from '../ofrep/rate-limiter.js';
-import type { EventIngest } from '../sdk/event-ingest.js';
+import { acceptedEventsSchema, type EventIngest } from '../sdk/event-ingest.js';
 import type { PayloadReader } from '../sdk/payload-cache.js';
 import { sdkKeyOf } from '../sdk/sdk-auth.js';
 import { clientEventsSchema } from '../sdk/sdk-events.js';
@@ -135,7 +136,7 @@ export function registerClientRoutes(
         '(ETag = "<revision>-<context hash>"; 304 on If-None-Match)',
       request: { body: jsonBody(clientEvaluateSchema) },
       responses: responses({
-        200: 'Values',
+        200: { description: 'Values', schema: clientEvaluationSchema },
         304: 'Unchanged',
         400: 'Invalid context',
         401: 'Bad key',
@@ -178,7 +179,7 @@ export function registerClientRoutes(
       }),
     },
     responses: responses({
-      200: 'text/event-stream',
+      200: { description: 'The event stream', schema: z.string(), mediaType: 'text/event-stream' },
       400: 'Invalid context',
       401: 'Bad key',
       403: 'Not a client key',
@@ -229,7 +230,7 @@ export function registerClientRoutes(
     middleware: [requireClientKey(deps.keys), rate],
     request: { body: jsonBody(clientEventsSchema) },
     responses: responses({
-      202: '{ exposures, events } entries kept',
+      202: { description: 'How many entries were kept', schema: acceptedEventsSchema },
       400: 'Invalid',
       413: 'Body too large',
       429: 'Too many requests (Retry-After)',
