@@ -3289,6 +3289,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/relay/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key's environment { id, key, corsOrigins } and its keys that are not revoked { id, type, hash = sha256 hex }, oldest first (ETag = a hash of the answer; 304 on If-None-Match) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The environment and its keys */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RelayKeys"];
+                    };
+                };
+                /** @description Unchanged */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a server key */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The environment no longer exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SDK reports a relay took for the key's environment, counted as the server counts them: a server SDK's as `/sdk/v1/events` does, a browser's as `/client/v1/events` does for its address; and the browser contexts the relay evaluated, which the release guards count as `/client/v1/evaluate` does (at most 500 reports and 5,000 contexts, 4 MiB) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RelayEventsBatch"];
+                };
+            };
+            responses: {
+                /** @description How many were kept */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RelayEventsAccepted"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Bad key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a server key */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The environment no longer exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/client/v1/evaluate": {
         parameters: {
             query?: never;
@@ -4422,6 +4577,78 @@ export interface components {
         AcceptedEvents: {
             exposures: number;
             events: number;
+        };
+        RelayKeys: {
+            environment: {
+                id: number;
+                key: string;
+                corsOrigins: string[];
+            };
+            keys: {
+                id: number;
+                /** @enum {string} */
+                type: "server" | "client";
+                hash: string;
+            }[];
+        };
+        RelayEventsAccepted: {
+            exposures: number;
+            events: number;
+            contexts: number;
+        };
+        RelayEventsBatch: {
+            /** @default [] */
+            reports: ({
+                /** @enum {string} */
+                source: "server";
+                body: {
+                    /** @default [] */
+                    exposures: {
+                        flag: string;
+                        variant: string;
+                        count: number;
+                        minute?: number;
+                    }[];
+                    /** @default [] */
+                    events: {
+                        event: string;
+                        context?: {
+                            [key: string]: string | number | boolean | (string | number | boolean)[] | null;
+                        };
+                        count?: number;
+                        minute?: number;
+                    }[];
+                };
+            } | {
+                /** @enum {string} */
+                source: "browser";
+                address: string;
+                body: {
+                    /** @default [] */
+                    exposures: {
+                        flag: string;
+                        variant: string;
+                        count: number;
+                        minute?: number;
+                    }[];
+                    /** @default [] */
+                    events: {
+                        event: string;
+                        context?: {
+                            [key: string]: string | number | boolean | (string | number | boolean)[] | null;
+                        };
+                        count?: number;
+                        minute?: number;
+                    }[];
+                };
+            })[];
+            /** @default [] */
+            contexts: {
+                address: string;
+                context: {
+                    [key: string]: string | number | boolean | (string | number | boolean)[] | null;
+                };
+            }[];
         };
         ClientEvaluation: {
             revision: number;

@@ -13,7 +13,7 @@ export type { BackoffOptions } from './data-source/backoff.js';
 export { BootstrapDataSource } from './data-source/bootstrap.js';
 export type { Clock, Random, TimerHandle } from './data-source/clock.js';
 export type { DataSink, DataSource } from './data-source/data-source.js';
-export { FileCacheDataSource, type FileCacheOptions } from './data-source/file-cache.js';
+export { FileCacheDataSource, type FileCacheOptions, writeAtomically } from './data-source/file-cache.js';
 export { RingflagHttpError } from './data-source/http.js';
 export { PollingDataSource, type PollingOptions } from './data-source/polling.js';
 export { StreamingDataSource, type StreamingOptions } from './data-source/streaming.js';

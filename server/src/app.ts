@@ -1,5 +1,4 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { routePath } from 'hono/route';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { NotFoundError } from './errors/index.js';
 import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.js';
@@ -21,6 +20,7 @@ import {
   DEFAULT_OFREP_RATE_LIMIT,
   type RateLimit,
 } from './features/ofrep/rate-limiter.js';
+import { registerRelayRoutes } from './features/relay/relay.routes.js';
 import { registerReleaseRoutes } from './features/releases/releases.routes.js';
 import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
 import { registerSdkKeyRoutes } from './features/sdk-keys/sdk-keys.routes.js';
@@ -28,12 +28,11 @@ import { registerSegmentRoutes } from './features/segments/segments.routes.js';
 import { registerUiRoutes } from './features/ui/ui.routes.js';
 import { registerUserRoutes } from './features/users/users.routes.js';
 import { limitBodySize } from './http/body-limit.js';
-import { trustProxies } from './http/client-address.js';
+import { useCommonMiddleware } from './http/common-middleware.js';
 import { DOCS_PAGE, DOCS_POLICY } from './http/docs-page.js';
 import { boundedJsonBodies, rejectIllFormedStrings } from './http/json-body.js';
 import { createOpenApiApp, openApiDocument, registerRecursiveSchemas } from './http/openapi-app.js';
-import { errorHandler, problemResponse } from './http/problem.js';
-import { securityHeaders } from './http/security-headers.js';
+import { problemResponse } from './http/problem.js';
 import { registerOpsRoutes } from './ops/ops.routes.js';
 import type { ServiceOptions, Services } from './services.js';
 
@@ -62,28 +61,14 @@ export interface AppOptions extends ServiceOptions {
  */
 export function createApp(deps: AppDeps, services: Services, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createOpenApiApp();
-  app.onError(errorHandler(deps.logger));
-
-  app.use('*', securityHeaders());
-  app.use('*', trustProxies(deps.trustedProxies));
-  app.use('*', async function measure(c, next) {
-    const started = performance.now();
-    await next();
-    const route = routePath(c, -1);
-    deps.metrics.observeRequest(
-      c.req.method,
-      route.endsWith('*') ? 'unmatched' : route,
-      c.res.status,
-      (performance.now() - started) / 1000,
-    );
-  });
+  useCommonMiddleware(app, deps);
 
   const limit = limitBodySize(deps.bodyLimitBytes);
   app.use('/api/*', limit);
   app.use('/sdk/*', limit);
   app.use('*', boundedJsonBodies());
   app.use('/api/v1/*', authenticate(services.principals));
-  // After the body limits; /client and /ofrep register theirs after their own limits.
+  // After the body limits; /client, /ofrep and /relay register theirs after their own limits.
   app.use('/api/*', rejectIllFormedStrings());
   app.use('/sdk/*', rejectIllFormedStrings());
 
@@ -122,6 +107,7 @@ export function createApp(deps: AppDeps, services: Services, options: AppOptions
   registerInsightsRoutes(app, services);
   const streaming = { hub: deps.hub, connections: deps.connections, feed: deps.feed };
   registerSdkRoutes(app, { ...surface, ...streaming, events: services.events });
+  registerRelayRoutes(app, { keys: surface.keys, source: services.relay });
   const perAddress = options.addressRateLimit ?? DEFAULT_ADDRESS_RATE_LIMIT;
   registerClientRoutes(
     app,

@@ -15,6 +15,7 @@ const LOCAL_USAGE = `Usage: ringflag <command>
 
 Local commands (on the database in RINGFLAG_DB, default ./data/ringflag.db):
   serve                                      start the server (RINGFLAG_* environment variables)
+  relay --upstream URL --sdk-key KEY …       serve SDKs from a relay that follows a server (docs/relay.md)
   migrate                                    apply database migrations and exit
   user add --email E --password P [--role R] [--name N]    roles: ${ROLES.join(', ')} (default viewer)
   user reset-password --email E --password P
@@ -51,6 +52,10 @@ async function config() {
 }
 
 async function run(argv: string[]): Promise<void> {
+  if (argv[0] === 'relay') {
+    const { relayMain } = await import('./relay/relay-main.js');
+    return relayMain(argv.slice(1));
+  }
   if (argv[0] !== undefined && REMOTE_GROUPS.has(argv[0])) {
     const { runRemote } = await import('./cli/index.js');
     process.exitCode = await runRemote(argv);

@@ -2,19 +2,19 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type DatabaseLocation, DatabaseLocationError, parseDatabaseLocation } from './db/location.js';
 
-const portSchema = z.coerce
+export const portSchema = z.coerce
   .number({ message: 'must be a number' })
   .int('must be an integer')
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
-const countSchema = z.coerce
+export const countSchema = z.coerce
   .number({ message: 'must be a number' })
   .int('must be an integer')
   .min(1, 'must be at least 1');
 
 /** `off`, or a comma-separated list of proxy addresses and CIDRs (`10.0.0.0/8, ::1`). */
-const trustProxySchema = z
+export const trustProxySchema = z
   .string()
   .transform((value) =>
     value.trim().toLowerCase() === 'off'
@@ -50,10 +50,26 @@ const dbSchema = z.string().superRefine((value, ctx) => {
   }
 });
 
+export const logLevelSchema = z
+  .enum(['silent', 'error', 'warn', 'info'], { message: 'must be silent, error, warn or info' })
+  .default('info');
+
+/** The settings of how a process serves HTTP, shared by the server and the relay. */
+export const servingSettings = {
+  RINGFLAG_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  RINGFLAG_TRUST_PROXY: trustProxySchema.default([]),
+  RINGFLAG_MAX_CONNECTIONS: countSchema.optional(),
+  RINGFLAG_MAX_STREAMS_PER_KEY: countSchema.optional(),
+  RINGFLAG_MAX_STREAMS_PER_ADDRESS: countSchema.optional(),
+  RINGFLAG_RATE_LIMIT_PER_KEY: countSchema.optional(),
+  RINGFLAG_RATE_LIMIT_PER_ADDRESS: countSchema.optional(),
+  RINGFLAG_LOG_LEVEL: logLevelSchema,
+};
+
 const configSchema = z
   .object({
+    ...servingSettings,
     RINGFLAG_PORT: portSchema.default(4280),
-    RINGFLAG_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     RINGFLAG_DB: dbSchema.default('./data/ringflag.db'),
     RINGFLAG_DB_POOL: countSchema.optional(),
     RINGFLAG_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -61,16 +77,7 @@ const configSchema = z
     RINGFLAG_ADMIN_EMAIL: z.email('must be an email address').optional(),
     RINGFLAG_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     RINGFLAG_DEMO: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
-    RINGFLAG_TRUST_PROXY: trustProxySchema.default([]),
-    RINGFLAG_MAX_CONNECTIONS: countSchema.optional(),
-    RINGFLAG_MAX_STREAMS_PER_KEY: countSchema.optional(),
-    RINGFLAG_MAX_STREAMS_PER_ADDRESS: countSchema.optional(),
-    RINGFLAG_RATE_LIMIT_PER_KEY: countSchema.optional(),
-    RINGFLAG_RATE_LIMIT_PER_ADDRESS: countSchema.optional(),
     RINGFLAG_RETENTION_DAYS: countSchema.optional(),
-    RINGFLAG_LOG_LEVEL: z
-      .enum(['silent', 'error', 'warn', 'info'], { message: 'must be silent, error, warn or info' })
-      .default('info'),
   })
   .refine((env) => (env.RINGFLAG_ADMIN_EMAIL === undefined) === (env.RINGFLAG_ADMIN_PASSWORD === undefined), {
     message: 'RINGFLAG_ADMIN_EMAIL and RINGFLAG_ADMIN_PASSWORD go together: set both or neither',

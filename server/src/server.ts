@@ -22,6 +22,7 @@ import { DEFAULT_RETENTION_DAYS, pruneExpired } from './features/insights/retent
 import { createReleaseTicker, type ReleaseTicker } from './features/releases/release-ticker.js';
 import { PayloadCache } from './features/sdk/payload-cache.js';
 import { ConnectionGuard, connectionLimits, readFdLimit } from './http/connection-guard.js';
+import { listen } from './http/listen.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
 import { createLeaderJob, type LeaderJob } from './jobs/leader-job.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
@@ -303,23 +304,4 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return closing;
     },
   };
-}
-
-/**
- * Connections the kernel holds for the server before it accepts them (capped by the kernel's
- * `net.core.somaxconn`). After a restart every SDK comes back within a few seconds: Node's default of
- * 511 overflows under that burst, and a dropped connection attempt is retried by TCP only after 1, 3
- * and 7 seconds, so the queue holds the burst while the server catches up instead.
- */
-export const LISTEN_BACKLOG = 4096;
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once('error', onError);
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }

@@ -11,6 +11,7 @@ import { createEnvironmentService } from './features/environments/environments.s
 import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
 import { createFlagService } from './features/flags/flags.service.js';
 import { createInsightsService } from './features/insights/insights.service.js';
+import { createServerRelaySource } from './features/relay/relay-source.js';
 import type { GuardContextLimits } from './features/releases/guard-contexts.js';
 import { createGuardChecker } from './features/releases/guard-figures.js';
 import { createGuardIntake } from './features/releases/guard-ingest.js';
@@ -56,6 +57,7 @@ export function createServices(deps: AppDeps, options: ServiceOptions = {}) {
     { database, payloads: surface.payloads, hub: deps.hub, clock, logger, metrics, guards },
     options.guardContextLimits,
   );
+  const events = createEventIngest({ database, guards: guardIntake, clock });
   return {
     auth: createAuthService(deps, new LoginLimiter({ maxFailures: options.loginMaxFailures, clock })),
     principals: createPrincipalResolver(deps),
@@ -73,7 +75,14 @@ export function createServices(deps: AppDeps, options: ServiceOptions = {}) {
     audit: createAuditService(deps),
     insights: createInsightsService(deps),
     surface,
-    events: createEventIngest({ database, guards: guardIntake, clock }),
+    events,
+    relay: createServerRelaySource({
+      database,
+      environments: surface.environments,
+      payloads: surface.payloads,
+      events,
+      guards: guardIntake,
+    }),
     demo: createDemoService({ database, sdkKeys, findSdkKey: (key) => sdkKeys.find(key) }),
   };
 }

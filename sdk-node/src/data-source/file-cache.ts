@@ -163,12 +163,19 @@ export class FileCacheDataSource implements DataSource {
   }
 }
 
-/** Writes `text` to a temporary file beside `path` and renames it over `path`. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
+/**
+ * Writes `text` to a temporary file beside `path` and renames it over `path`, so a crash never leaves
+ * half a file; `mode` sets the permissions of a new file (default 0o666 less the umask).
+ */
+export async function writeAtomically(
+  path: string,
+  text: string,
+  options: { mode?: number } = {},
+): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(temporary, text, 'utf8');
+    await writeFile(temporary, text, { encoding: 'utf8', mode: options.mode });
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => {});

@@ -22,6 +22,11 @@ export interface GaugeSource {
     changeFeedConnected: boolean;
     pool?: { size: number; total: number; idle: number; waiting: number };
   };
+  /** A relay: its upstream per followed environment, and the events it forwards. */
+  relay?(): {
+    environments: { environment: string; connected: boolean; staleSeconds: number; refused: boolean }[];
+    events: { pending: number; forwarded: number; dropped: number };
+  };
 }
 
 function escapeLabel(value: string): string {
@@ -234,6 +239,47 @@ export class Metrics {
         lines.push('# TYPE ringflag_db_pool_waiting gauge');
         lines.push(`ringflag_db_pool_waiting ${replica.pool.waiting}`);
       }
+    }
+    const relay = gauges.relay?.();
+    if (relay) {
+      lines.push(
+        '# HELP ringflag_relay_upstream_connected 1 while the upstream stream delivers, per environment.',
+      );
+      lines.push('# TYPE ringflag_relay_upstream_connected gauge');
+      for (const { environment, connected } of relay.environments) {
+        lines.push(
+          `ringflag_relay_upstream_connected{environment="${escapeLabel(environment)}"} ${connected ? 1 : 0}`,
+        );
+      }
+      lines.push(
+        '# HELP ringflag_relay_stale_seconds Seconds since the upstream was last heard from while it is away (0 when connected).',
+      );
+      lines.push('# TYPE ringflag_relay_stale_seconds gauge');
+      for (const { environment, staleSeconds } of relay.environments) {
+        lines.push(`ringflag_relay_stale_seconds{environment="${escapeLabel(environment)}"} ${staleSeconds}`);
+      }
+      lines.push(
+        "# HELP ringflag_relay_refused 1 when the upstream refuses the relay's key for an environment.",
+      );
+      lines.push('# TYPE ringflag_relay_refused gauge');
+      for (const { environment, refused } of relay.environments) {
+        lines.push(`ringflag_relay_refused{environment="${escapeLabel(environment)}"} ${refused ? 1 : 0}`);
+      }
+      lines.push(
+        '# HELP ringflag_relay_events_pending SDK reports and browser contexts waiting to go upstream.',
+      );
+      lines.push('# TYPE ringflag_relay_events_pending gauge');
+      lines.push(`ringflag_relay_events_pending ${relay.events.pending}`);
+      lines.push(
+        '# HELP ringflag_relay_events_forwarded_total SDK reports and browser contexts sent upstream.',
+      );
+      lines.push('# TYPE ringflag_relay_events_forwarded_total counter');
+      lines.push(`ringflag_relay_events_forwarded_total ${relay.events.forwarded}`);
+      lines.push(
+        '# HELP ringflag_relay_events_dropped_total SDK reports and browser contexts dropped (too many waiting, or refused upstream).',
+      );
+      lines.push('# TYPE ringflag_relay_events_dropped_total counter');
+      lines.push(`ringflag_relay_events_dropped_total ${relay.events.dropped}`);
     }
     lines.push('# HELP ringflag_process_resident_memory_bytes Resident set size of the server process.');
     lines.push('# TYPE ringflag_process_resident_memory_bytes gauge');

@@ -4,7 +4,7 @@ import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub, StreamConnection, StreamSink } from '../../stream/change-hub.js';
 import { sseFrame } from '../../stream/sse-frame.js';
 import type { PayloadReader } from '../sdk/payload-cache.js';
-import type { EnvironmentCache } from './environment-cache.js';
+import type { EnvironmentReader } from './environment-cache.js';
 import { type CachedEvaluation, evaluateScoped } from './evaluation-cache.js';
 
 type Results = Readonly<Record<string, EvaluationDetail<JsonValue | null>>>;
@@ -30,7 +30,7 @@ function groupBytes(contextChars: number, resultsChars: number): number {
 /** What {@link ClientStreams} needs from the application. */
 export interface ClientStreamsDeps {
   /** Where the current environment row is read after a publish. */
-  environments: Pick<EnvironmentCache, 'byKey'>;
+  environments: Pick<EnvironmentReader, 'byKey'>;
   payloads: PayloadReader;
   hub: ChangeHub;
   logger: Logger;

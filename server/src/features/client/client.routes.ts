@@ -29,7 +29,7 @@ import {
 } from './client-context.js';
 import { ClientStreams, type ClientStreamsOptions } from './client-streams.js';
 import { browserCors, type CorsOrigins } from './cors.js';
-import type { EnvironmentCache } from './environment-cache.js';
+import type { EnvironmentReader } from './environment-cache.js';
 import { etagMatches, evaluationEtag } from './etag.js';
 import type { EvaluationCache } from './evaluation-cache.js';
 import { limitClientRate } from './public-rate-limit.js';
@@ -51,7 +51,7 @@ export interface BrowserContextGuards {
 /** What {@link registerClientRoutes} needs: the client surface's reads and caches, and more. */
 export interface ClientRouteDeps {
   keys: Pick<SdkKeyLookup, 'lookup'>;
-  environments: Pick<EnvironmentCache, 'byId' | 'byKey'>;
+  environments: Pick<EnvironmentReader, 'byId' | 'byKey'>;
   payloads: PayloadReader;
   origins: CorsOrigins;
   evaluations: EvaluationCache;

@@ -1,8 +1,6 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../app-env.js';
-import type { Queryable } from '../../db/client.js';
-import { listEnvironments } from '../environments/environments.store.js';
 import type { RefusedOriginLog } from './refused-origins.js';
 import { ShortLivedCache } from './short-lived-cache.js';
 
@@ -17,8 +15,9 @@ export function originAllowed(corsOrigins: readonly string[], origin: string): b
   return corsOrigins.includes('*') || corsOrigins.includes(origin);
 }
 
-/** One environment's key and allowed origins. */
-interface EnvironmentOrigins {
+/** One environment's id, key and allowed origins. */
+export interface EnvironmentOrigins {
+  readonly id: number;
   readonly key: string;
   readonly corsOrigins: readonly string[];
 }
@@ -31,7 +30,7 @@ interface EnvironmentOrigins {
  * `refusals` (logged, bounded).
  *
  * @example
- * const origins = new CorsOrigins(database);
+ * const origins = new CorsOrigins(() => listEnvironments(database));
  * await origins.allowedAnywhere('https://app.example.com'); // true when some environment lists it
  */
 export class CorsOrigins {
@@ -40,7 +39,8 @@ export class CorsOrigins {
   private readonly refusals: RefusedOriginLog | undefined;
 
   constructor(
-    private readonly database: Queryable,
+    /** Reads every environment's allowed origins (the database on a server, the upstream on a relay). */
+    private readonly list: () => Promise<readonly EnvironmentOrigins[]>,
     options: { now?: () => number; refusals?: RefusedOriginLog } = {},
   ) {
     this.kept = new ShortLivedCache({ ttlMs: ORIGINS_CACHE_MS, max: 1, now: options.now });
@@ -102,8 +102,10 @@ export class CorsOrigins {
   }
 
   private async read(): Promise<ReadonlyMap<number, EnvironmentOrigins>> {
-    const rows = await listEnvironments(this.database);
-    return new Map(rows.map((row) => [row.id, { key: row.key, corsOrigins: row.corsOrigins }] as const));
+    const rows = await this.list();
+    return new Map(
+      rows.map((row) => [row.id, { id: row.id, key: row.key, corsOrigins: row.corsOrigins }] as const),
+    );
   }
 }
 

@@ -7,6 +7,20 @@ import {
 } from '../environments/environments.store.js';
 import { ShortLivedCache } from './short-lived-cache.js';
 
+/** What the SDK-facing surfaces read of an environment. */
+export type SurfaceEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'revision'>;
+
+/**
+ * Where the SDK-facing surfaces read environments: the database through {@link EnvironmentCache} on a
+ * server, the followed upstream on a relay.
+ */
+export interface EnvironmentReader {
+  /** The environment with this id; `fresh` asks the source rather than a cache. */
+  byId(id: number, options?: { fresh?: boolean }): Promise<SurfaceEnvironment | undefined>;
+  /** The environment with this key. */
+  byKey(key: string): Promise<SurfaceEnvironment | undefined>;
+}
+
 /** How long a row is kept at most (its settings besides the revision are not for this cache's users). */
 export const ENVIRONMENT_CACHE_MS = 1000;
 
@@ -22,7 +36,7 @@ export const ENVIRONMENT_CACHE_MS = 1000;
  * const environments = new EnvironmentCache(database, hub);
  * const env = await environments.byId(key.environmentId); // EnvironmentRow | undefined
  */
-export class EnvironmentCache {
+export class EnvironmentCache implements EnvironmentReader {
   private readonly rows: ShortLivedCache<number, EnvironmentRow>;
   private readonly load = (id: number) => findEnvironmentById(this.database, id);
 

@@ -9,7 +9,7 @@ import { responses } from '../../http/openapi-app.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
 import { browserCors, type CorsOrigins } from '../client/cors.js';
-import type { EnvironmentCache } from '../client/environment-cache.js';
+import type { EnvironmentReader } from '../client/environment-cache.js';
 import { etagMatches, evaluationEtag } from '../client/etag.js';
 import { type EvaluationCache, type FlagScope, visibleTo } from '../client/evaluation-cache.js';
 import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
@@ -35,7 +35,7 @@ import {
 /** What {@link registerOfrepRoutes} needs (the client surface provides all but `metrics` and `clock`). */
 export interface OfrepRouteDeps {
   keys: Pick<SdkKeyLookup, 'lookup'>;
-  environments: Pick<EnvironmentCache, 'byId'>;
+  environments: Pick<EnvironmentReader, 'byId'>;
   payloads: PayloadReader;
   origins: CorsOrigins;
   evaluations: EvaluationCache;

@@ -1,7 +1,7 @@
 import { createStore, type FlagStore } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
-import type { EnvironmentRow } from '../environments/environments.store.js';
+import type { SurfaceEnvironment } from '../client/environment-cache.js';
 import { composeConfig, segmentWire } from '../flags/flag-model.js';
 import { listFlagsWithConfigs, listSegments } from '../flags/flags.store.js';
 
@@ -37,7 +37,7 @@ export class PayloadCache {
   private readonly byEnvironment = new Map<string, Held>();
   private readonly building = new Map<string, Promise<CachedPayload>>();
 
-  async get(q: Queryable, env: EnvironmentRow): Promise<CachedPayload> {
+  async get(q: Queryable, env: SurfaceEnvironment): Promise<CachedPayload> {
     const held = this.byEnvironment.get(env.key);
     if (held && held.environmentId === env.id && held.payload.revision === env.revision) return held.payload;
     const id = `${env.id}\u0000${env.revision}`;
@@ -68,7 +68,7 @@ export class PayloadCache {
   }
 
   /** Keeps `payload` unless a newer revision of the same environment is held already. */
-  private keep(env: EnvironmentRow, payload: CachedPayload): void {
+  private keep(env: SurfaceEnvironment, payload: CachedPayload): void {
     const held = this.byEnvironment.get(env.key);
     if (held && held.environmentId === env.id && held.payload.revision > payload.revision) return;
     this.byEnvironment.set(env.key, { environmentId: env.id, payload });
@@ -78,7 +78,7 @@ export class PayloadCache {
 /** What routes read payloads through: the cache over the database, which routes never see. */
 export interface PayloadReader {
   /** The payload of `env` at its revision (see {@link PayloadCache.get}). */
-  get(env: EnvironmentRow): Promise<CachedPayload>;
+  get(env: SurfaceEnvironment): Promise<CachedPayload>;
 }
 
 /**
@@ -92,16 +92,30 @@ export function payloadReader(database: Queryable, cache: PayloadCache): Payload
   return { get: (env) => cache.get(database, env) };
 }
 
-async function build(q: Queryable, env: EnvironmentRow): Promise<CachedPayload> {
+async function build(q: Queryable, env: SurfaceEnvironment): Promise<CachedPayload> {
   const [configs, segmentRows] = await Promise.all([listFlagsWithConfigs(q, env.id), listSegments(q)]);
   const flags: Record<string, unknown> = {};
   for (const { flag, config } of configs) flags[flag.key] = composeConfig(flag, config);
   const segments: Record<string, unknown> = {};
   for (const segment of segmentRows) segments[segment.key] = segmentWire(segment);
-  const payload = { revision: env.revision, flags, segments };
+  return cachedPayload({ revision: env.revision, flags, segments });
+}
+
+/**
+ * A payload serialised once and compiled for the engine on first use: what the server builds from the
+ * database and a relay from its upstream.
+ *
+ * @example
+ * const payload = cachedPayload({ revision: 8, flags, segments }); // payload.json, payload.store()
+ */
+export function cachedPayload(payload: {
+  revision: number;
+  flags: Record<string, unknown>;
+  segments: Record<string, unknown>;
+}): CachedPayload {
   let store: FlagStore | undefined;
   return {
-    revision: env.revision,
+    revision: payload.revision,
     json: JSON.stringify(payload),
     store: () => {
       store ??= createStore(payload);

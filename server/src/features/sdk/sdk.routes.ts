@@ -10,7 +10,7 @@ import type { ChangeFeed } from '../../stream/change-feed.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
 import { openStream, SSE_HEADERS, type StreamStart } from '../../stream/open-stream.js';
 import { sseFrame } from '../../stream/sse-frame.js';
-import type { EnvironmentCache } from '../client/environment-cache.js';
+import type { EnvironmentReader } from '../client/environment-cache.js';
 import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
 import { sdkPayloadWireSchema } from '../flags/flag-schemas.js';
 import { acceptedEventsSchema, type EventIngest } from './event-ingest.js';
@@ -24,7 +24,7 @@ const base = { tags: ['server SDK'], security: SDK_SECURITY };
 /** What {@link registerSdkRoutes} needs (the client surface provides `keys`, `environments`, `payloads`). */
 export interface SdkRouteDeps {
   keys: Pick<SdkKeyLookup, 'lookup'>;
-  environments: Pick<EnvironmentCache, 'byId'>;
+  environments: Pick<EnvironmentReader, 'byId'>;
   payloads: PayloadReader;
   /** Where `POST /sdk/v1/events` goes (shared with the browser surface). */
   events: Pick<EventIngest, 'ingest'>;
