@@ -4,7 +4,8 @@
  * the system's temporary folder, and that app run against the real server (a child process): a Node
  * script on the SDK (ready, a change arriving live, a refused key, starting from its cacheFile while
  * the server is down), the browser SDK's entry, the declarations type-checking the app's code, and
- * `npx ringflag` from the installed CLI changing a flag with an API token.
+ * `npx ringflag` from the installed CLI changing a flag with an API token, and `ringflag relay` from it
+ * serving that script.
  */
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -22,7 +23,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, type RingflagProcess, startRingflagProcess } from './support/ringflag-process.js';
+import {
+  AdminClient,
+  freePort,
+  type RingflagProcess,
+  startRingflagProcess,
+} from './support/ringflag-process.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -299,6 +305,42 @@ console.log(JSON.stringify({
     });
     expect(await refused.exited).toBe(3);
     expect(refused.lines).toEqual([{ notReady: expect.any(String), status: 401 }]);
+  });
+
+  it('runs a relay from the CLI package, and a Node service reads its flags through it', async () => {
+    const port = await freePort();
+    const relay = spawn(
+      process.execPath,
+      [join(app, 'node_modules/@ringflag/cli/dist/ringflag.js'), 'relay'],
+      {
+        cwd: app,
+        env: {
+          ...process.env,
+          RINGFLAG_UPSTREAM: server.base,
+          RINGFLAG_RELAY_SDK_KEYS: sdkKey,
+          RINGFLAG_PORT: String(port),
+          RINGFLAG_RELAY_DATA_DIR: join(work, 'relay-state'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    relay.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    try {
+      await expect.poll(() => stdout, { timeout: 20_000 }).toContain(`listening on http://127.0.0.1:${port}`);
+      const service = startService({
+        RINGFLAG_SDK_KEY: sdkKey,
+        RINGFLAG_URL: `http://127.0.0.1:${port}`,
+        CACHE_FILE: '',
+      });
+      expect(await service.exited, service.stderr()).toBe(0);
+      // The flag was switched on by the CLI in the test before: the relay serves it as the server does.
+      expect(service.lines).toEqual([{ ready: true }]);
+    } finally {
+      relay.kill('SIGKILL');
+    }
   });
 
   it('starts a Node service from its cacheFile while the server is down', async () => {

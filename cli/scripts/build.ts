@@ -1,5 +1,5 @@
 /**
- * Builds `dist/ringflag.js`: the CLI entry and the server's remote commands it imports, bundled into
+ * Builds `dist/ringflag.js`: the CLI entry and the server's remote commands and relay it imports, bundled into
  * one ES module for Node. The package's dependencies stay imports (npm installs them). The remote
  * commands throw the server's error classes, which describe themselves for OpenAPI with
  * `@hono/zod-openapi`, so that pure-JavaScript code is bundled along; any other package a bundled
@@ -14,12 +14,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
   dependencies: Record<string, string>;
 };
-/** Packages bundled into the file rather than installed: what the server's error classes import. */
+/**
+ * Packages bundled into the file rather than installed: what the server's error classes import, and
+ * the HTTP server and caches of `ringflag relay`, all pure JavaScript.
+ */
 const BUNDLED = new Set([
   'hono',
   '@hono/zod-openapi',
   '@hono/zod-validator',
   '@asteasolutions/zod-to-openapi',
+  '@hono/node-server',
+  'lru-cache',
 ]);
 
 /** The package a bundled input comes from, or undefined for the workspace's own sources. */

@@ -2,7 +2,7 @@
 // The server's `ringflag` command. In a checkout (src/ is here) it runs the TypeScript source through
 // tsx with the workspace's `ringflag-source` condition, so there is no build step to forget and no
 // stale build to run; a copy of the package without its sources runs the built dist/cli.js.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,15 @@ if (!existsSync(source)) {
     );
     process.exit(1);
   }
-  const result = spawnSync(
+  const child = spawn(
     process.execPath,
     ['--conditions=ringflag-source', '--import', tsx, source, ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
-  process.exit(result.status ?? 1);
+  // A stop signal goes to the command, which ends cleanly (a server or relay closes its streams and
+  // writes what waits); this process ends with it. As process 1 of a container, this matters.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
 }

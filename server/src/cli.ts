@@ -15,12 +15,15 @@ const LOCAL_USAGE = `Usage: ringflag <command>
 
 Local commands (on the database in RINGFLAG_DB, default ./data/ringflag.db):
   serve                                      start the server (RINGFLAG_* environment variables)
-  relay --upstream URL --sdk-key KEY …       serve SDKs from a relay that follows a server (docs/relay.md)
   migrate                                    apply database migrations and exit
   user add --email E --password P [--role R] [--name N]    roles: ${ROLES.join(', ')} (default viewer)
   user reset-password --email E --password P
   keys create --env E --type server|client   print a new SDK key (shown once)
   Each names the database it uses on stderr and refuses to create one unless given --create.
+
+Relay (no database):
+  relay --upstream URL                       serve SDKs from memory, following a server or relay
+                                             (server keys in RINGFLAG_RELAY_SDK_KEYS; relay --help)
 `;
 
 /** The local commands that work on an existing database (`serve` creates its own, as the server does). */

@@ -8,6 +8,11 @@ export interface DataSink {
   patch(patch: SdkPatch): void;
   /** A problem; `fatal` means the source gave up (bad key, unreadable bootstrap) and will not retry. */
   error(error: Error, fatal: boolean): void;
+  /**
+   * The stream is open again. It may bring nothing at all: a reconnect that missed no change gets no
+   * event. Optional; a relay uses it to know its upstream is back.
+   */
+  open?(): void;
 }
 
 /**

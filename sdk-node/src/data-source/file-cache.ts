@@ -69,6 +69,7 @@ export class FileCacheDataSource implements DataSource {
         if (fatal) this.gaveUp = true;
         sink.error(error, fatal);
       },
+      open: () => sink.open?.(),
     });
     this.reading = this.readCache().then(
       (payload) => {

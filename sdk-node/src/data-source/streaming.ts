@@ -107,7 +107,9 @@ export class StreamingDataSource implements DataSource {
       fetch: (url, init) => this.fetchStream(generation, abort.signal, url, init, headers),
     });
     source.addEventListener('open', () => {
-      if (generation === this.generation) this.openedAt = this.clock.now();
+      if (generation !== this.generation) return;
+      this.openedAt = this.clock.now();
+      this.sink?.open?.();
     });
     source.addEventListener('put', (event) => this.onPut(generation, event));
     source.addEventListener('patch', (event) => this.onPatch(generation, event));

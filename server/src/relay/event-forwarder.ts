@@ -141,7 +141,10 @@ export class EventForwarder implements Pick<EventIngest, 'ingest'>, BrowserConte
     return pending;
   }
 
-  /** Drops the oldest entries beyond the bound. */
+  /**
+   * Drops entries beyond the bound: browser contexts first, oldest first (a browser's next evaluation
+   * reports its context again), then the oldest reports.
+   */
   private bound(pending: Pending): void {
     const over = pending.reports.length + pending.contexts.length - this.maxPending;
     if (over <= 0) return;

@@ -59,7 +59,12 @@ export function loadRelayConfig(
   try {
     ({ values } = parse(argv));
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    // Node names a stray argument in its message, and a stray argument may be a key: never repeated.
+    throw new ConfigError(
+      (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+        ? 'Invalid relay configuration: an argument without an option; give each key with its own --sdk-key'
+        : (error as Error).message,
+    );
   }
   const set = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
   const fromEnv = Object.fromEntries(

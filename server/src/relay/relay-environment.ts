@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type DataSource,
@@ -10,7 +10,7 @@ import {
 import type { SdkPayload } from '@ringflag/sdk-node/engine';
 import type { SurfaceEnvironment } from '../features/client/environment-cache.js';
 import { type RelayKeys, relayKeysSchema } from '../features/relay/relay-wire.js';
-import { type CachedPayload, cachedPayload } from '../features/sdk/payload-cache.js';
+import { type CachedPayload, cachedPayload } from '../features/sdk/cached-payload.js';
 import type { SdkKeyIdentity } from '../features/sdk-keys/sdk-key-identity.js';
 import type { Logger } from '../logger.js';
 import type { ChangeHub, SdkPatch } from '../stream/change-hub.js';
@@ -48,6 +48,8 @@ export interface RelayEnvironmentOptions {
   keyPollMs: number;
   /** Called when the environment's keys or allowed origins changed. */
   onKeysChanged: () => void;
+  /** Called when the upstream's revisions went back (restored from a backup): kept evaluations are stale. */
+  onReset?: () => void;
   /** The stream to the upstream (default: the Node SDK's streaming data source). */
   source?: UpstreamSource;
   /** Milliseconds since the epoch (default `Date.now`). */
@@ -68,6 +70,8 @@ export interface RelayEnvironmentStatus {
 }
 
 const PERSIST_DEBOUNCE_MS = 1000;
+/** The time the upstream was last heard from is written at least this often (ms). */
+const CONFIRMATION_PERSIST_MS = 60_000;
 
 /** The sha256 (hex) of an SDK key: what the server stores and a relay compares. */
 export function keyHash(key: string): string {
@@ -103,6 +107,8 @@ export class RelayEnvironment {
   private persistTimer: NodeJS.Timeout | undefined;
   private persisting: Promise<void> = Promise.resolve();
   private keyRefresh: Promise<void> | undefined;
+  /** The `confirmedAt` last written to the state file. */
+  private persistedConfirmation = Number.NEGATIVE_INFINITY;
   private closed = false;
   private readonly now: () => number;
   /** A name for logs that does not reveal the key. */
@@ -119,6 +125,9 @@ export class RelayEnvironment {
 
   /** Reads the persisted state, then starts following the upstream (resolves once the keys were asked). */
   async start(): Promise<void> {
+    // The state holds the rules and key hashes: the folder is the relay's alone.
+    if (this.options.dataDir !== undefined)
+      await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
     await this.restore();
     const source = (this.options.source ?? defaultSource)({
       baseUrl: this.options.upstream,
@@ -129,6 +138,7 @@ export class RelayEnvironment {
       init: (payload) => this.onPut(payload),
       patch: (patch) => this.onPatch(patch),
       error: (error, fatal) => this.onError(error, fatal),
+      open: () => this.connected(),
     });
     await this.refreshKeys();
     this.schedulePoll();
@@ -147,6 +157,14 @@ export class RelayEnvironment {
   /** The live keys as the upstream listed them, with the environment (what `/relay/v1/keys` answers). */
   relayKeys(): RelayKeys | undefined {
     return this.refusedReason === undefined ? this.keys : undefined;
+  }
+
+  /**
+   * Whether a key missing from this environment's list is known not to be one of its keys: the
+   * upstream refused the relay, or its list is current (heard, and the upstream is connected).
+   */
+  judgesUnknownKeys(): boolean {
+    return this.refusedReason !== undefined || (this.keys !== undefined && this.connectedNow);
   }
 
   /** The key with this sha256, if the upstream lists it for this environment. */
@@ -276,7 +294,17 @@ export class RelayEnvironment {
         reason,
       });
     }
+    const first = this.refusedReason === undefined;
     this.refusedReason = reason;
+    // What was persisted is not served again after a restart either (nothing is written while refused).
+    const file = this.stateFile;
+    if (first && file !== undefined) {
+      this.persisting = this.persisting
+        .then(() => rm(file, { force: true }))
+        .catch((error: unknown) => {
+          this.options.logger.warn('cannot remove the relay state file', { file, error: String(error) });
+        });
+    }
     for (const identity of this.byHash.values()) this.options.hub.disconnectKey(identity.id);
     this.byHash = new Map();
     this.keysEtag = undefined;
@@ -285,6 +313,9 @@ export class RelayEnvironment {
 
   private markHeard(): void {
     this.confirmedAt = this.now();
+    // The persisted time says how stale the state is after a restart: kept within a minute even when
+    // nothing changes (a change persists at once anyway).
+    if (this.confirmedAt - this.persistedConfirmation >= CONFIRMATION_PERSIST_MS) this.schedulePersist();
   }
 
   private onPut(payload: SdkPayload): void {
@@ -299,7 +330,9 @@ export class RelayEnvironment {
     const environment = this.keys?.environment.key;
     if (!previous || environment === undefined) return;
     if (next.revision < previous.revision) {
-      // The upstream went back (restored from a backup): every stream starts again from a `put`.
+      // The upstream went back (restored from a backup): every stream starts again from a `put`, and
+      // evaluations kept per revision no longer describe what these revisions hold.
+      this.options.onReset?.();
       this.options.hub.disconnectEnvironment(environment);
       return;
     }
@@ -410,9 +443,11 @@ export class RelayEnvironment {
     const file = this.stateFile;
     const keys = this.keys;
     const payload = this.payloadObject;
-    if (file === undefined || !keys || !payload) return;
+    if (file === undefined || !keys || !payload || this.refusedReason !== undefined) return;
+    const confirmedAt = this.confirmedAt ?? this.now();
+    this.persistedConfirmation = confirmedAt;
     const state: PersistedState = {
-      confirmedAt: new Date(this.confirmedAt ?? this.now()).toISOString(),
+      confirmedAt: new Date(confirmedAt).toISOString(),
       keys,
       payload,
     };

@@ -80,7 +80,7 @@ export interface RunningRelay {
 
 /** What `/readyz` answers. */
 export interface RelayStatus {
-  /** Every environment has flags to serve and the upstream does not refuse the relay. */
+  /** Every environment the upstream does not refuse has flags to serve (and there is one at least). */
   ok: boolean;
   environments: RelayEnvironmentStatus[];
 }
@@ -121,6 +121,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
         logger,
         keyPollMs: options.keyPollMs ?? 2000,
         onKeysChanged: () => surface?.origins.clear(),
+        onReset: () => surface?.evaluations.clear(),
         source: options.source,
       }),
   );
@@ -136,11 +137,25 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     refusals: new RefusedOriginLog(logger, () => Date.now()),
   });
   await Promise.all(environments.map((environment) => environment.start()));
+  const followedTwice = environments.filter(
+    (environment, index) =>
+      environment.environment !== undefined &&
+      environments.findIndex((other) => other.environment?.id === environment.environment?.id) !== index,
+  );
+  if (followedTwice.length > 0) {
+    await Promise.all(environments.map((environment) => environment.close()));
+    throw new Error(
+      `give one server key per environment: two keys name ${followedTwice.map((environment) => environment.environment?.key).join(', ')}`,
+    );
+  }
 
   const status = (): RelayStatus => {
     const states = environments.map((environment) => environment.status());
+    // Ready when every environment the upstream still grants has flags to serve; an environment whose
+    // key was revoked is reported, but does not take the others out of a load balancer's rotation.
+    const granted = states.filter((state) => state.refused === null);
     return {
-      ok: states.every((state) => state.revision !== null && state.refused === null),
+      ok: granted.length > 0 && granted.every((state) => state.revision !== null),
       environments: states,
     };
   };

@@ -4,7 +4,7 @@ import type { EnvironmentReader, SurfaceEnvironment } from '../features/client/e
 import { EvaluationCache } from '../features/client/evaluation-cache.js';
 import type { RefusedOriginLog } from '../features/client/refused-origins.js';
 import type { RelaySource } from '../features/relay/relay.routes.js';
-import type { CachedPayload, PayloadReader } from '../features/sdk/payload-cache.js';
+import type { CachedPayload, PayloadReader } from '../features/sdk/cached-payload.js';
 import type { SdkKeyIdentity } from '../features/sdk-keys/sdk-key-identity.js';
 import type { EventForwarder } from './event-forwarder.js';
 import { keyHash, type RelayEnvironment } from './relay-environment.js';
@@ -60,10 +60,21 @@ export function createRelaySurface(
         const hash = keyHash(key);
         const known = identify(hash);
         if (known) return known;
-        if (now() - lastRefresh < UNKNOWN_KEY_REFRESH_MS) return undefined;
-        lastRefresh = now();
-        await Promise.all(followed.map((environment) => environment.refreshKeys()));
-        return identify(hash);
+        if (now() - lastRefresh >= UNKNOWN_KEY_REFRESH_MS) {
+          lastRefresh = now();
+          await Promise.all(followed.map((environment) => environment.refreshKeys()));
+          const found = identify(hash);
+          if (found) return found;
+        }
+        // While the upstream is away, an unknown key cannot be judged (it may have been created
+        // meanwhile, or the relay never heard any keys): 503, so SDKs and relays below retry instead
+        // of stopping for good as they do on a 401. A made-up key gets its 401 once the upstream is back.
+        if (!followed.every((environment) => environment.judgesUnknownKeys())) {
+          throw new ServiceUnavailableError(
+            'The relay cannot reach its upstream to check this key; retry shortly',
+          );
+        }
+        return undefined;
       },
     },
     environments: {

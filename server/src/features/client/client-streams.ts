@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub, StreamConnection, StreamSink } from '../../stream/change-hub.js';
 import { sseFrame } from '../../stream/sse-frame.js';
-import type { PayloadReader } from '../sdk/payload-cache.js';
+import type { PayloadReader } from '../sdk/cached-payload.js';
 import type { EnvironmentReader } from './environment-cache.js';
 import { type CachedEvaluation, evaluateScoped } from './evaluation-cache.js';
 

@@ -15,10 +15,10 @@ import type { ChangeHub } from '../../stream/change-hub.js';
 import { SSE_HEADERS, startEventStream } from '../../stream/open-stream.js';
 import { clientEvaluationSchema } from '../evaluate/evaluation-schemas.js';
 import { KeyAddressRateLimiter, type KeyAddressRateLimits } from '../ofrep/rate-limiter.js';
-import { acceptedEventsSchema, type EventIngest } from '../sdk/event-ingest.js';
-import type { PayloadReader } from '../sdk/payload-cache.js';
+import type { PayloadReader } from '../sdk/cached-payload.js';
+import type { EventIngest } from '../sdk/event-ingest.js';
 import { sdkKeyOf } from '../sdk/sdk-auth.js';
-import { clientEventsSchema } from '../sdk/sdk-events.js';
+import { acceptedEventsSchema, clientEventsSchema } from '../sdk/sdk-events.js';
 import { requireClientKey } from './client-auth.js';
 import {
   CLIENT_LIMITS,

@@ -1,5 +1,4 @@
 import {
-  type CompiledFlag,
   type Context,
   type EvaluationDetail,
   evaluateAll,
@@ -29,8 +28,6 @@ export interface EvaluationCacheOptions {
    */
   maxBytes?: number;
 }
-
-const isClientSide = (flag: CompiledFlag) => flag.clientSide;
 
 /**
  * Bytes one character of an entry's JSON stands for: up to 2 for the string itself and about as many
@@ -97,9 +94,13 @@ export function evaluateScoped(
   store: FlagStore,
   context: Context,
 ): Record<string, EvaluationDetail<JsonValue | null>> {
-  const results = evaluateAll(context, store, scope === 'client' ? isClientSide : undefined);
-  if (scope === 'client') {
-    for (const [key, detail] of Object.entries(results)) results[key] = visibleTo(scope, store, detail);
+  if (scope === 'server') return evaluateAll(context, store);
+  const results = evaluateAll(context, store, 'clientSide');
+  for (const key of Object.keys(results)) {
+    const detail = results[key] as EvaluationDetail<JsonValue | null>;
+    // Replaced only where a client key may not see the whole reason (a rare failed prerequisite).
+    const visible = visibleTo(scope, store, detail);
+    if (visible !== detail) results[key] = visible;
   }
   return results;
 }

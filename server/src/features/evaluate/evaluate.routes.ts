@@ -14,7 +14,7 @@ import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { requireRole } from '../auth/authenticate.js';
 import type { EnvironmentCache } from '../client/environment-cache.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
-import type { PayloadReader } from '../sdk/payload-cache.js';
+import type { PayloadReader } from '../sdk/cached-payload.js';
 import { evaluationSchema } from './evaluation-schemas.js';
 
 export const evaluateRequestSchema = z

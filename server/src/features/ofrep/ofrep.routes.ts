@@ -13,7 +13,7 @@ import type { EnvironmentReader } from '../client/environment-cache.js';
 import { etagMatches, evaluationEtag } from '../client/etag.js';
 import { type EvaluationCache, type FlagScope, visibleTo } from '../client/evaluation-cache.js';
 import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
-import type { PayloadReader } from '../sdk/payload-cache.js';
+import type { PayloadReader } from '../sdk/cached-payload.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
 import { parseOfrepRequest } from './ofrep-request.js';
 import {

@@ -1,9 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import type { Context, FlagStore } from '@ringflag/sdk-node/engine';
 import type { Database } from '../../db/client.js';
 import { ClientEvents } from '../client/client-events.js';
 import { addEventCounts } from './event-counts.store.js';
-import { countsOf, type SdkEvents } from './sdk-events.js';
+import { type AcceptedEvents, countsOf, type SdkEvents } from './sdk-events.js';
+
+export type { AcceptedEvents } from './sdk-events.js';
 
 /**
  * What the release guards learn from SDK reports (guard-ingest.ts): a server key's report as it is,
@@ -34,12 +35,6 @@ export interface EventIngestDeps {
 export type EventReport =
   | { source: 'server'; environmentId: number; body: SdkEvents }
   | { source: 'browser'; environmentId: number; address: string; store: FlagStore; body: SdkEvents };
-
-/** How many exposures and events of a report were kept. */
-export const acceptedEventsSchema = z
-  .object({ exposures: z.number().int(), events: z.number().int() })
-  .openapi('AcceptedEvents');
-export type AcceptedEvents = z.infer<typeof acceptedEventsSchema>;
 
 /** Takes SDK reports in: the one path from an events body to the counts and the guards. */
 export interface EventIngest {

@@ -1,18 +1,9 @@
-import { createStore, type FlagStore } from '@ringflag/sdk-node/engine';
 import type { Queryable } from '../../db/client.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { SurfaceEnvironment } from '../client/environment-cache.js';
 import { composeConfig, segmentWire } from '../flags/flag-model.js';
 import { listFlagsWithConfigs, listSegments } from '../flags/flags.store.js';
-
-/** One environment's SDK payload at one revision, serialised once. */
-export interface CachedPayload {
-  readonly revision: number;
-  /** `{revision, flags, segments}` as JSON: the body of `GET /sdk/v1/flags` and of a `put`. */
-  readonly json: string;
-  /** The payload compiled for the engine (built on first use). */
-  store(): FlagStore;
-}
+import { type CachedPayload, cachedPayload, type PayloadReader } from './cached-payload.js';
 
 /** The payload held for an environment, with the id of the environment row it was built for. */
 interface Held {
@@ -75,12 +66,6 @@ export class PayloadCache {
   }
 }
 
-/** What routes read payloads through: the cache over the database, which routes never see. */
-export interface PayloadReader {
-  /** The payload of `env` at its revision (see {@link PayloadCache.get}). */
-  get(env: SurfaceEnvironment): Promise<CachedPayload>;
-}
-
 /**
  * Binds a payload cache to the database it builds from.
  *
@@ -99,27 +84,4 @@ async function build(q: Queryable, env: SurfaceEnvironment): Promise<CachedPaylo
   const segments: Record<string, unknown> = {};
   for (const segment of segmentRows) segments[segment.key] = segmentWire(segment);
   return cachedPayload({ revision: env.revision, flags, segments });
-}
-
-/**
- * A payload serialised once and compiled for the engine on first use: what the server builds from the
- * database and a relay from its upstream.
- *
- * @example
- * const payload = cachedPayload({ revision: 8, flags, segments }); // payload.json, payload.store()
- */
-export function cachedPayload(payload: {
-  revision: number;
-  flags: Record<string, unknown>;
-  segments: Record<string, unknown>;
-}): CachedPayload {
-  let store: FlagStore | undefined;
-  return {
-    revision: payload.revision,
-    json: JSON.stringify(payload),
-    store: () => {
-      store ??= createStore(payload);
-      return store;
-    },
-  };
 }

@@ -108,3 +108,9 @@ export function countsOf(body: SdkEvents, now: Date): EventCounts {
   }
   return { exposures: [...exposures.values()], events: [...events.values()] };
 }
+
+/** How many exposures and events of a report were kept. */
+export const acceptedEventsSchema = z
+  .object({ exposures: z.number().int(), events: z.number().int() })
+  .openapi('AcceptedEvents');
+export type AcceptedEvents = z.infer<typeof acceptedEventsSchema>;

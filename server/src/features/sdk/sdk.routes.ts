@@ -13,10 +13,10 @@ import { sseFrame } from '../../stream/sse-frame.js';
 import type { EnvironmentReader } from '../client/environment-cache.js';
 import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
 import { sdkPayloadWireSchema } from '../flags/flag-schemas.js';
-import { acceptedEventsSchema, type EventIngest } from './event-ingest.js';
-import type { PayloadReader } from './payload-cache.js';
+import type { PayloadReader } from './cached-payload.js';
+import type { EventIngest } from './event-ingest.js';
 import { requireSdkKey, sdkKeyOf } from './sdk-auth.js';
-import { sdkEventsSchema } from './sdk-events.js';
+import { acceptedEventsSchema, sdkEventsSchema } from './sdk-events.js';
 
 const SDK_SECURITY: Record<string, string[]>[] = [{ sdkKey: [] }];
 const base = { tags: ['server SDK'], security: SDK_SECURITY };
