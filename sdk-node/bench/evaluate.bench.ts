@@ -3,8 +3,10 @@
  * hand-written floor, on the same flags and the same users, in one run. `pnpm bench` at the root.
  *
  * (a) a boolean flag on for everyone, (b) three rules (key in a list of 20, groups contains `beta`,
- * email ends with `@example.com`) then a 10% rollout, (c) "all flags" over 100 flags like (b).
- * Answers are checked for equivalence before anything is timed; see equivalence.ts.
+ * email ends with `@example.com`) then a 10% rollout, (c) "all flags" over 100 flags like (b), and
+ * (d) the same 100 flags evaluated one call each in a loop, timed in the same rounds as (c): what
+ * (c) costs beyond evaluating its flags. Answers are checked for equivalence before anything is
+ * timed; see equivalence.ts.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -37,10 +39,23 @@ const PRODUCTS: readonly SubjectFactory[] = [
 
 interface Scenario {
   readonly label: string;
-  /** The target for Ringflag, in ns. */
-  readonly targetNs: number;
+  /** The target for Ringflag, in ns; `null` for a scenario that is there for comparison only. */
+  readonly targetNs: number | null;
   readonly subjects: readonly Subject[];
   readonly call: (subject: Subject) => (context: unknown) => unknown;
+}
+
+/**
+ * A product's single-flag call for each of `keys`, in turn, counting the `true`s: "all flags" done
+ * one flag at a time, with no object built. The loop is compiled for each product, as the timing loops
+ * are (timing.ts), so that its call site sees one product's calls only.
+ */
+function loopOver(subject: Subject, keys: readonly string[]): (context: unknown) => unknown {
+  const calls = keys.map((key) => subject.evaluator(key));
+  const body = subject.async
+    ? 'return async (context) => { let on = 0; for (const call of calls) if ((await call(context)) === true) on++; return on; };'
+    : 'return (context) => { let on = 0; for (let i = 0; i < calls.length; i++) if (calls[i](context) === true) on++; return on; };';
+  return new Function('calls', body)(calls) as (context: unknown) => unknown;
 }
 
 function cpuModel(): string {
@@ -71,10 +86,17 @@ function table(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-/** Each product's batches (ns per call), in rounds that rotate the order of the products. */
-async function measure(scenario: Scenario, contextsOf: (subject: Subject) => unknown[]): Promise<number[][]> {
-  const timers = scenario.subjects.map((subject) =>
-    timer(scenario.call(subject), contextsOf(subject), subject.async),
+/**
+ * Each product's batches (ns per call) for each of `group`'s scenarios, by scenario then product, in
+ * rounds that rotate the order of the timed calls. Scenarios of one group share their rounds, so they
+ * can be compared round by round like the products.
+ */
+async function measure(
+  group: readonly Scenario[],
+  contextsOf: (subject: Subject) => unknown[],
+): Promise<number[][][]> {
+  const timers = group.flatMap((scenario) =>
+    scenario.subjects.map((subject) => timer(scenario.call(subject), contextsOf(subject), subject.async)),
   );
   const iterations: number[] = [];
   for (const t of timers) iterations.push(await calibrate(t, WARMUP_MS, BATCH_MS));
@@ -86,7 +108,8 @@ async function measure(scenario: Scenario, contextsOf: (subject: Subject) => unk
       samples[i]?.push(await (timers[i] as (typeof timers)[number]).run(iterations[i] as number));
     }
   }
-  return samples;
+  let next = 0;
+  return group.map((scenario) => scenario.subjects.map(() => samples[next++] as number[]));
 }
 
 /** The interquartile range as a share of the median: how much the batches of one product scatter. */
@@ -137,6 +160,7 @@ async function main(): Promise<void> {
       users.map((user) => subject.toContext(user)),
     );
   const contextsOf = (subject: Subject) => contexts.get(subject) as unknown[];
+  const manyKeys = manyFlags().map((spec) => spec.key);
 
   const scenarios: Scenario[] = [
     {
@@ -157,13 +181,21 @@ async function main(): Promise<void> {
       subjects: manys,
       call: (s) => (context) => s.allFlags(context),
     },
+    {
+      label: '(d) loop over the 100 flags of (c)',
+      targetNs: null,
+      subjects: manys,
+      call: (s) => loopOver(s, manyKeys),
+    },
   ];
+  // (c) and (d) share their rounds, so "all flags" and the loop are compared round by round.
+  const groups = [[scenarios[0]], [scenarios[1]], [scenarios[2], scenarios[3]]] as Scenario[][];
 
   const names = singles.map((s) => s.name);
   const samples: number[][][] = [];
-  for (const scenario of scenarios) {
-    process.stdout.write(`timing ${scenario.label} …\n`);
-    samples.push(await measure(scenario, contextsOf));
+  for (const group of groups) {
+    process.stdout.write(`timing ${group.map((scenario) => scenario.label).join(' and ')} …\n`);
+    samples.push(...(await measure(group, contextsOf)));
   }
   const results = samples.map((perProduct) => perProduct.map(median));
   // Ratios are taken round by round (the products of one round run within a few hundred ms of each
@@ -213,10 +245,20 @@ async function main(): Promise<void> {
     ]),
   );
 
+  // (c) ÷ (d) for each product, round by round: what "all flags" costs against the loop.
+  const allOverLoop = names.map((_, p) =>
+    median(
+      ((samples[2] ?? [])[p] ?? []).map((all, round) => all / ((samples[3] ?? [])[p]?.[round] as number)),
+    ),
+  );
+  console.log('\n(c) ÷ (d), median of per-round ratios: "all flags" against a loop over the same flags\n');
+  console.log(table([names, allOverLoop.map((ratio) => ratio.toFixed(2))]));
+
   console.log('\nTargets for Ringflag');
   const floorIndex = names.indexOf('hand-written JS');
   const flagdIndex = names.indexOf('flagd-core');
   scenarios.forEach((s, i) => {
+    if (s.targetNs === null) return;
     const ours = (results[i] ?? [])[0] as number;
     const row = ratios[i] ?? [];
     const checks = [`≤ ${formatNs(s.targetNs)}: ${ours <= s.targetNs ? 'met' : 'MISSED'}`];
@@ -228,6 +270,10 @@ async function main(): Promise<void> {
     }
     console.log(`  ${s.label.padEnd(34)} ${formatNs(ours).padStart(9)}   ${checks.join('; ')}`);
   });
+  const loopRatio = allOverLoop[0] as number;
+  console.log(
+    `  ${'(c) no slower than (d)'.padEnd(34)} ${loopRatio.toFixed(2).padStart(9)}×  ${loopRatio <= 1 ? 'met' : 'MISSED'}`,
+  );
 
   for (const subject of [...singles, ...manys]) await subject.close();
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);

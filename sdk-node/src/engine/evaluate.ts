@@ -37,33 +37,62 @@ export function evaluate<T extends JsonValue | null>(
 }
 
 /**
- * Evaluates every flag in the store (optionally only those `include` accepts) for one context.
- * Malformed flags appear with an `ERROR` reason and a `null` value.
+ * Evaluates every flag in the store for one context, or only those `include` accepts; `'clientSide'`
+ * selects the flags client keys may see, as `(flag) => flag.clientSide` would, with the result's shape
+ * prepared with the store. Malformed flags appear with an `ERROR` reason and a `null` value.
+ *
+ * @example
+ * evaluateAll({ key: 'user-1' }, store, 'clientSide'); // { banner: { value: true, variant: 'on', reason } }
  */
 export function evaluateAll(
   context: Context,
   store: FlagStore,
-  include?: (flag: CompiledFlag) => boolean,
+  include?: ((flag: CompiledFlag) => boolean) | 'clientSide',
+): Record<string, EvaluationDetail<JsonValue | null>> {
+  const ctx = asContext(context);
+  if (typeof include === 'function') return evaluateIncluded(ctx, store, include);
+  const selection = include === 'clientSide' ? store.clientSide : store.all;
+  const flags = selection.flags;
+  const results: EvaluationDetail<JsonValue | null>[] = new Array(flags.length);
+  for (let i = 0; i < flags.length; i++) results[i] = detailOf(flags[i] as CompiledFlag, ctx, store);
+  return selection.shape.build(results);
+}
+
+/** {@link evaluateAll} of the flags a function accepts: any subset, so the result is built key by key. */
+function evaluateIncluded(
+  ctx: Context,
+  store: FlagStore,
+  include: (flag: CompiledFlag) => boolean,
 ): Record<string, EvaluationDetail<JsonValue | null>> {
   const out: Record<string, EvaluationDetail<JsonValue | null>> = {};
-  const ctx = asContext(context);
-  const keys = store.flagKeys;
-  const flags = store.flagList;
+  const keys = store.all.shape.keys;
+  const flags = store.all.flags;
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i] as CompiledFlag;
-    if (include && !include(flag)) continue;
+    if (!include(flag)) continue;
     const key = keys[i] as string;
-    if (flag.config === null) {
-      out[key] = errorDetail(null, 'MALFORMED_FLAG');
-      continue;
-    }
-    try {
-      out[key] = evaluateFlag(flag, ctx, store);
-    } catch {
-      out[key] = errorDetail(null, 'GENERAL');
-    }
+    const detail = detailOf(flag, ctx, store);
+    // Assigning "__proto__" would set the prototype; it is an own property here as everywhere else.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: detail,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    else out[key] = detail;
   }
   return out;
+}
+
+/** One flag's entry in {@link evaluateAll}. */
+function detailOf(flag: CompiledFlag, ctx: Context, store: FlagStore): EvaluationDetail<JsonValue | null> {
+  if (flag.config === null) return errorDetail(null, 'MALFORMED_FLAG');
+  try {
+    return evaluateFlag(flag, ctx, store);
+  } catch {
+    return errorDetail(null, 'GENERAL');
+  }
 }
 
 /**
@@ -74,21 +103,23 @@ export function evaluateAll(
  * evaluateAllValues({ key: 'user-1' }, store); // { 'new-checkout': true, 'checkout-backend': 'blue' }
  */
 export function evaluateAllValues(context: Context, store: FlagStore): Record<string, JsonValue> {
-  const out: Record<string, JsonValue | null> = { ...store.valuesTemplate };
   const ctx = asContext(context);
-  const keys = store.flagKeys;
-  const flags = store.flagList;
+  const flags = store.evaluable.flags;
+  const values: (JsonValue | null)[] = new Array(flags.length);
+  let failed: number[] | null = null;
   for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i] as CompiledFlag;
-    if (flag.config === null) continue;
-    const key = keys[i] as string;
     try {
-      out[key] = evaluateFlag(flag, ctx, store).value;
+      values[i] = evaluateFlag(flags[i] as CompiledFlag, ctx, store).value;
     } catch {
       // Only a hostile context gets here; such a flag is left out, as a malformed one is.
-      delete out[key];
+      values[i] = null;
+      if (failed === null) failed = [];
+      failed.push(i);
     }
   }
+  const shape = store.evaluable.shape;
+  const out = shape.build(values);
+  if (failed !== null) for (const i of failed) delete out[shape.keys[i] as string];
   return out as Record<string, JsonValue>;
 }
 

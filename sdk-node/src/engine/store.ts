@@ -7,6 +7,7 @@ import {
 } from './compile.js';
 import { prerequisiteCycle } from './prerequisites.js';
 import type { SdkPayload } from './schema.js';
+import { ResultShape } from './shape.js';
 
 /**
  * A compiled, immutable snapshot of one environment's flags and segments: what the evaluator reads.
@@ -16,14 +17,22 @@ export interface FlagStore {
   readonly revision: number;
   readonly flags: ReadonlyMap<string, CompiledFlag>;
   readonly segments: ReadonlyMap<string, CompiledSegment>;
-  /** The keys of `flags` in its order, beside `flagList`: "all flags" walks arrays, not Map entries. */
-  readonly flagKeys: readonly string[];
-  readonly flagList: readonly CompiledFlag[];
-  /**
-   * Every evaluable flag's key with a `null` value, in `flags` order: "all flags" copies it and fills
-   * the copy's existing properties, which is cheaper than adding a hundred properties one by one.
-   */
-  readonly valuesTemplate: Readonly<Record<string, null>>;
+  /** Every flag: what "all flags" with details walks. */
+  readonly all: FlagSelection;
+  /** The flags that are not malformed: what "all flags" values walks. */
+  readonly evaluable: FlagSelection;
+  /** The flags client keys may see (`clientSide`): what "all flags" walks for them. */
+  readonly clientSide: FlagSelection;
+}
+
+/**
+ * Flags an "all flags" call walks, in `flags` order (arrays, not Map entries), and the shape of the
+ * object it returns, prepared with the snapshot.
+ */
+export interface FlagSelection {
+  readonly flags: readonly CompiledFlag[];
+  /** Its keys are the keys of `flags`. */
+  readonly shape: ResultShape;
 }
 
 /** A stream `patch`: changed flags and segments; `null` means deleted (or archived). */
@@ -75,7 +84,7 @@ export function applyPatch(store: FlagStore, patch: SdkPatch): { store: FlagStor
     else segments.set(key, compileSegment(segment));
   }
   const changed = affectedFlags(flags, touched, Object.keys(patch.segments ?? {}));
-  return { store: seal(patch.revision, flags, segments), changed };
+  return { store: seal(patch.revision, flags, segments, store), changed };
 }
 
 /**
@@ -121,10 +130,12 @@ function affectedFlags(
   return [...touched];
 }
 
+/** A snapshot of `flags` and `segments`; `previous` lends its result shapes where the keys are alike. */
 function seal(
   revision: number,
   flags: Map<string, CompiledFlag>,
   segments: Map<string, CompiledSegment>,
+  previous?: FlagStore,
 ): FlagStore {
   // Cycles are rejected at write time; a payload that has one anyway must not recurse forever.
   const edges = (key: string) => flags.get(key)?.prerequisites.map((p) => p.key) ?? [];
@@ -137,23 +148,27 @@ function seal(
   for (const [key, cycle] of cyclic) {
     flags.set(key, asMalformed(flags.get(key) as CompiledFlag, `prerequisite cycle: ${cycle.join(' → ')}`));
   }
-  const valuesTemplate: Record<string, null> = {};
-  for (const [key, flag] of flags) {
-    // defineProperty, so that a key such as "__proto__" is an own property like any other.
-    if (flag.config !== null)
-      Object.defineProperty(valuesTemplate, key, {
-        value: null,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-  }
+  // A patch that adds, removes or breaks no flag keeps the shapes, and with them the code V8 has
+  // already optimised for filling them.
+  const select = (
+    keep: (flag: CompiledFlag) => boolean,
+    before: FlagSelection | undefined,
+  ): FlagSelection => {
+    const keys: string[] = [];
+    const list: CompiledFlag[] = [];
+    for (const [key, flag] of flags) {
+      if (!keep(flag)) continue;
+      keys.push(key);
+      list.push(flag);
+    }
+    return { flags: list, shape: before?.shape.hasKeys(keys) ? before.shape : new ResultShape(keys) };
+  };
   return {
     revision,
     flags,
     segments,
-    flagKeys: [...flags.keys()],
-    flagList: [...flags.values()],
-    valuesTemplate,
+    all: select(() => true, previous?.all),
+    evaluable: select((flag) => flag.config !== null, previous?.evaluable),
+    clientSide: select((flag) => flag.clientSide, previous?.clientSide),
   };
 }

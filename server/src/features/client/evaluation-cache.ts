@@ -96,13 +96,27 @@ export function evaluateScoped(
 ): Record<string, EvaluationDetail<JsonValue | null>> {
   if (scope === 'server') return evaluateAll(context, store);
   const results = evaluateAll(context, store, 'clientSide');
+  // Only a failed prerequisite that client keys may not see needs a result replaced; without one in
+  // the store, every result is visible as it is.
+  if (!hasHiddenPrerequisite(store)) return results;
   for (const key of Object.keys(results)) {
     const detail = results[key] as EvaluationDetail<JsonValue | null>;
-    // Replaced only where a client key may not see the whole reason (a rare failed prerequisite).
     const visible = visibleTo(scope, store, detail);
     if (visible !== detail) results[key] = visible;
   }
   return results;
+}
+
+/** Whether a client-side flag of `store` has a prerequisite that client keys may not see. */
+function hasHiddenPrerequisite(store: FlagStore): boolean {
+  return store.clientSide.flags.some((flag) =>
+    flag.prerequisites.some((prerequisite) => !clientMaySee(store, prerequisite.key)),
+  );
+}
+
+/** Whether client keys may see the flag `key` (and so its key in a reason). */
+function clientMaySee(store: FlagStore, key: string): boolean {
+  return store.flags.get(key)?.clientSide === true;
 }
 
 /**
@@ -121,6 +135,6 @@ export function visibleTo<T>(
   if (scope !== 'client' || reason.kind !== 'PREREQUISITE_FAILED' || reason.prerequisiteKey === undefined) {
     return detail;
   }
-  if (store.flags.get(reason.prerequisiteKey)?.clientSide) return detail;
+  if (clientMaySee(store, reason.prerequisiteKey)) return detail;
   return { ...detail, reason: { kind: 'PREREQUISITE_FAILED' } };
 }
