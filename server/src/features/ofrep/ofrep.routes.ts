@@ -11,7 +11,12 @@ import { CLIENT_LIMITS, contextHash } from '../client/client-context.js';
 import { browserCors, type CorsOrigins } from '../client/cors.js';
 import type { EnvironmentReader } from '../client/environment-cache.js';
 import { etagMatches, evaluationEtag } from '../client/etag.js';
-import { type EvaluationCache, type FlagScope, visibleTo } from '../client/evaluation-cache.js';
+import {
+  type CachedEvaluation,
+  type EvaluationCache,
+  type FlagScope,
+  visibleTo,
+} from '../client/evaluation-cache.js';
 import type { SdkKeyLookup } from '../client/sdk-key-lookup.js';
 import type { PayloadReader } from '../sdk/cached-payload.js';
 import { sdkKeyFromHeader } from '../sdk/sdk-auth.js';
@@ -75,6 +80,8 @@ export function registerOfrepRoutes(
   options: OfrepOptions = {},
 ): void {
   const { evaluations, environments, payloads } = deps;
+  // The bulk body of a cached evaluation, serialised once: it lives as long as the cache keeps the entry.
+  const bulkBodies = new WeakMap<CachedEvaluation, string>();
   const limiter = new KeyAddressRateLimiter(
     options.rateLimits ?? { perKey: DEFAULT_OFREP_RATE_LIMIT, perAddress: DEFAULT_ADDRESS_RATE_LIMIT },
     () => deps.clock().getTime(),
@@ -151,8 +158,14 @@ export function registerOfrepRoutes(
       return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
     }
     const evaluation = evaluations.get(target.env.key, target.scope, target.store, request.context, hash);
-    return c.json({ flags: bulkResults(target.store, evaluation.results) }, 200, {
+    let body = bulkBodies.get(evaluation);
+    if (body === undefined) {
+      body = JSON.stringify({ flags: bulkResults(target.store, evaluation.results) });
+      bulkBodies.set(evaluation, body);
+    }
+    return c.body(body, 200, {
       ETag: tag(evaluation.revision),
+      'content-type': 'application/json',
       'cache-control': 'no-cache',
     });
   });
