@@ -6,6 +6,7 @@ import type { AppOptions } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { describeLocation } from './db/location.js';
 import { startServer } from './server.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 /** Starts the server from the environment; stops cleanly on SIGINT / SIGTERM. */
 export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
@@ -36,14 +37,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     app: publicRateLimits(config),
   });
   process.stdout.write(`Ringflag is listening on ${server.url} (database ${describeLocation(config.db)})\n`);
-  const stop = () => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(() => server.close());
 }
 
 const entry = process.argv[1] ?? '';

@@ -152,11 +152,11 @@ export interface Haproxy {
 }
 
 /**
- * Starts HAProxy in the foreground (`-db`) with docs/deploy/haproxy.cfg, its listen address and the
- * replicas' addresses given through the environment variables the file names. Resolves once it
- * answers `/healthz` through a replica.
+ * Starts HAProxy in the foreground (`-db`) with docs/deploy/haproxy.cfg (or another configuration that
+ * reads the same variables), its listen address and the replicas' addresses given through the
+ * environment variables the file names. Resolves once it answers `/healthz` through a replica.
  */
-export async function startHaproxy(replicaPorts: readonly number[]): Promise<Haproxy> {
+export async function startHaproxy(replicaPorts: readonly number[], cfg = HAPROXY_CFG): Promise<Haproxy> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -165,12 +165,12 @@ export async function startHaproxy(replicaPorts: readonly number[]): Promise<Hap
   };
   // The configuration must be valid as it is: `-c` checks it first, with a readable error if not.
   await new Promise<void>((resolve, reject) => {
-    execFile(HAPROXY, ['-c', '-q', '-f', HAPROXY_CFG], { env, timeout: 10_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`haproxy -c ${HAPROXY_CFG} failed: ${stdout}${stderr}`)) : resolve(),
+    execFile(HAPROXY, ['-c', '-q', '-f', cfg], { env, timeout: 10_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`haproxy -c ${cfg} failed: ${stdout}${stderr}`)) : resolve(),
     );
   });
   let output = '';
-  const child: ChildProcess = spawn(HAPROXY, ['-f', HAPROXY_CFG, '-db'], {
+  const child: ChildProcess = spawn(HAPROXY, ['-f', cfg, '-db'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -211,11 +211,13 @@ export class RelayEnvironment {
     this.closed = true;
     clearTimeout(this.pollTimer);
     await this.source?.close();
-    if (this.persistTimer !== undefined) {
-      clearTimeout(this.persistTimer);
-      this.persistTimer = undefined;
-      this.persist();
-    }
+    const pending = this.persistTimer !== undefined;
+    clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    // The last time the upstream was heard is written too (it is otherwise written once a minute), so
+    // that after a clean restart `staleSeconds` counts from it rather than from up to a minute earlier.
+    const heardSince = this.confirmedAt !== undefined && this.confirmedAt > this.persistedConfirmation;
+    if (pending || heardSince) this.persist();
     await this.persisting;
   }
 

@@ -3,6 +3,7 @@
  * on SIGINT / SIGTERM (pending SDK events get a last chance to go upstream; the state is written).
  */
 import { ConfigError } from '../config.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { loadRelayConfig, RELAY_USAGE, wantsHelp } from './relay-config.js';
 import { startRelay } from './relay-server.js';
 
@@ -27,12 +28,5 @@ export async function relayMain(
   process.stdout.write(
     `Ringflag relay is listening on ${relay.url} (upstream ${options.upstream}, ${options.sdkKeys.length} environment(s), ${where})\n`,
   );
-  const stop = () => {
-    relay.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(() => relay.close());
 }

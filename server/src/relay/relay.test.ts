@@ -476,6 +476,20 @@ describe('relay: upstream away', () => {
     expect(sdk.isEnabled('banner', { key: 'user-1' })).toBe(false);
   });
 
+  it('writes when it last heard from the upstream as it stops, so staleness after a restart counts from then', async () => {
+    const dataDir = join(dir, 'relay');
+    const first = await follow({ dataDir });
+    const file = () => readdirSync(dataDir).map((name) => join(dataDir, name))[0];
+    const confirmedAt = () =>
+      Date.parse((JSON.parse(readFileSync(file() as string, 'utf8')) as { confirmedAt: string }).confirmedAt);
+    await vi.waitFor(() => expect(file()).toBeDefined(), WAIT);
+    const written = confirmedAt();
+    // Nothing changes, so nothing is written again for a minute; the key polls (every 200 ms) hear the upstream.
+    await expect.poll(() => Date.now() - written, WAIT).toBeGreaterThan(1_500);
+    await first.close();
+    expect(confirmedAt()).toBeGreaterThan(written + 1_000);
+  });
+
   it('keeps nothing without a data directory, and makes SDKs wait rather than refusing their keys', async () => {
     const relay = await follow();
     await relay.close();
