@@ -38,6 +38,8 @@ export interface LoadResult {
   seconds: number;
   p50: number;
   p99: number;
+  /** The 99.9th percentile. */
+  p999: number;
   max: number;
   /** 2xx answers per target (timed part and warm-up). */
   perTarget: number[];
@@ -197,6 +199,7 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
     seconds: plan.durationMs / 1000,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
     max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] as number),
     perTarget,
   };

@@ -7,10 +7,14 @@
  * - `{ type: 'connected', count, failed }` once every client serves the flag on (or gave up);
  * - `{ type: 'stopped' }` from the parent when the server stopped (this process's event-loop delay is
  *   measured from then on);
+ * - `{ type: 'hold' }` from the parent when the flag must stay as served (an outage): from then until
+ *   `collect`, every client is checked every 500 ms to serve the flag on, and the first time each one
+ *   served anything else (`off`, or an error kind such as `CLIENT_NOT_READY`) is kept;
  * - on `{ type: 'collect', timeoutMs }`: `{ type: 'result', offAt, errorsAt }` once every client serves
  *   the flag off, or at the timeout: per client the time it first served off (epoch ms, `null` when it
  *   did not), and the time and message of every error the clients reported (failed connections and
- *   polls).
+ *   polls), and how late this process's event loop ran (p99, max); after a `hold`, also how many checks
+ *   ran and each client that did not serve on during it.
  *
  *   argv: <node|browser> <count> <baseUrl> <key> <new|old>
  */
@@ -41,6 +45,7 @@ interface BrowserSdk {
     reconnectBackoff: typeof OLD_BACKOFF | undefined;
   }): {
     isEnabled(key: string): boolean;
+    variationDetail(key: string, defaultValue: boolean): EvaluationOutcome;
     on(event: 'change', handler: () => void): unknown;
     on(event: 'error', handler: (error: Error) => void): unknown;
     ready(): Promise<void>;
@@ -119,9 +124,23 @@ class FetchEventSource {
   }
 }
 
+/** What an evaluation says, as both SDKs' `variationDetail` return it. */
+interface EvaluationOutcome {
+  value: unknown;
+  reason: { kind: string; errorKind?: string };
+}
+
+/** What an evaluation served: `on`, `off`, or `error <kind>` when the client could not evaluate. */
+function served(detail: EvaluationOutcome): string {
+  if (detail.reason.kind === 'ERROR') return `error ${detail.reason.errorKind ?? 'unknown'}`;
+  return detail.value === true ? 'on' : 'off';
+}
+
 /** One client, whatever its SDK: whether it serves the flag on, and how to be told of changes. */
 interface Watched {
   on(): boolean;
+  /** What it serves now: `on`, `off` or `error <kind>`. */
+  serving(): string;
   onChange(handler: () => void): void;
   onError(handler: (error: Error) => void): void;
   ready(): Promise<unknown>;
@@ -148,6 +167,7 @@ function nodeClient(index: number): Watched {
   const context = { key: `user-${index}` };
   return {
     on: () => client.isEnabled(FLAG, context),
+    serving: () => served(client.variationDetail(FLAG, context, false)),
     onChange: (handler) => client.on('change', handler),
     onError: (handler) => client.on('error', handler),
     ready: () => client.ready({ timeoutMs: 60_000 }),
@@ -167,6 +187,7 @@ function browserClient(index: number): Watched {
   });
   return {
     on: () => client.isEnabled(FLAG),
+    serving: () => served(client.variationDetail(FLAG, false)),
     onChange: (handler) => client.on('change', handler),
     onError: (handler) => client.on('error', handler),
     ready: () => client.ready(),
@@ -180,6 +201,10 @@ const errorsAt: number[] = [];
 /** What each error said, without numbers (delays, ports), in the order of `errorsAt`. */
 const errorsWhy: string[] = [];
 let off = 0;
+/** During a hold: per client, when it first served other than on and what (index, epoch ms, served). */
+const heldWrong: { index: number; at: number; served: string }[] = [];
+let heldChecks = 0;
+let holding: NodeJS.Timeout | undefined;
 /** Sends the result, once: when every client serves off, or at the collect timeout. */
 let finish: (() => void) | null = null;
 
@@ -215,7 +240,20 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 process.on('message', (message: { type: string; timeoutMs?: number }) => {
   if (message.type === 'stopped') {
     loopDelay.enable();
+  } else if (message.type === 'hold') {
+    const wrong = new Set<number>();
+    holding = setInterval(() => {
+      heldChecks++;
+      for (let i = 0; i < count; i++) {
+        if (wrong.has(i)) continue;
+        const what = (clients[i] as Watched).serving();
+        if (what === 'on') continue;
+        wrong.add(i);
+        heldWrong.push({ index: i, at: now(), served: what });
+      }
+    }, 500);
   } else if (message.type === 'collect') {
+    clearInterval(holding);
     // A change event is the signal; this sweep only catches a client whose event was missed.
     const sweep = setInterval(() => {
       for (let i = 0; i < count; i++) check(i);
@@ -231,7 +269,10 @@ process.on('message', (message: { type: string; timeoutMs?: number }) => {
         offAt,
         errorsAt,
         errorsWhy,
+        heldChecks,
+        heldWrong,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
       });
     };
     if (off === count) finish();
