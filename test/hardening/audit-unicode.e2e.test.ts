@@ -99,6 +99,7 @@ describe('ill-formed Unicode from anyone', () => {
       '/sdk/': serverKey,
       '/client/': clientKey,
       '/ofrep/': `Bearer ${clientKey}`,
+      '/relay/': serverKey,
     };
     const routes = server.app.routes.filter(
       (route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method) && !route.path.includes('*'),

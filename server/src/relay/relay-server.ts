@@ -143,6 +143,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       environments.findIndex((other) => other.environment?.id === environment.environment?.id) !== index,
   );
   if (followedTwice.length > 0) {
+    hub.close();
+    await forwarder.close();
     await Promise.all(environments.map((environment) => environment.close()));
     throw new Error(
       `give one server key per environment: two keys name ${followedTwice.map((environment) => environment.environment?.key).join(', ')}`,
