@@ -36,6 +36,7 @@ import {
   freePort,
   type RingflagProcess,
   startRingflagProcess,
+  startTsProcess,
 } from '../support/ringflag-process.js';
 import type { LoadPlan, LoadResult } from './http-load.js';
 import { message, now, percentile, rssKb, sleep } from './measure.js';
@@ -175,15 +176,18 @@ interface Relay {
  */
 async function startMeasuredRelay(upstream: string, sdkKey: string): Promise<Relay> {
   const port = await freePort();
-  let output = '';
   // Only this benchmark's RINGFLAG_ settings: none of the caller's leaks in.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('RINGFLAG_')),
   );
-  const child: ChildProcess = fork(CLI, ['relay', '--upstream', upstream], {
+  const { child, base, exited } = await startTsProcess({
+    name: 'the relay',
+    entry: CLI,
+    args: ['relay', '--upstream', upstream],
     // To profile the relays, e.g. BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-    execArgv: [...tsx, ...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    nodeArgs: process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean),
+    port,
+    readyPath: '/readyz',
     env: {
       ...env,
       ...BENCH_SERVER_ENV,
@@ -194,22 +198,6 @@ async function startMeasuredRelay(upstream: string, sdkKey: string): Promise<Rel
       RINGFLAG_MAX_CONNECTIONS: String(Math.ceil((SOCKETS_PER_PROCESS + 1000) / 0.9)),
     },
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the relay exited during start:\n${output}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {}
-    if (i > 1200) throw new Error(`the relay was not ready within a minute:\n${output}`);
-    await sleep(50);
-  }
   return {
     base,
     pid: child.pid as number,

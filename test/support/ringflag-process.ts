@@ -70,17 +70,37 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A Node process of this checkout's TypeScript, started and answering on 127.0.0.1. */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  readonly base: string;
+  /** Output so far, for failure messages. */
+  output(): string;
+  /** Settles when the process has exited. */
+  readonly exited: Promise<void>;
+}
+
 /**
- * Starts the server on 127.0.0.1 with a SQLite file (a new temporary one unless given), or the
- * database `db` names (a PostgreSQL URL).
+ * Forks `entry` (TypeScript, through tsx) with `env`, and resolves once `http://127.0.0.1:<port><readyPath>`
+ * answers 2xx — within a minute: on a loaded machine a process can take a quarter of it to start. It
+ * throws with the process's output if it exits first.
  */
-export async function startRingflagProcess(options: RingflagProcessOptions = {}): Promise<RingflagProcess> {
-  const port = options.port ?? (await freePort());
-  const dbPath =
-    options.db ?? options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
+export async function startTsProcess(options: {
+  /** What the process is, in error messages ("the server"). */
+  name: string;
+  entry: string;
+  args?: string[];
+  /** Node options besides the ones that run TypeScript. */
+  nodeArgs?: string[];
+  env: NodeJS.ProcessEnv;
+  port: number;
+  readyPath: string;
+  /** Runs the process under `ulimit -n fdLimit` (a low open-file limit). */
+  fdLimit?: number;
+}): Promise<StartedProcess> {
   let output = '';
-  const nodeArgs = ['--conditions=ringflag-source', '--import', 'tsx'];
-  const child: ChildProcess = fork(MAIN, [], {
+  const nodeArgs = ['--conditions=ringflag-source', '--import', 'tsx', ...(options.nodeArgs ?? [])];
+  const child: ChildProcess = fork(options.entry, options.args ?? [], {
     // Under a file limit, a shell sets it and then becomes node (the IPC channel survives the exec).
     ...(options.fdLimit === undefined
       ? { execArgv: nodeArgs }
@@ -89,6 +109,41 @@ export async function startRingflagProcess(options: RingflagProcessOptions = {})
           execArgv: ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs],
         }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: options.env,
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const base = `http://127.0.0.1:${options.port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${options.name} exited during start:\n${output}`);
+    try {
+      if ((await fetch(`${base}${options.readyPath}`)).ok) break;
+    } catch {}
+    if (i > 1200) throw new Error(`${options.name} did not answer ${options.readyPath}:\n${output}`);
+    await sleep(50);
+  }
+  return { child, base, output: () => output, exited };
+}
+
+/**
+ * Starts the server on 127.0.0.1 with a SQLite file (a new temporary one unless given), or the
+ * database `db` names (a PostgreSQL URL).
+ */
+export async function startRingflagProcess(options: RingflagProcessOptions = {}): Promise<RingflagProcess> {
+  const port = options.port ?? (await freePort());
+  const dbPath =
+    options.db ?? options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'ringflag-e2e-')), 'ringflag.db');
+  const { child, base, output, exited } = await startTsProcess({
+    name: 'the server',
+    entry: MAIN,
+    port,
+    readyPath: '/healthz',
+    fdLimit: options.fdLimit,
     env: {
       ...process.env,
       RINGFLAG_PORT: String(port),
@@ -101,29 +156,12 @@ export async function startRingflagProcess(options: RingflagProcessOptions = {})
       ...options.env,
     },
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited during start:\n${output}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {}
-    // A minute: on a loaded machine the server can take a quarter of it to start.
-    if (i > 1200) throw new Error(`the server did not answer /healthz:\n${output}`);
-    await sleep(50);
-  }
   const handle: RingflagProcess = {
     base,
     port,
     dbPath,
     pid: child.pid as number,
-    output: () => output,
+    output,
     kill: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
