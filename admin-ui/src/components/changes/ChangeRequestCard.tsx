@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { hasRole } from '../../app/auth/authApi';
 import {
@@ -16,6 +16,7 @@ import { ActorName } from '../common/ActorName';
 import { EnvBadge } from '../common/EnvBadge';
 import { ErrorBanner } from '../common/Feedback';
 import { ConfigDiff } from './ConfigDiff';
+import { ReviewBox } from './ReviewBox';
 
 /** What the request would change now (the current config, flag or segment), to diff against. */
 function useCurrent(request: ChangeRequest): {
@@ -51,7 +52,6 @@ export function ChangeRequestCard({
   /** The environments it applies in, or — for a global change — those that gate it, with their index. */
   environments: { env: Pick<Environment, 'key' | 'name'>; index: number }[];
 }) {
-  const id = useId();
   const current = useCurrent(request);
   const subject = subjectOf(request);
   const review = useReview();
@@ -143,36 +143,24 @@ export function ChangeRequestCard({
       )}
       <ErrorBanner error={review.error} />
       {canReview && (
-        <div className="change-request-review">
-          <div className="field">
-            <label htmlFor={`${id}-comment`}>Review comment</label>
-            <input
-              id={`${id}-comment`}
-              value={comment}
-              maxLength={1000}
-              placeholder="e.g. checked with the payments team"
-              onChange={(event) => setComment(event.target.value)}
-            />
-          </div>
-          <div className="change-request-actions">
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={review.isPending}
-              onClick={() => run('approve')}
-            >
-              Approve
-            </button>
-            <button
-              type="button"
-              className="button"
-              disabled={review.isPending}
-              onClick={() => run('reject')}
-            >
-              Reject
-            </button>
-          </div>
-        </div>
+        <ReviewBox
+          label="Review comment"
+          placeholder="e.g. checked with the payments team"
+          comment={comment}
+          onCommentChange={setComment}
+        >
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={review.isPending}
+            onClick={() => run('approve')}
+          >
+            Approve
+          </button>
+          <button type="button" className="button" disabled={review.isPending} onClick={() => run('reject')}>
+            Reject
+          </button>
+        </ReviewBox>
       )}
       {request.state === 'pending' && mine && (
         <div className="change-request-actions">

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { hasRole } from '../../app/auth/authApi';
 import { useApproveStage } from '../../app/changes/changesApi';
@@ -8,6 +8,7 @@ import type { Environment, Me, ReleaseApproval } from '../../types';
 import { ActorName } from '../common/ActorName';
 import { EnvBadge } from '../common/EnvBadge';
 import { ErrorBanner } from '../common/Feedback';
+import { ReviewBox } from './ReviewBox';
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -27,7 +28,6 @@ export function StageApprovalCard({
   env: Pick<Environment, 'key' | 'name'>;
   envIndex: number;
 }) {
-  const id = useId();
   const approve = useApproveStage();
   const [comment, setComment] = useState('');
   const { flag, environment, plan, stage } = approval;
@@ -75,28 +75,16 @@ export function StageApprovalCard({
       </p>
       <ErrorBanner error={approve.error} />
       {canApprove ? (
-        <div className="change-request-review">
-          <div className="field">
-            <label htmlFor={`${id}-comment`}>Approval comment</label>
-            <input
-              id={`${id}-comment`}
-              value={comment}
-              maxLength={1000}
-              placeholder="e.g. canary error rate looks normal"
-              onChange={(event) => setComment(event.target.value)}
-            />
-          </div>
-          <div className="change-request-actions">
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={approve.isPending}
-              onClick={run}
-            >
-              Approve {stageText.split(':')[0]}
-            </button>
-          </div>
-        </div>
+        <ReviewBox
+          label="Approval comment"
+          placeholder="e.g. canary error rate looks normal"
+          comment={comment}
+          onCommentChange={setComment}
+        >
+          <button type="button" className="button button-primary" disabled={approve.isPending} onClick={run}>
+            Approve {stageText.split(':')[0]}
+          </button>
+        </ReviewBox>
       ) : (
         <p className="muted">
           {mine
