@@ -4,6 +4,7 @@ import type { Leadership } from './db/leader.js';
 import type { AuditSigner } from './features/audit/audit-signing.js';
 import type { Principal } from './features/auth/principal.js';
 import type { ClusterCaches } from './features/client/cluster-caches.js';
+import type { ProjectRow } from './features/projects/projects.store.js';
 import type { PayloadCache } from './features/sdk/payload-cache.js';
 import type { SdkKeyIdentity } from './features/sdk-keys/sdk-key-identity.js';
 import type { ConnectionGuard } from './http/connection-guard.js';
@@ -54,6 +55,8 @@ export interface AppEnv {
   Bindings: Partial<HttpBindings> | undefined;
   Variables: {
     principal: Principal | undefined;
+    /** The project an admin API request acts in; undefined for organisation routes. */
+    project: ProjectRow | undefined;
     sdkKey: SdkKeyIdentity | undefined;
   };
 }

@@ -20,11 +20,15 @@ import {
   DEFAULT_OFREP_RATE_LIMIT,
   type RateLimit,
 } from './features/ofrep/rate-limiter.js';
+import { routedPath } from './features/projects/project-path.js';
+import { registerProjectRoutes } from './features/projects/projects.routes.js';
+import { findProjectByKey } from './features/projects/projects.store.js';
 import { registerRelayRoutes } from './features/relay/relay.routes.js';
 import { registerReleaseRoutes } from './features/releases/releases.routes.js';
 import { registerSdkRoutes } from './features/sdk/sdk.routes.js';
 import { registerSdkKeyRoutes } from './features/sdk-keys/sdk-keys.routes.js';
 import { registerSegmentRoutes } from './features/segments/segments.routes.js';
+import { registerSsoRoutes } from './features/sso/sso.routes.js';
 import { registerUiRoutes } from './features/ui/ui.routes.js';
 import { registerUserRoutes } from './features/users/users.routes.js';
 import { limitBodySize } from './http/body-limit.js';
@@ -60,14 +64,18 @@ export interface AppOptions extends ServiceOptions {
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps, services: Services, options: AppOptions = {}): OpenAPIHono<AppEnv> {
-  const app = createOpenApiApp();
+  // `/api/v1/projects/{project}/flags/…` is routed as `/api/v1/flags/…` in that project.
+  const app = createOpenApiApp({ getPath: routedPath });
   useCommonMiddleware(app, deps);
 
   const limit = limitBodySize(deps.bodyLimitBytes);
   app.use('/api/*', limit);
   app.use('/sdk/*', limit);
   app.use('*', boundedJsonBodies());
-  app.use('/api/v1/*', authenticate(services.principals));
+  app.use(
+    '/api/v1/*',
+    authenticate(services.principals, (key) => findProjectByKey(deps.database, key)),
+  );
   // After the body limits; /client, /ofrep and /relay register theirs after their own limits.
   app.use('/api/*', rejectIllFormedStrings());
   app.use('/sdk/*', rejectIllFormedStrings());
@@ -92,7 +100,9 @@ export function createApp(deps: AppDeps, services: Services, options: AppOptions
   });
 
   registerAuthRoutes(app, { auth: services.auth, sessionTtlSeconds: deps.sessionTtlSeconds });
+  registerSsoRoutes(app, { sso: services.sso, sessionTtlSeconds: deps.sessionTtlSeconds });
   registerUserRoutes(app, services);
+  registerProjectRoutes(app, services);
   registerApiTokenRoutes(app, services);
   registerEnvironmentRoutes(app, services);
   registerFlagRoutes(app, services);

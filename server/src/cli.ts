@@ -2,10 +2,11 @@
 /**
  * The `ringflag` command line. Local commands (`serve`, `migrate`, `user add`, `user reset-password`,
  * `keys create`) read RINGFLAG_DB (default ./data/ringflag.db) like the server does; all but `serve`
- * name the database they use and create none unless given `--create`. Remote commands (`flags`,
- * `release`, `changes`, `promote`, `export`, `plan`, `apply`; see cli/) talk to a running server with
- * an API token (@ringflag/cli installs them alone). Modules load on demand, so a remote command does
- * not open the database stack.
+ * name the database they use and create none unless given `--create`; `user add` and `keys create`
+ * act in the project `--project` names (default `default`). Remote commands (`flags`, `release`,
+ * `changes`, `promote`, `export`, `plan`, `apply`, `audit`, `projects`; see cli/) talk to a running
+ * server with an API token (@ringflag/cli installs them alone). Modules load on demand, so a remote
+ * command does not open the database stack.
  */
 import { parseArgs } from 'node:util';
 import { REMOTE_GROUPS } from './cli/groups.js';
@@ -16,9 +17,15 @@ const LOCAL_USAGE = `Usage: ringflag <command>
 Local commands (on the database in RINGFLAG_DB, default ./data/ringflag.db):
   serve                                      start the server (RINGFLAG_* environment variables)
   migrate                                    apply database migrations and exit
-  user add --email E --password P [--role R] [--name N]    roles: ${ROLES.join(', ')} (default viewer)
+  user add --email E --password P [--role R] [--project P] [--org-admin] [--name N]
+                                             a user with role R (default viewer) in project P
+                                             (default: default); roles: ${ROLES.join(', ')}
+                                             --org-admin: manages users and projects, admin in
+                                             every project (admin in default makes one too)
   user reset-password --email E --password P
-  keys create --env E --type server|client   print a new SDK key (shown once)
+  keys create --env E --type server|client [--project P]
+                                             print a new SDK key of environment E in project P
+                                             (default: default), shown once
   Each names the database it uses on stderr and refuses to create one unless given --create.
 
 Relay (no database):
@@ -71,6 +78,8 @@ async function run(argv: string[]): Promise<void> {
       email: { type: 'string' },
       password: { type: 'string' },
       role: { type: 'string' },
+      project: { type: 'string' },
+      'org-admin': { type: 'boolean' },
       name: { type: 'string' },
       env: { type: 'string' },
       type: { type: 'string' },
@@ -110,7 +119,13 @@ async function run(argv: string[]): Promise<void> {
   }
   const { prepare } = await import('./server.js');
   const { SYSTEM_ACTOR } = await import('./features/audit/audit-event.js');
-  const { deps, services, database } = await prepare({
+  const { DEFAULT_PROJECT, servicesInProject } = await import('./features/projects/project-scope.js');
+  const { findProjectByKey } = await import('./features/projects/projects.store.js');
+  const {
+    deps,
+    services: allServices,
+    database,
+  } = await prepare({
     db: settings.db,
     auditKeyFile: settings.auditKeyFile,
     secret: settings.secret,
@@ -120,18 +135,29 @@ async function run(argv: string[]): Promise<void> {
     print: (line) => process.stderr.write(`${line}\n`),
   });
   try {
+    // The project the command acts in (`--project`, default `default`); its services run in it.
+    const projectKey = values.project ?? DEFAULT_PROJECT.key;
+    const project =
+      projectKey === DEFAULT_PROJECT.key ? DEFAULT_PROJECT : await findProjectByKey(database, projectKey);
+    if (!project) fail(`there is no project "${projectKey}" in ${where}`);
+    const services = servicesInProject(allServices, project);
     switch (command) {
       case 'user add': {
         if (!values.email || !values.password) fail('user add needs --email and --password');
         const role = (values.role ?? 'viewer') as Role;
         if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-        const user = await services.users.create(SYSTEM_ACTOR, {
+        const inDefault = project.key === DEFAULT_PROJECT.key;
+        const created = await services.users.create(SYSTEM_ACTOR, {
           email: values.email,
           password: values.password,
-          role,
+          // The role given at creation is the one in the default project; another project's is set after.
+          role: inDefault ? role : undefined,
+          orgAdmin: values['org-admin'] === true ? true : undefined,
           name: values.name,
         });
-        process.stdout.write(`Created ${user.email} (${user.role})\n`);
+        if (!inDefault) await services.projects.setMember(SYSTEM_ACTOR, project.key, created.id, role);
+        const orgAdmin = created.orgAdmin ? ', organisation admin' : '';
+        process.stdout.write(`Created ${created.email} (${role} in ${project.key}${orgAdmin})\n`);
         return;
       }
       case 'user reset-password': {

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type DatabaseLocation, DatabaseLocationError, parseDatabaseLocation } from './db/location.js';
+import { issuerProblem, type OidcSettings, redirectUrlProblem } from './features/sso/oidc-settings.js';
+import { roleMappingSchema } from './features/sso/role-mapping.js';
 
 export const portSchema = z.coerce
   .number({ message: 'must be a number' })
@@ -66,6 +68,69 @@ export const servingSettings = {
   RINGFLAG_LOG_LEVEL: logLevelSchema,
 };
 
+/** Single sign-on (OpenID Connect): see docs/sso.md. The client secret is never repeated in a message. */
+const oidcSettings = {
+  RINGFLAG_OIDC_ISSUER: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = issuerProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  RINGFLAG_OIDC_CLIENT_ID: z.string().max(1000, 'must be at most 1000 characters').optional(),
+  RINGFLAG_OIDC_CLIENT_SECRET: z.string().max(1000, 'must be at most 1000 characters').optional(),
+  RINGFLAG_OIDC_REDIRECT_URL: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = redirectUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  RINGFLAG_OIDC_GROUPS_CLAIM: z.string().max(200, 'must be at most 200 characters').optional(),
+  RINGFLAG_OIDC_ROLES: roleMappingSchema.optional(),
+  RINGFLAG_OIDC_SCOPES: z
+    .string()
+    .transform((value) => [...new Set(value.split(/[\s,]+/).filter((scope) => scope !== ''))])
+    .refine((scopes) => scopes.includes('openid'), { message: 'must include openid' })
+    .optional(),
+  RINGFLAG_OIDC_PASSWORD_LOGIN: z.enum(['on', 'off'], { message: 'must be on or off' }).optional(),
+};
+
+/** The four settings single sign-on needs; the others are refused without them. */
+const OIDC_REQUIRED = [
+  'RINGFLAG_OIDC_ISSUER',
+  'RINGFLAG_OIDC_CLIENT_ID',
+  'RINGFLAG_OIDC_CLIENT_SECRET',
+  'RINGFLAG_OIDC_REDIRECT_URL',
+] as const;
+const OIDC_OPTIONAL = [
+  'RINGFLAG_OIDC_GROUPS_CLAIM',
+  'RINGFLAG_OIDC_ROLES',
+  'RINGFLAG_OIDC_SCOPES',
+  'RINGFLAG_OIDC_PASSWORD_LOGIN',
+] as const;
+
+/** Single sign-on needs all four of {@link OIDC_REQUIRED}, or none of them and none of the rest. */
+function oidcTogether(env: Partial<Record<keyof typeof oidcSettings, unknown>>, ctx: z.RefinementCtx): void {
+  const set = OIDC_REQUIRED.filter((name) => env[name] !== undefined);
+  const missing = OIDC_REQUIRED.filter((name) => env[name] === undefined);
+  if (set.length > 0 && missing.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing[0]!],
+      message: `is missing: single sign-on needs ${OIDC_REQUIRED.join(', ')} together (missing: ${missing.join(', ')})`,
+    });
+  }
+  const stray = OIDC_OPTIONAL.filter((name) => env[name] !== undefined);
+  if (set.length === 0 && stray.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [stray[0]!],
+      message: `needs single sign-on: set ${OIDC_REQUIRED.join(', ')} too, or unset ${stray.join(', ')}`,
+    });
+  }
+}
+
 const configSchema = z
   .object({
     ...servingSettings,
@@ -78,11 +143,13 @@ const configSchema = z
     RINGFLAG_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     RINGFLAG_DEMO: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
     RINGFLAG_RETENTION_DAYS: countSchema.optional(),
+    ...oidcSettings,
   })
   .refine((env) => (env.RINGFLAG_ADMIN_EMAIL === undefined) === (env.RINGFLAG_ADMIN_PASSWORD === undefined), {
     message: 'RINGFLAG_ADMIN_EMAIL and RINGFLAG_ADMIN_PASSWORD go together: set both or neither',
     path: ['RINGFLAG_ADMIN_PASSWORD'],
-  });
+  })
+  .superRefine(oidcTogether);
 
 /** The server's settings, read from the environment. */
 export interface Config {
@@ -110,6 +177,8 @@ export interface Config {
   rateLimitPerAddress: number | undefined;
   /** Days per-minute counts (insights chart, guards) are kept. */
   retentionDays: number | undefined;
+  /** Single sign-on through an OpenID Connect provider; undefined when off. */
+  oidc: OidcSettings | undefined;
 }
 
 /** Bad configuration: `message` is one clear sentence naming every bad variable. */
@@ -153,5 +222,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerKey: value.RINGFLAG_RATE_LIMIT_PER_KEY,
     rateLimitPerAddress: value.RINGFLAG_RATE_LIMIT_PER_ADDRESS,
     retentionDays: value.RINGFLAG_RETENTION_DAYS,
+    oidc:
+      value.RINGFLAG_OIDC_ISSUER !== undefined &&
+      value.RINGFLAG_OIDC_CLIENT_ID !== undefined &&
+      value.RINGFLAG_OIDC_CLIENT_SECRET !== undefined &&
+      value.RINGFLAG_OIDC_REDIRECT_URL !== undefined
+        ? {
+            issuer: value.RINGFLAG_OIDC_ISSUER,
+            clientId: value.RINGFLAG_OIDC_CLIENT_ID,
+            clientSecret: value.RINGFLAG_OIDC_CLIENT_SECRET,
+            redirectUrl: value.RINGFLAG_OIDC_REDIRECT_URL,
+            groupsClaim: value.RINGFLAG_OIDC_GROUPS_CLAIM ?? 'groups',
+            roles: value.RINGFLAG_OIDC_ROLES ?? {},
+            scopes: value.RINGFLAG_OIDC_SCOPES ?? ['openid', 'email', 'profile'],
+            passwordLogin: value.RINGFLAG_OIDC_PASSWORD_LOGIN !== 'off',
+          }
+        : undefined,
   };
 }

@@ -34,7 +34,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     maxStreamsPerKey: config.maxStreamsPerKey,
     maxStreamsPerAddress: config.maxStreamsPerAddress,
     countsRetentionDays: config.retentionDays,
-    app: publicRateLimits(config),
+    app: { ...publicRateLimits(config), oidc: config.oidc },
   });
   process.stdout.write(`Ringflag is listening on ${server.url} (database ${describeLocation(config.db)})\n`);
   stopOnSignals(() => server.close());

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from './db/client.js';
 import { SYSTEM_ACTOR } from './features/audit/audit-event.js';
+import { DEFAULT_ENVIRONMENTS } from './features/environments/default-environments.js';
 import { listEnvironments } from './features/environments/environments.store.js';
+import { DEFAULT_PROJECT, inProject } from './features/projects/project-scope.js';
 import { listUsers } from './features/users/users.store.js';
 import type { Services } from './services.js';
 
@@ -15,12 +17,7 @@ export interface SeedOptions {
   print?: (line: string) => void;
 }
 
-/** The default environments, in pipeline order; production requires approval. */
-export const DEFAULT_ENVIRONMENTS = [
-  { key: 'development', name: 'Development', requireApproval: false },
-  { key: 'staging', name: 'Staging', requireApproval: false },
-  { key: 'production', name: 'Production', requireApproval: true },
-] as const;
+export { DEFAULT_ENVIRONMENTS };
 
 /**
  * Seeds an empty database: the three environments, the first admin and (optionally) a demo flag set.
@@ -30,6 +27,14 @@ export async function seedDatabase(
   database: Database,
   services: Services,
   options: SeedOptions = {},
+): Promise<void> {
+  await inProject(DEFAULT_PROJECT, () => seedDefaultProject(database, services, options));
+}
+
+async function seedDefaultProject(
+  database: Database,
+  services: Services,
+  options: SeedOptions,
 ): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const freshEnvironments = (await listEnvironments(database)).length === 0;
@@ -45,7 +50,7 @@ export async function seedDatabase(
       email: 'admin@localhost',
       password: randomBytes(12).toString('base64url'),
     };
-    await users.create(SYSTEM_ACTOR, { ...admin, name: 'Administrator', role: 'admin' });
+    await users.create(SYSTEM_ACTOR, { ...admin, name: 'Administrator', role: 'admin', orgAdmin: true });
     if (generated) {
       print(
         `Created the first admin: ${admin.email} / ${admin.password}  (shown once; change it after logging in)`,

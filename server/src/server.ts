@@ -135,6 +135,7 @@ export async function prepare(
       const services = createServices(deps, {
         loginMaxFailures: options.loginMaxFailures,
         guardContextLimits: options.app?.guardContextLimits,
+        oidc: options.app?.oidc,
       });
       await seedDatabase(database, services, {
         admin: options.admin,

@@ -11,6 +11,7 @@ import { createEnvironmentService } from './features/environments/environments.s
 import { createFlagConfigService } from './features/flag-configs/flag-configs.service.js';
 import { createFlagService } from './features/flags/flags.service.js';
 import { createInsightsService } from './features/insights/insights.service.js';
+import { createProjectService } from './features/projects/projects.service.js';
 import { createServerRelaySource } from './features/relay/relay-source.js';
 import type { GuardContextLimits } from './features/releases/guard-contexts.js';
 import { createGuardChecker } from './features/releases/guard-figures.js';
@@ -19,6 +20,8 @@ import { createReleaseService } from './features/releases/release-plans.service.
 import { createEventIngest } from './features/sdk/event-ingest.js';
 import { createSdkKeyService } from './features/sdk-keys/sdk-keys.service.js';
 import { createSegmentService } from './features/segments/segments.service.js';
+import type { OidcSettings } from './features/sso/oidc-settings.js';
+import { createSsoService } from './features/sso/sso.service.js';
 import { createUserService } from './features/users/users.service.js';
 
 /** Options of the services beyond the infrastructure. */
@@ -27,6 +30,8 @@ export interface ServiceOptions {
   loginMaxFailures?: number;
   /** How many new browser contexts one address may add to the guards per minute, and the memory bound. */
   guardContextLimits?: GuardContextLimits;
+  /** Single sign-on through an OpenID Connect provider (the `RINGFLAG_OIDC_*` settings); off when absent. */
+  oidc?: OidcSettings;
 }
 
 /** Every service of the application, built once. */
@@ -58,10 +63,17 @@ export function createServices(deps: AppDeps, options: ServiceOptions = {}) {
     options.guardContextLimits,
   );
   const events = createEventIngest({ database, guards: guardIntake, clock });
+  // One limiter for password logins and single sign-on callbacks: the per-address bounds hold for both.
+  const loginLimiter = new LoginLimiter({ maxFailures: options.loginMaxFailures, clock });
+  const auth = createAuthService(deps, loginLimiter, {
+    ssoUsersMayUsePassword: options.oidc?.passwordLogin ?? true,
+  });
   return {
-    auth: createAuthService(deps, new LoginLimiter({ maxFailures: options.loginMaxFailures, clock })),
+    auth,
+    sso: createSsoService({ ...deps, sessions: auth, limiter: loginLimiter }, options.oidc),
     principals: createPrincipalResolver(deps),
     users: createUserService(deps),
+    projects: createProjectService(deps),
     apiTokens: createApiTokenService(deps),
     sdkKeys,
     environments: createEnvironmentService(deps),

@@ -95,6 +95,7 @@ function documentedHash(row: Row, prevHash: string): string {
     comment: row.comment ?? undefined,
     changeRequestId: row.change_request_id ?? undefined,
     onBehalfOf: json(row.on_behalf_of) ?? undefined,
+    project: row.project ?? undefined,
     prevHash,
   };
   return documentedEventHash(prevHash, event);

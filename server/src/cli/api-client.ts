@@ -1,5 +1,9 @@
+import { PROJECT_SCOPED_RESOURCES } from '../features/projects/project-path.js';
 import { CliError, fromProblem } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
+
+/** The project the remote commands act in when none is named (`--project`, `RINGFLAG_PROJECT`). */
+export const DEFAULT_PROJECT_KEY = 'default';
 
 /** Where and as whom the remote commands talk to the server. */
 export interface ApiClientOptions {
@@ -7,6 +11,8 @@ export interface ApiClientOptions {
   baseUrl: string;
   /** An API token `rf_api_…` (a session JWT works too). */
   token: string;
+  /** The key of the project the project-scoped routes act in; default `default`. */
+  project?: string;
   /** Per request; default 30 s. A request that takes longer counts as "server unreachable". */
   timeoutMs?: number;
   /** Replaces the global fetch (tests). */
@@ -28,9 +34,15 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>;
 }
 
-/** The admin API (`/api/v1`) as the CLI uses it. Errors come out as {@link CliError}s. */
+/**
+ * The admin API (`/api/v1`) as the CLI uses it. Errors come out as {@link CliError}s. Callers write
+ * the project-scoped routes without a project (`/api/v1/flags/x`); the client sends them to its
+ * project (`/api/v1/projects/{project}/flags/x`), so every command acts in the one `--project` names.
+ */
 export interface ApiClient {
   readonly baseUrl: string;
+  /** The key of the project the project-scoped routes go to. */
+  readonly project: string;
   request<T>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
   /** Like `get`, but `undefined` on 404. */
@@ -47,6 +59,7 @@ export interface ApiClient {
  */
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const project = options.project ?? DEFAULT_PROJECT_KEY;
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
@@ -55,7 +68,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     path: string,
     init: RequestOptions = {},
   ): Promise<ApiResponse<T>> {
-    const url = new URL(`${baseUrl}${path}`);
+    const url = new URL(`${baseUrl}${projectPath(path, project)}`);
     for (const [name, value] of Object.entries(init.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
     }
@@ -81,13 +94,17 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const body = parseJson(text);
     if (response.status >= 400) throw fromProblem(response.status, body);
     if (response.status >= 300) {
-      throw new CliError(EXIT.unexpected, `unexpected HTTP ${response.status} from ${method} ${path}`);
+      throw new CliError(
+        EXIT.unexpected,
+        `unexpected HTTP ${response.status} from ${method} ${url.pathname}`,
+      );
     }
     return { status: response.status, body: body as T, version: versionOf(response.headers.get('etag')) };
   }
 
   return {
     baseUrl,
+    project,
     request,
     async get<T>(path: string, query?: Record<string, string | undefined>) {
       return (await request<T>('GET', path, { query })).body;
@@ -101,6 +118,22 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       }
     },
   };
+}
+
+/** `/api/v1/{resource}…` for the project-scoped resources (flags, segments, environments …). */
+const PROJECT_SCOPED_PATH = new RegExp(`^/api/v1(?=/(?:${PROJECT_SCOPED_RESOURCES.join('|')})(?:[/?]|$))`);
+
+/**
+ * The path of a request in a project: a project-scoped route goes below `/api/v1/projects/{project}`
+ * (the default project too, so every request names its project); other routes (the project list,
+ * users) stay as they are.
+ *
+ * @example
+ * projectPath('/api/v1/flags/x', 'payments'); // '/api/v1/projects/payments/flags/x'
+ * projectPath('/api/v1/projects', 'payments'); // '/api/v1/projects'
+ */
+export function projectPath(path: string, project: string): string {
+  return path.replace(PROJECT_SCOPED_PATH, () => `/api/v1/projects/${seg(project)}`);
 }
 
 /** Encodes one path segment (`/api/v1/flags/${seg(key)}`). */

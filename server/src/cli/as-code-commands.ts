@@ -1,4 +1,5 @@
 import { type AppliedStep, applyPlan } from './apply.js';
+import { badInput } from './cli-error.js';
 import type { CommandSpec } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { writeExtras } from './flags-commands.js';
@@ -23,6 +24,12 @@ function stepLine(step: AppliedStep): string {
 async function planFor(ctx: Parameters<CommandSpec['run']>[0]): Promise<{ file: string; plan: Plan }> {
   const file = ctx.arg(0, 'FILE');
   const desired = await readFlagsFile(file);
+  if (desired.project !== undefined && desired.project !== ctx.api.project) {
+    throw badInput(
+      `${file} is for project "${desired.project}", but this run acts in project "${ctx.api.project}": pass --project ${desired.project} (or set RINGFLAG_PROJECT), or change "project" in the file`,
+      [{ path: 'project', message: `is "${desired.project}", not "${ctx.api.project}"` }],
+    );
+  }
   const state = await readServerState(ctx.api, desired);
   return { file, plan: await markPending(ctx.api, computePlan(desired, state)) };
 }
@@ -32,9 +39,10 @@ export const flagsAsCodeCommands: CommandSpec[] = [
   {
     words: ['export'],
     usage: 'export > flags.json',
-    summary: 'write every segment and live flag, with its config per environment, as a flags file',
+    summary:
+      "write the project's segments and live flags, with their configs per environment, as a flags file",
     async run(ctx) {
-      const file = exportFile(await readServerState(ctx.api));
+      const file = exportFile(await readServerState(ctx.api), ctx.api.project);
       ctx.out.raw(`${JSON.stringify(file, null, 2)}\n`);
       return EXIT.ok;
     },

@@ -30,6 +30,11 @@ export interface CommandSpec {
   options?: OptionsConfig;
   /** How many positionals after the words (to refuse extras). */
   positionals?: number;
+  /**
+   * Acts on the organisation (the project list), not in a project: takes no `--project` and ignores
+   * `RINGFLAG_PROJECT`. Every other command acts in the project they name.
+   */
+  organisation?: boolean;
   run(ctx: CommandContext): Promise<ExitCode | undefined>;
 }
 

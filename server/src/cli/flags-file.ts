@@ -13,6 +13,7 @@ import {
 } from '@ringflag/sdk-node/engine';
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import { PROJECT_KEY_PATTERN } from '../features/projects/project-path.js';
 import { parseJsonText } from '../http/json-body.js';
 import { badInput, type FieldProblem } from './cli-error.js';
 
@@ -20,7 +21,7 @@ import { badInput, type FieldProblem } from './cli-error.js';
  * The declarative file of `ringflag export`, `plan` and `apply` ("flags as code"):
  *
  * ```json
- * { "version": 1,
+ * { "version": 1, "project": "payments",
  *   "segments": [{ "key": "staff", "name": "Staff", "included": ["user-1"], "excluded": [], "rules": [] }],
  *   "flags": [{ "key": "new-checkout", "name": "New checkout", "kind": "boolean",
  *               "variations": [{ "id": "off", "value": false }, { "id": "on", "value": true }],
@@ -30,7 +31,8 @@ import { badInput, type FieldProblem } from './cli-error.js';
  * ```
  *
  * What the file leaves out is left alone: flags, segments and environments it does not list, and
- * the optional fields of a flag or segment it omits. Nothing is deleted.
+ * the optional fields of a flag or segment it omits. Nothing is deleted. `project`, when present, is
+ * the project the file is for: plan and apply refuse to use it in another one.
  */
 const segmentEntrySchema = z
   .object({
@@ -76,6 +78,10 @@ export type FlagEntry = z.infer<typeof flagEntrySchema>;
 const flagsFileSchema = z
   .object({
     version: z.literal(1),
+    project: z
+      .string()
+      .regex(PROJECT_KEY_PATTERN, 'must be a project key: 1–64 of a-z, 0-9, ".", "_", "-"')
+      .optional(),
     segments: z.array(segmentEntrySchema).default([]),
     flags: z.array(flagEntrySchema).default([]),
   })

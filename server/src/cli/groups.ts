@@ -11,4 +11,5 @@ export const REMOTE_GROUPS: ReadonlySet<string> = new Set([
   'plan',
   'apply',
   'audit',
+  'projects',
 ]);

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
-import { createApiClient } from './api-client.js';
+import { PROJECT_KEY_PATTERN } from '../features/projects/project-path.js';
+import { createApiClient, DEFAULT_PROJECT_KEY } from './api-client.js';
 import { flagsAsCodeCommands } from './as-code-commands.js';
 import { auditCommands } from './audit-commands.js';
 import { changeCommands } from './changes-commands.js';
-import { CliError } from './cli-error.js';
+import { badInput, CliError } from './cli-error.js';
 import { accessors, type CommandSpec, type OptionsConfig, parseInteger, type Values } from './command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { flagCommands } from './flags-commands.js';
 import { createOutput, type Output } from './output.js';
+import { projectCommands } from './projects-commands.js';
 import { promoteCommands } from './promote-command.js';
 import { releaseCommands } from './release-commands.js';
 
@@ -19,6 +21,7 @@ export const REMOTE_COMMANDS: readonly CommandSpec[] = [
   ...promoteCommands,
   ...flagsAsCodeCommands,
   ...auditCommands,
+  ...projectCommands,
 ];
 
 const GLOBAL_OPTIONS = {
@@ -30,10 +33,14 @@ const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionsConfig;
 
-/** Where the environment may point the CLI; `--url`/`--token` win. */
+/** The option of every command that acts in a project (all but the `projects` commands). */
+const PROJECT_OPTION = { project: { type: 'string' } } as const satisfies OptionsConfig;
+
+/** Where the environment may point the CLI; `--url`/`--token`/`--project` win. */
 export interface RemoteEnv {
   RINGFLAG_URL?: string;
   RINGFLAG_TOKEN?: string;
+  RINGFLAG_PROJECT?: string;
 }
 
 export interface RunRemoteOptions {
@@ -80,12 +87,14 @@ export async function runRemote(argv: readonly string[], options: RunRemoteOptio
     if (rest.length > (spec.positionals ?? 0)) {
       throw new CliError(EXIT.badInput, `unexpected argument "${rest[spec.positionals ?? 0]}"`);
     }
+    const project = spec.organisation ? undefined : projectOf(values, env);
     const token = stringValue(values.token) ?? env.RINGFLAG_TOKEN;
     if (!token) throw new CliError(EXIT.auth, 'no API token: set RINGFLAG_TOKEN or pass --token');
     const timeout = stringValue(values.timeout);
     const api = createApiClient({
       baseUrl: stringValue(values.url) ?? env.RINGFLAG_URL ?? DEFAULT_URL,
       token,
+      project,
       timeoutMs: timeout === undefined ? undefined : parseInteger(timeout, '--timeout', 1) * 1000,
       fetch: options.fetch,
     });
@@ -107,12 +116,24 @@ function parse(spec: CommandSpec, argv: readonly string[]): { values: Values; po
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { ...GLOBAL_OPTIONS, ...spec.options },
+      options: { ...GLOBAL_OPTIONS, ...(spec.organisation ? {} : PROJECT_OPTION), ...spec.options },
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new CliError(EXIT.badInput, `${message}\n\nUsage: ringflag ${spec.usage}`);
   }
+}
+
+/** The project a command acts in: `--project`, else `RINGFLAG_PROJECT`, else `default`; exit 2 when malformed. */
+function projectOf(values: Values, env: RemoteEnv): string {
+  const option = stringValue(values.project);
+  const project = option ?? stringValue(env.RINGFLAG_PROJECT) ?? DEFAULT_PROJECT_KEY;
+  if (!PROJECT_KEY_PATTERN.test(project)) {
+    throw badInput(
+      `${option === undefined ? 'RINGFLAG_PROJECT' : '--project'} must be a project key (1–64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit), not "${project}"`,
+    );
+  }
+  return project;
 }
 
 function stringValue(value: unknown): string | undefined {
@@ -152,6 +173,8 @@ function usageOf(specs: readonly CommandSpec[]): string {
 const GLOBAL_HELP = `Remote options (every remote command):
   --url U             server URL (env RINGFLAG_URL, default ${DEFAULT_URL})
   --token T           API token rf_api_… (env RINGFLAG_TOKEN)
+  --project P         the project to act in (env RINGFLAG_PROJECT, default "${DEFAULT_PROJECT_KEY}");
+                      not taken by the projects commands
   --json              machine-readable output on stdout (errors as JSON on stderr)
   --fail-on-pending   exit 6 when a change awaits approval instead of 0
   --timeout S         seconds per request (default 30)

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../test-support/run-cli.js';
+import { projectPath } from './api-client.js';
 import { REMOTE_GROUPS } from './groups.js';
-import { REMOTE_COMMANDS, runRemote } from './index.js';
+import { REMOTE_COMMANDS, type RemoteEnv, runRemote } from './index.js';
 
 /** A fake server speaking the admin API's contract: one canned answer per `METHOD path`. */
 function fakeFetch(routes: Record<string, { status: number; body?: unknown; etag?: string }>): {
@@ -35,9 +39,9 @@ function fakeFetch(routes: Record<string, { status: number; body?: unknown; etag
   return { fetch: fetchFn, calls };
 }
 
-async function run(argv: string[], routes: Parameters<typeof fakeFetch>[0]) {
+async function run(argv: string[], routes: Parameters<typeof fakeFetch>[0], env: RemoteEnv = {}) {
   const fake = fakeFetch(routes);
-  return { ...(await runCli(argv, { fetch: fake.fetch })), calls: fake.calls };
+  return { ...(await runCli(argv, { fetch: fake.fetch, env })), calls: fake.calls };
 }
 
 const CHANGE_REQUEST = {
@@ -59,7 +63,10 @@ describe('runRemote', () => {
 
   it('reports a 202 as a pending change request; exit 6 only with --fail-on-pending', async () => {
     const routes = {
-      'POST /api/v1/flags/checkout/environments/production/toggle': { status: 202, body: CHANGE_REQUEST },
+      'POST /api/v1/projects/default/flags/checkout/environments/production/toggle': {
+        status: 202,
+        body: CHANGE_REQUEST,
+      },
     };
     const plain = await run(['flags', 'enable', 'checkout', '--env', 'production'], routes);
     expect(plain).toMatchObject({
@@ -77,7 +84,7 @@ describe('runRemote', () => {
 
   it('maps a 412 to exit 4 and prints the problem detail and field paths', async () => {
     const result = await run(['changes', 'approve', '9', '--comment', 'ok', '--revision', '3'], {
-      'POST /api/v1/change-requests/9/approve': {
+      'POST /api/v1/projects/default/change-requests/9/approve': {
         status: 412,
         body: {
           title: 'Precondition failed',
@@ -97,20 +104,26 @@ describe('runRemote', () => {
 
   it('approves the revision it fetched, and prints it', async () => {
     const routes = {
-      'GET /api/v1/change-requests/9': { status: 200, body: { ...CHANGE_REQUEST, revision: 4 } },
-      'POST /api/v1/change-requests/9/approve': {
+      'GET /api/v1/projects/default/change-requests/9': {
+        status: 200,
+        body: { ...CHANGE_REQUEST, revision: 4 },
+      },
+      'POST /api/v1/projects/default/change-requests/9/approve': {
         status: 200,
         body: { ...CHANGE_REQUEST, state: 'applied', revision: 4 },
       },
     };
     const result = await run(['changes', 'reject', '9'], {
       ...routes,
-      'POST /api/v1/change-requests/9/reject': { status: 200, body: { ...CHANGE_REQUEST, revision: 4 } },
+      'POST /api/v1/projects/default/change-requests/9/reject': {
+        status: 200,
+        body: { ...CHANGE_REQUEST, revision: 4 },
+      },
     });
     expect(result.code).toBe(0);
     expect(result.calls.map((call) => `${call.method} ${call.url}`)).toEqual([
-      'GET /api/v1/change-requests/9',
-      'POST /api/v1/change-requests/9/reject',
+      'GET /api/v1/projects/default/change-requests/9',
+      'POST /api/v1/projects/default/change-requests/9/reject',
     ]);
     expect(result.calls[1]!.body).toEqual({ revision: 4 });
     expect(result.stdout).toContain('revision: 4\n');
@@ -151,7 +164,12 @@ describe('runRemote', () => {
         '--stages',
         'staff:segment=staff:hold=60,everyone:percent=100',
       ],
-      { 'POST /api/v1/flags/checkout/environments/production/release': { status: 201, body: plan } },
+      {
+        'POST /api/v1/projects/default/flags/checkout/environments/production/release': {
+          status: 201,
+          body: plan,
+        },
+      },
     );
     expect(result.code).toBe(0);
     expect(result.calls[0]!.body).toEqual({ variation: 'on', stages: plan.stages });
@@ -161,11 +179,72 @@ describe('runRemote', () => {
 
   it('lists change requests with the filters the API takes, as JSON', async () => {
     const result = await run(['changes', 'list', '--state', 'pending', '--env', 'production', '--json'], {
-      'GET /api/v1/change-requests': { status: 200, body: { items: [CHANGE_REQUEST] } },
+      'GET /api/v1/projects/default/change-requests': { status: 200, body: { items: [CHANGE_REQUEST] } },
     });
     expect(result.code).toBe(0);
-    expect(result.calls[0]!.url).toBe('/api/v1/change-requests?state=pending&environment=production');
+    expect(result.calls[0]!.url).toBe(
+      '/api/v1/projects/default/change-requests?state=pending&environment=production',
+    );
     expect(JSON.parse(result.stdout)).toEqual({ items: [CHANGE_REQUEST] });
+  });
+
+  it('sends project-scoped requests to the project of --project, else RINGFLAG_PROJECT, else default', async () => {
+    const list = { status: 200, body: { items: [], nextCursor: null } };
+    const routes = {
+      'GET /api/v1/projects/default/flags': list,
+      'GET /api/v1/projects/payments/flags': list,
+      'GET /api/v1/projects/ops/flags': list,
+    };
+    const urls = async (argv: string[], env = {}) =>
+      (await run(argv, routes, env)).calls.map((call) => call.url.split('?')[0]);
+    expect(await urls(['flags', 'list'])).toEqual(['/api/v1/projects/default/flags']);
+    expect(await urls(['flags', 'list', '--project', 'payments'])).toEqual([
+      '/api/v1/projects/payments/flags',
+    ]);
+    expect(await urls(['flags', 'list'], { RINGFLAG_PROJECT: 'ops' })).toEqual([
+      '/api/v1/projects/ops/flags',
+    ]);
+    expect(await urls(['flags', 'list', '--project', 'payments'], { RINGFLAG_PROJECT: 'ops' })).toEqual([
+      '/api/v1/projects/payments/flags',
+    ]);
+    // A malformed key is refused before any request.
+    const malformed = await run(['flags', 'list', '--project', '../users'], routes);
+    expect(malformed.code).toBe(2);
+    expect(malformed.calls).toEqual([]);
+    expect(malformed.stderr).toContain('--project must be a project key');
+  });
+
+  it('refuses a flags file of another project before any request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringflag-cli-'));
+    try {
+      const file = join(dir, 'flags.json');
+      writeFileSync(file, JSON.stringify({ version: 1, project: 'payments', flags: [] }));
+      const refused = await run(['plan', file, '--project', 'ops'], {});
+      expect(refused.code).toBe(2);
+      expect(refused.calls).toEqual([]);
+      expect(refused.stderr).toContain(
+        `${file} is for project "payments", but this run acts in project "ops"`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the organisation routes (the project list) out of the project', async () => {
+    const result = await run(
+      ['projects', 'list', '--archived'],
+      {
+        'GET /api/v1/projects': { status: 200, body: { items: [] } },
+      },
+      { RINGFLAG_PROJECT: 'payments' },
+    );
+    expect(result).toMatchObject({ code: 0, stdout: 'no projects\n' });
+    expect(result.calls.map((call) => call.url)).toEqual(['/api/v1/projects?archived=true']);
+    expect(projectPath('/api/v1/audit/head', 'ops')).toBe('/api/v1/projects/ops/audit/head');
+    expect(projectPath('/api/v1/flags?limit=1', 'ops')).toBe('/api/v1/projects/ops/flags?limit=1');
+    expect(projectPath('/api/v1/flagsmith', 'ops')).toBe('/api/v1/flagsmith');
+    expect(projectPath('/api/v1/users', 'ops')).toBe('/api/v1/users');
+    expect(projectPath('/api/v1/projects/ops', 'ops')).toBe('/api/v1/projects/ops');
   });
 
   it('exits 7 when the server cannot be reached, and 2 on an unknown command', async () => {

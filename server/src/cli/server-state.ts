@@ -75,11 +75,12 @@ const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 
 
 /**
  * The flags file of the server's current state: every segment and every live (not archived) flag,
- * with its config in every environment (in pipeline order).
+ * with its config in every environment (in pipeline order); named for `project` when given.
  */
-export function exportFile(state: ServerState): FlagsFile {
+export function exportFile(state: ServerState, project?: string): FlagsFile {
   return {
     version: 1,
+    ...(project === undefined ? {} : { project }),
     segments: [...state.segments.values()].sort(byKey).map((segment) => ({
       key: segment.key,
       name: segment.name,

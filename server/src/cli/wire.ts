@@ -16,6 +16,7 @@ export type {
 } from '../features/change-requests/change-request.js';
 export { CHANGE_REQUEST_STATES } from '../features/change-requests/change-request.js';
 export type { FlagView } from '../features/flags/flag-model.js';
+export type { ProjectView } from '../features/projects/projects.service.js';
 export type { ReleasePlan, ReleasePlanResult } from '../features/releases/release-plan.js';
 export type { ReleasePreview } from '../features/releases/release-preview.js';
 export type { ReleaseGuard, ReleaseOnTrip, ReleaseStage } from '../features/releases/release-schemas.js';

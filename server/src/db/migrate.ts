@@ -37,24 +37,25 @@ export async function startupTurn<T>(database: Database, start: () => Promise<T>
 
 /**
  * Applies pending migrations of the database's dialect; a no-op when it is current. On PostgreSQL,
- * call it inside {@link startupTurn}.
+ * call it inside {@link startupTurn}. `folder` replaces the dialect's migrations folder (tests that
+ * build a database as an older release left it).
  *
  * @example
  * await migrateDatabase(database);
  */
-export async function migrateDatabase(database: Database): Promise<void> {
+export async function migrateDatabase(database: Database, folder?: string): Promise<void> {
   if (database.dialect === 'postgres') {
     if (!database.pgConfig) throw new Error('a PostgreSQL database without its connection settings');
     const client = new pg.Client(database.pgConfig);
     client.on('error', () => {});
     await client.connect();
     try {
-      await migratePg(drizzlePg(client), { migrationsFolder: PG_MIGRATIONS_FOLDER });
+      await migratePg(drizzlePg(client), { migrationsFolder: folder ?? PG_MIGRATIONS_FOLDER });
     } finally {
       await client.end();
     }
     return;
   }
   if (!database.sqlite) throw new Error('a SQLite database without its connection');
-  migrateSqlite(drizzleSqlite(database.sqlite), { migrationsFolder: MIGRATIONS_FOLDER });
+  migrateSqlite(drizzleSqlite(database.sqlite), { migrationsFolder: folder ?? MIGRATIONS_FOLDER });
 }

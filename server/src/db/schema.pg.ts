@@ -22,6 +22,8 @@ import {
  * `pnpm --filter @ringflag/server db:generate` turns changes here into migrations/postgres.
  */
 
+import type { EnvironmentRef } from './schema.js';
+
 const timestamps = {
   createdAt: text('created_at').notNull(),
   updatedAt: text('updated_at').notNull(),
@@ -33,23 +35,51 @@ export const settings = pgTable('settings', {
   value: text('value').notNull(),
 });
 
-export const environments = pgTable('environments', {
+/** Projects; see schema.ts. */
+export const projects = pgTable('projects', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   key: text('key').notNull().unique(),
   name: text('name').notNull(),
-  sortOrder: integer('sort_order').notNull(),
-  requireApproval: boolean('require_approval').notNull().default(false),
-  corsOrigins: json('cors_origins').$type<string[]>().notNull().default(sql`'[]'`),
-  /** Increments on every change to what an SDK of this environment receives. */
-  revision: integer('revision').notNull().default(0),
+  archived: boolean('archived').notNull().default(false),
   ...timestamps,
 });
+
+/** A user's role in a project; see schema.ts. */
+export const projectMembers = pgTable(
+  'project_members',
+  {
+    projectId: integer('project_id').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],
+);
+
+export const environments = pgTable(
+  'environments',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    projectId: integer('project_id').notNull(),
+    key: text('key').notNull(),
+    ref: text('ref').$type<EnvironmentRef>().notNull().unique(),
+    name: text('name').notNull(),
+    sortOrder: integer('sort_order').notNull(),
+    requireApproval: boolean('require_approval').notNull().default(false),
+    corsOrigins: json('cors_origins').$type<string[]>().notNull().default(sql`'[]'`),
+    /** Increments on every change to what an SDK of this environment receives. */
+    revision: integer('revision').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('environments_project_key_uq').on(t.projectId, t.key)],
+);
 
 /** The durable log of SDK payload changes, one row per environment revision; see schema.ts. */
 export const changeLog = pgTable(
   'change_log',
   {
-    environment: text('environment').notNull(),
+    environment: text('environment').$type<EnvironmentRef>().notNull(),
     revision: integer('revision').notNull(),
     patch: json('patch')
       .$type<{ flags: Record<string, unknown>; segments: Record<string, unknown> }>()
@@ -62,22 +92,27 @@ export const changeLog = pgTable(
   ],
 );
 
-export const flags = pgTable('flags', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-  key: text('key').notNull().unique(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  kind: text('kind', { enum: ['boolean', 'string', 'number', 'json'] }).notNull(),
-  variations: json('variations').$type<unknown[]>().notNull(),
-  tags: json('tags').$type<string[]>().notNull().default(sql`'[]'`),
-  owner: text('owner'),
-  temporary: boolean('temporary').notNull().default(true),
-  clientSide: boolean('client_side').notNull().default(false),
-  archived: boolean('archived').notNull().default(false),
-  /** The flag's global version (its `ETag`). */
-  version: integer('version').notNull().default(1),
-  ...timestamps,
-});
+export const flags = pgTable(
+  'flags',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    projectId: integer('project_id').notNull(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    kind: text('kind', { enum: ['boolean', 'string', 'number', 'json'] }).notNull(),
+    variations: json('variations').$type<unknown[]>().notNull(),
+    tags: json('tags').$type<string[]>().notNull().default(sql`'[]'`),
+    owner: text('owner'),
+    temporary: boolean('temporary').notNull().default(true),
+    clientSide: boolean('client_side').notNull().default(false),
+    archived: boolean('archived').notNull().default(false),
+    /** The flag's global version (its `ETag`). */
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('flags_project_key_uq').on(t.projectId, t.key)],
+);
 
 /** The per-environment part of a flag config; see schema.ts. */
 export const flagConfigs = pgTable(
@@ -101,27 +136,38 @@ export const flagConfigs = pgTable(
   (t) => [primaryKey({ columns: [t.flagId, t.environmentId] })],
 );
 
-export const segments = pgTable('segments', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-  key: text('key').notNull().unique(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  version: integer('version').notNull(),
-  included: json('included').$type<string[]>().notNull(),
-  excluded: json('excluded').$type<string[]>().notNull(),
-  rules: json('rules').$type<unknown[]>().notNull(),
-  ...timestamps,
-});
+export const segments = pgTable(
+  'segments',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    projectId: integer('project_id').notNull(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    version: integer('version').notNull(),
+    included: json('included').$type<string[]>().notNull(),
+    excluded: json('excluded').$type<string[]>().notNull(),
+    rules: json('rules').$type<unknown[]>().notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('segments_project_key_uq').on(t.projectId, t.key)],
+);
 
-export const users = pgTable('users', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-  email: text('email').notNull().unique(),
-  name: text('name').notNull(),
-  role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
-  passwordHash: text('password_hash').notNull(),
-  disabled: boolean('disabled').notNull().default(false),
-  ...timestamps,
-});
+export const users = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    orgAdmin: boolean('org_admin').notNull().default(false),
+    passwordHash: text('password_hash').notNull(),
+    disabled: boolean('disabled').notNull().default(false),
+    ssoIssuer: text('sso_issuer'),
+    ssoSubject: text('sso_subject'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('users_sso_uq').on(t.ssoIssuer, t.ssoSubject)],
+);
 
 /** Login sessions; see schema.ts. */
 export const sessions = pgTable('sessions', {
@@ -140,6 +186,7 @@ export const apiTokens = pgTable('api_tokens', {
   /** sha256 (hex) of the token. */
   tokenHash: text('token_hash').notNull().unique(),
   prefix: text('prefix').notNull(),
+  projectId: integer('project_id').notNull(),
   role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
   /** Environment keys the token may act on; null means all. */
   environments: json('environments').$type<string[] | null>(),
@@ -177,6 +224,7 @@ export const auditEvents = pgTable(
     resourceType: text('resource_type').notNull(),
     resourceKey: text('resource_key').notNull(),
     resourceEnvironment: text('resource_environment'),
+    project: text('project'),
     before: text('before'),
     after: text('after'),
     comment: text('comment'),
@@ -191,6 +239,7 @@ export const auditEvents = pgTable(
     index('audit_env_idx').on(t.resourceEnvironment),
     index('audit_actor_idx').on(t.actorId),
     index('audit_at_idx').on(t.at),
+    index('audit_project_idx').on(t.project),
   ],
 );
 
@@ -249,6 +298,7 @@ export const changeRequests = pgTable(
   'change_requests',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    projectId: integer('project_id').notNull(),
     flagId: integer('flag_id').references(() => flags.id, { onDelete: 'cascade' }),
     environmentId: integer('environment_id').references(() => environments.id, { onDelete: 'cascade' }),
     segmentId: integer('segment_id').references(() => segments.id, { onDelete: 'set null' }),
@@ -276,6 +326,7 @@ export const changeRequests = pgTable(
   (t) => [
     index('change_requests_state_idx').on(t.state, t.applyAt),
     index('change_requests_flag_idx').on(t.flagId, t.environmentId),
+    index('change_requests_project_idx').on(t.projectId, t.state),
   ],
 );
 

@@ -10,6 +10,12 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
  * JSON columns hold wire-format values (variations, rules, …) exactly as the engine reads them.
  */
 
+/**
+ * An environment's identity across projects (`environments.ref`): what SDK streams, the change log and
+ * the caches of SDK payloads are keyed by. Its own type, so a plain environment key is never mistaken for it.
+ */
+export type EnvironmentRef = string & { readonly __environmentRef: true };
+
 const timestamps = {
   createdAt: text('created_at').notNull(),
   updatedAt: text('updated_at').notNull(),
@@ -21,17 +27,55 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 });
 
-export const environments = sqliteTable('environments', {
+/**
+ * Projects: each team's or application's own flags, segments, environments, SDK keys, change requests,
+ * release plans and API tokens. Keys of those are unique within their project. A database from before
+ * projects has everything in the `default` project (id 1). Projects are archived, never deleted.
+ */
+export const projects = sqliteTable('projects', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   key: text('key').notNull().unique(),
   name: text('name').notNull(),
-  sortOrder: integer('sort_order').notNull(),
-  requireApproval: integer('require_approval', { mode: 'boolean' }).notNull().default(false),
-  corsOrigins: text('cors_origins', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-  /** Increments on every change to what an SDK of this environment receives. */
-  revision: integer('revision').notNull().default(0),
+  archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
   ...timestamps,
 });
+
+/** A user's role in a project; a user without a row has no access to the project (org admins have all). */
+export const projectMembers = sqliteTable(
+  'project_members',
+  {
+    projectId: integer('project_id').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],
+);
+
+export const environments = sqliteTable(
+  'environments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The project (`projects.id`; projects are never deleted, so no foreign key). */
+    projectId: integer('project_id').notNull(),
+    /** Unique within the project. */
+    key: text('key').notNull(),
+    /**
+     * The environment's identity across projects, for SDK streams, the change log and caches: its key in
+     * the `default` project, `project/key` in others (keys have no `/`). Never changes.
+     */
+    ref: text('ref').$type<EnvironmentRef>().notNull().unique(),
+    name: text('name').notNull(),
+    sortOrder: integer('sort_order').notNull(),
+    requireApproval: integer('require_approval', { mode: 'boolean' }).notNull().default(false),
+    corsOrigins: text('cors_origins', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Increments on every change to what an SDK of this environment receives. */
+    revision: integer('revision').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('environments_project_key_uq').on(t.projectId, t.key)],
+);
 
 /**
  * The durable log of every SDK payload change: one row per environment revision, written in the same
@@ -41,8 +85,8 @@ export const environments = sqliteTable('environments', {
 export const changeLog = sqliteTable(
   'change_log',
   {
-    /** The environment's key. */
-    environment: text('environment').notNull(),
+    /** The environment's `ref`. */
+    environment: text('environment').$type<EnvironmentRef>().notNull(),
     /** The environment revision this change produced. */
     revision: integer('revision').notNull(),
     /** The changed flags and segments, by key, in the SDK payload's shape. */
@@ -57,22 +101,28 @@ export const changeLog = sqliteTable(
   ],
 );
 
-export const flags = sqliteTable('flags', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  key: text('key').notNull().unique(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  kind: text('kind', { enum: ['boolean', 'string', 'number', 'json'] }).notNull(),
-  variations: text('variations', { mode: 'json' }).$type<unknown[]>().notNull(),
-  tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-  owner: text('owner'),
-  temporary: integer('temporary', { mode: 'boolean' }).notNull().default(true),
-  clientSide: integer('client_side', { mode: 'boolean' }).notNull().default(false),
-  archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
-  /** Increments on every change to the flag's global part (the `ETag` of `PATCH /api/v1/flags/{key}`). */
-  version: integer('version').notNull().default(1),
-  ...timestamps,
-});
+export const flags = sqliteTable(
+  'flags',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id').notNull(),
+    /** Unique within the project. */
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    kind: text('kind', { enum: ['boolean', 'string', 'number', 'json'] }).notNull(),
+    variations: text('variations', { mode: 'json' }).$type<unknown[]>().notNull(),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    owner: text('owner'),
+    temporary: integer('temporary', { mode: 'boolean' }).notNull().default(true),
+    clientSide: integer('client_side', { mode: 'boolean' }).notNull().default(false),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    /** Increments on every change to the flag's global part (the `ETag` of `PATCH /api/v1/flags/{key}`). */
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('flags_project_key_uq').on(t.projectId, t.key)],
+);
 
 /** The per-environment part of a flag config; kind, variations and clientSide come from `flags`. */
 export const flagConfigs = sqliteTable(
@@ -96,27 +146,43 @@ export const flagConfigs = sqliteTable(
   (t) => [primaryKey({ columns: [t.flagId, t.environmentId] })],
 );
 
-export const segments = sqliteTable('segments', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  key: text('key').notNull().unique(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  version: integer('version').notNull(),
-  included: text('included', { mode: 'json' }).$type<string[]>().notNull(),
-  excluded: text('excluded', { mode: 'json' }).$type<string[]>().notNull(),
-  rules: text('rules', { mode: 'json' }).$type<unknown[]>().notNull(),
-  ...timestamps,
-});
+export const segments = sqliteTable(
+  'segments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id').notNull(),
+    /** Unique within the project. */
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    version: integer('version').notNull(),
+    included: text('included', { mode: 'json' }).$type<string[]>().notNull(),
+    excluded: text('excluded', { mode: 'json' }).$type<string[]>().notNull(),
+    rules: text('rules', { mode: 'json' }).$type<unknown[]>().notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('segments_project_key_uq').on(t.projectId, t.key)],
+);
 
-export const users = sqliteTable('users', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  email: text('email').notNull().unique(),
-  name: text('name').notNull(),
-  role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
-  passwordHash: text('password_hash').notNull(),
-  disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
-  ...timestamps,
-});
+/** People. What they may do in a project is in `project_members`; an org admin may do anything. */
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    /** Manages users and projects, and has the admin role in every project. */
+    orgAdmin: integer('org_admin', { mode: 'boolean' }).notNull().default(false),
+    /** Empty for users who only sign in through single sign-on: no password matches it. */
+    passwordHash: text('password_hash').notNull(),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /** The OpenID Connect issuer and subject of a user who signed in through single sign-on. */
+    ssoIssuer: text('sso_issuer'),
+    ssoSubject: text('sso_subject'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('users_sso_uq').on(t.ssoIssuer, t.ssoSubject)],
+);
 
 /** Login sessions; a JWT names its session so that logout and disabling a user end it. */
 export const sessions = sqliteTable('sessions', {
@@ -135,8 +201,10 @@ export const apiTokens = sqliteTable('api_tokens', {
   /** sha256 (hex) of the token; the token itself is shown once. */
   tokenHash: text('token_hash').notNull().unique(),
   prefix: text('prefix').notNull(),
+  /** The one project the token acts in. */
+  projectId: integer('project_id').notNull(),
   role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
-  /** Environment keys the token may act on; null means all. */
+  /** Environment keys (of its project) the token may act on; null means all. */
   environments: text('environments', { mode: 'json' }).$type<string[] | null>(),
   createdBy: integer('created_by').references(() => users.id),
   createdAt: text('created_at').notNull(),
@@ -168,6 +236,8 @@ export const auditEvents = sqliteTable(
     resourceType: text('resource_type').notNull(),
     resourceKey: text('resource_key').notNull(),
     resourceEnvironment: text('resource_environment'),
+    /** The key of the project the event happened in; null for organisation events (users, projects). */
+    project: text('project'),
     before: text('before'),
     after: text('after'),
     comment: text('comment'),
@@ -182,6 +252,7 @@ export const auditEvents = sqliteTable(
     index('audit_env_idx').on(t.resourceEnvironment),
     index('audit_actor_idx').on(t.actorId),
     index('audit_at_idx').on(t.at),
+    index('audit_project_idx').on(t.project),
   ],
 );
 
@@ -251,6 +322,8 @@ export const changeRequests = sqliteTable(
   'change_requests',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The project of its flag, environment or segment. */
+    projectId: integer('project_id').notNull(),
     flagId: integer('flag_id').references(() => flags.id, { onDelete: 'cascade' }),
     environmentId: integer('environment_id').references(() => environments.id, { onDelete: 'cascade' }),
     /** Null once the segment is deleted: applied and rejected requests stay as history. */
@@ -291,6 +364,7 @@ export const changeRequests = sqliteTable(
   (t) => [
     index('change_requests_state_idx').on(t.state, t.applyAt),
     index('change_requests_flag_idx').on(t.flagId, t.environmentId),
+    index('change_requests_project_idx').on(t.projectId, t.state),
   ],
 );
 

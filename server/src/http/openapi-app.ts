@@ -3,14 +3,19 @@ import { issuesToErrors, jsonValueSchema } from '@ringflag/sdk-node/engine';
 import type { ZodType } from 'zod';
 import type { AppEnv } from '../app-env.js';
 import { problemSchema, ValidationError } from '../errors/index.js';
+import { PROJECT_KEY_PATTERN, PROJECT_SCOPED_RESOURCES } from '../features/projects/project-path.js';
 import { PROBLEM_JSON } from './problem.js';
 
 /**
  * A Hono app whose route validators throw {@link ValidationError} with field paths (`name`,
  * `query.limit`, `params.key`), so the one `onError` renders every rejected request the same way.
+ * `getPath` maps a request to the path its route is registered under (see project-path.ts).
  */
-export function createOpenApiApp(): OpenAPIHono<AppEnv> {
+export function createOpenApiApp(
+  options: { getPath?: (request: Request) => string } = {},
+): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
+    ...options,
     defaultHook: (result) => {
       if (!result.success) {
         const prefix = result.target === 'json' ? [] : [result.target === 'param' ? 'params' : result.target];
@@ -139,21 +144,68 @@ export function registerRecursiveSchemas(app: OpenAPIHono<AppEnv>): void {
 }
 
 /**
- * The OpenAPI document of `app`: every route registered with `createRoute`, and the schemas they name.
+ * The OpenAPI document of `app`: every route registered with `createRoute` (each project-scoped one
+ * also in its `/api/v1/projects/{project}/…` form), and the schemas they name.
  * `GET /api/v1/openapi.json` serves it; admin-ui's `gen:api` script turns it into the UI's wire types.
  * OpenAPI 3.1, whose JSON Schema has `null` (3.0 can only mark a typed schema `nullable`: JSON values
  * and nullable references would come out as anything).
  */
-export function openApiDocument(
-  app: OpenAPIHono<AppEnv>,
-): ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']> {
-  return app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'Ringflag',
-      version: '1',
-      description:
-        'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
-    },
-  });
+export function openApiDocument(app: OpenAPIHono<AppEnv>): OpenApiDocument {
+  return withProjectPaths(
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Ringflag',
+        version: '1',
+        description:
+          'Feature flags for dark launches and progressive delivery: admin API and server SDK surface.',
+      },
+    }),
+  );
+}
+
+type OpenApiDocument = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
+type PathItem = NonNullable<OpenApiDocument['paths']>[string];
+type Operation = NonNullable<PathItem['get']>;
+
+const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** The `{project}` path parameter of a project-scoped route's `/api/v1/projects/{project}/…` form. */
+const PROJECT_PARAMETER = {
+  name: 'project',
+  in: 'path',
+  required: true,
+  description: 'The key of the project. The same path without `/projects/{project}` acts in `default`.',
+  schema: { type: 'string', pattern: PROJECT_KEY_PATTERN.source },
+} as const;
+
+/**
+ * `document` with every project-scoped path (`/api/v1/flags/…`, see project-path.ts) also under
+ * `/api/v1/projects/{project}/…`, right after it: the same operations, with the `project` parameter
+ * first (and `InProject` after an `operationId`).
+ */
+function withProjectPaths(document: OpenApiDocument): OpenApiDocument {
+  const scopedResources: readonly string[] = PROJECT_SCOPED_RESOURCES;
+  const paths: NonNullable<OpenApiDocument['paths']> = {};
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    paths[path] = item;
+    const resource = /^\/api\/v1\/([^/]+)/.exec(path)?.[1];
+    if (resource === undefined || !scopedResources.includes(resource)) continue;
+    const scoped: PathItem = { ...item };
+    for (const method of OPERATION_METHODS) {
+      const operation = item[method];
+      if (operation) scoped[method] = inProjectForm(operation);
+    }
+    paths[`/api/v1/projects/{project}${path.slice('/api/v1'.length)}`] = scoped;
+  }
+  return { ...document, paths };
+}
+
+/** An operation of a project-scoped path, as its `/api/v1/projects/{project}/…` form documents it. */
+function inProjectForm(operation: Operation): Operation {
+  return {
+    ...operation,
+    ...(operation.operationId === undefined ? {} : { operationId: `${operation.operationId}InProject` }),
+    parameters: [PROJECT_PARAMETER, ...(operation.parameters ?? [])],
+  };
 }

@@ -176,7 +176,13 @@ export class RelayEnvironment {
   surfaceEnvironment(): SurfaceEnvironment | undefined {
     const environment = this.environment;
     if (!environment || !this.cached) return undefined;
-    return { id: environment.id, key: environment.key, revision: this.cached.revision };
+    return {
+      id: environment.id,
+      key: environment.key,
+      ref: environment.ref,
+      projectId: environment.projectId,
+      revision: this.cached.revision,
+    };
   }
 
   /** The payload held (from the upstream, or from disk after a restart). */
@@ -329,7 +335,7 @@ export class RelayEnvironment {
     };
     const previous = this.payloadObject;
     this.setPayload(next);
-    const environment = this.keys?.environment.key;
+    const environment = this.keys?.environment.ref;
     if (!previous || environment === undefined) return;
     if (next.revision < previous.revision) {
       // The upstream went back (restored from a backup): every stream starts again from a `put`, and
@@ -363,7 +369,7 @@ export class RelayEnvironment {
       published.segments[key] = segment;
     }
     this.setPayload(next);
-    const environment = this.keys?.environment.key;
+    const environment = this.keys?.environment.ref;
     if (environment !== undefined) this.options.hub.publish(environment, published);
   }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
+import type { EnvironmentRef } from '../db/schema.js';
 import { NotFoundError } from '../errors/index.js';
 import { registerClientRoutes } from '../features/client/client.routes.js';
 import { RefusedOriginLog } from '../features/client/refused-origins.js';
@@ -171,7 +172,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     hub,
     connections,
     feed: {
-      missedSince: async (env: string, last: number, current: number) => hub.missedSince(env, last, current),
+      missedSince: async (env: EnvironmentRef, last: number, current: number) =>
+        hub.missedSince(env, last, current),
     },
   };
   const observability = { logger, metrics, clock };

@@ -86,6 +86,9 @@ export function createRelaySurface(
       async byKey(key) {
         return serving(followed.find((environment) => environment.environment?.key === key));
       },
+      async byRef(ref) {
+        return serving(followed.find((environment) => environment.environment?.ref === ref));
+      },
     },
     payloads: {
       async get(env): Promise<CachedPayload> {

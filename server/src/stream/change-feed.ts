@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, execute, type Queryable } from '../db/client.js';
+import type { EnvironmentRef } from '../db/schema.js';
 import { rootMessage } from '../db/unavailable.js';
 import {
   type ChangeLogRow,
@@ -24,7 +25,7 @@ const MAX_CATCH_UP = 1000;
  * One notification: an environment's new revision, or a signal, and the replica that wrote it (`o`).
  * Small: NOTIFY carries at most 8,000 bytes.
  */
-type Announcement = ({ e: string; r: number } | { s: ClusterSignal }) & { o: string };
+type Announcement = ({ e: EnvironmentRef; r: number } | { s: ClusterSignal }) & { o: string };
 
 /** Options of {@link ChangeFeed}. */
 export interface ChangeFeedOptions {
@@ -52,10 +53,10 @@ export interface ChangeFeedOptions {
  */
 export class ChangeFeed implements CommittedChanges {
   /** The newest revision published to the hub, per environment. */
-  private readonly published = new Map<string, number>();
+  private readonly published = new Map<EnvironmentRef, number>();
   /** The newest revision known to exist, per environment (from notifications and polls). */
-  private readonly seen = new Map<string, number>();
-  private readonly catching = new Map<string, Promise<void>>();
+  private readonly seen = new Map<EnvironmentRef, number>();
+  private readonly catching = new Map<EnvironmentRef, Promise<void>>();
   private readonly database: Database;
   private readonly hub: ChangeHub;
   private readonly logger: Logger;
@@ -80,9 +81,9 @@ export class ChangeFeed implements CommittedChanges {
 
   /** Starts at the current revisions, listens (PostgreSQL) and polls. */
   async start(): Promise<void> {
-    for (const { key, revision } of await currentRevisions(this.database)) {
-      this.published.set(key, revision);
-      this.seen.set(key, revision);
+    for (const { ref, revision } of await currentRevisions(this.database)) {
+      this.published.set(ref, revision);
+      this.seen.set(ref, revision);
     }
     this.lastPollOk = true;
     if (this.database.dialect === 'postgres') await this.listen();
@@ -115,13 +116,13 @@ export class ChangeFeed implements CommittedChanges {
   }
 
   /** The newest revision published here, per environment. */
-  revisions(): { environment: string; revision: number }[] {
+  revisions(): { environment: EnvironmentRef; revision: number }[] {
     return [...this.published].map(([environment, revision]) => ({ environment, revision }));
   }
 
   async announce(
     tx: Queryable,
-    revisions: { environment: string; revision: number }[],
+    revisions: { environment: EnvironmentRef; revision: number }[],
     signals: ClusterSignal[],
   ): Promise<void> {
     if (tx.dialect !== 'postgres') return;
@@ -135,7 +136,7 @@ export class ChangeFeed implements CommittedChanges {
     }
   }
 
-  committed(patches: { environment: string; patch: SdkPatch }[], signals: ClusterSignal[]): void {
+  committed(patches: { environment: EnvironmentRef; patch: SdkPatch }[], signals: ClusterSignal[]): void {
     for (const { environment, patch } of patches) this.offer(environment, patch);
     for (const signal of signals) this.signal(signal);
   }
@@ -145,7 +146,7 @@ export class ChangeFeed implements CommittedChanges {
    * has them, else from the change log; `null` when they are gone (the stream needs a fresh `put`).
    */
   async missedSince(
-    environment: string,
+    environment: EnvironmentRef,
     lastRevision: number,
     currentRevision: number,
   ): Promise<Buffer[] | null> {
@@ -163,14 +164,14 @@ export class ChangeFeed implements CommittedChanges {
     try {
       const revisions = await currentRevisions(this.database);
       this.lastPollOk = true;
-      await Promise.all(revisions.map(({ key, revision }) => this.heard(key, revision)));
+      await Promise.all(revisions.map(({ ref, revision }) => this.heard(ref, revision)));
     } catch (error) {
       if (this.lastPollOk) this.logger.warn('reading the change log failed', { error: rootMessage(error) });
       this.lastPollOk = false;
     }
   }
 
-  private offer(environment: string, patch: SdkPatch): void {
+  private offer(environment: EnvironmentRef, patch: SdkPatch): void {
     this.note(environment, patch.revision);
     const last = this.published.get(environment);
     if (last === undefined || patch.revision === last + 1) {
@@ -184,22 +185,22 @@ export class ChangeFeed implements CommittedChanges {
     }
   }
 
-  private async heard(environment: string, revision: number): Promise<void> {
+  private async heard(environment: EnvironmentRef, revision: number): Promise<void> {
     this.note(environment, revision);
     if (revision > (this.published.get(environment) ?? 0)) await this.catchUp(environment);
   }
 
-  private note(environment: string, revision: number): void {
+  private note(environment: EnvironmentRef, revision: number): void {
     if (revision > (this.seen.get(environment) ?? 0)) this.seen.set(environment, revision);
   }
 
-  private publish(environment: string, patch: SdkPatch): void {
+  private publish(environment: EnvironmentRef, patch: SdkPatch): void {
     this.published.set(environment, patch.revision);
     this.hub.publish(environment, patch);
   }
 
   /** Publishes the logged revisions after the last published one, in order; one pass per environment at a time. */
-  private catchUp(environment: string): Promise<void> {
+  private catchUp(environment: EnvironmentRef): Promise<void> {
     const running = this.catching.get(environment);
     if (running) return running.then(() => this.catchUpAgainIfBehind(environment));
     const pass = this.readLog(environment).finally(() => this.catching.delete(environment));
@@ -207,12 +208,12 @@ export class ChangeFeed implements CommittedChanges {
     return pass;
   }
 
-  private async catchUpAgainIfBehind(environment: string): Promise<void> {
+  private async catchUpAgainIfBehind(environment: EnvironmentRef): Promise<void> {
     if ((this.seen.get(environment) ?? 0) > (this.published.get(environment) ?? 0))
       await this.catchUp(environment);
   }
 
-  private async readLog(environment: string): Promise<void> {
+  private async readLog(environment: EnvironmentRef): Promise<void> {
     for (;;) {
       const last = this.published.get(environment) ?? 0;
       let rows: ChangeLogRow[];

@@ -1,3 +1,4 @@
+import type { EnvironmentRef } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { HEARTBEAT, sseFrame } from './sse-frame.js';
 
@@ -18,7 +19,7 @@ export interface StreamSink {
 
 /** One open SDK stream. */
 export interface StreamConnection {
-  readonly environment: string;
+  readonly environment: EnvironmentRef;
   readonly keyId: number;
   readonly sink: StreamSink;
 }
@@ -59,7 +60,7 @@ export interface ChangeHubOptions {
  * hub.publish('production', { revision: 8, flags: { 'new-checkout': config }, segments: {} });
  */
 export class ChangeHub {
-  private readonly channels = new Map<string, Channel>();
+  private readonly channels = new Map<EnvironmentRef, Channel>();
   private readonly slots: Set<StreamConnection>[];
   private readonly slotOf = new Map<StreamConnection, number>();
   private nextSlot = 0;
@@ -74,7 +75,7 @@ export class ChangeHub {
   private readonly heartbeatMs: number;
   private readonly logger: Logger;
   private total = 0;
-  private readonly publishListeners = new Set<(environment: string, patch: SdkPatch) => void>();
+  private readonly publishListeners = new Set<(environment: EnvironmentRef, patch: SdkPatch) => void>();
 
   constructor(options: ChangeHubOptions) {
     this.logger = options.logger;
@@ -87,24 +88,24 @@ export class ChangeHub {
   }
 
   /** Open streams, in total or per environment. */
-  connectionCount(environment?: string): number {
+  connectionCount(environment?: EnvironmentRef): number {
     if (environment === undefined) return this.total;
     return this.channels.get(environment)?.connections.size ?? 0;
   }
 
   /** Environments with open streams or history. */
-  environments(): string[] {
+  environments(): EnvironmentRef[] {
     return [...this.channels.keys()];
   }
 
   /** Bytes of patch frames kept for catch-up, in total or per environment. */
-  historyBytes(environment?: string): number {
+  historyBytes(environment?: EnvironmentRef): number {
     if (environment === undefined) return this.historyBytesKept;
     return this.channels.get(environment)?.historyBytes ?? 0;
   }
 
   /** Sends a committed patch to every stream of its environment and keeps it for catch-up. */
-  publish(environment: string, patch: SdkPatch): void {
+  publish(environment: EnvironmentRef, patch: SdkPatch): void {
     const channel = this.channel(environment);
     const frame = Buffer.from(sseFrame('patch', patch.revision, JSON.stringify(patch)));
     this.remember(channel, patch.revision, frame);
@@ -123,7 +124,7 @@ export class ChangeHub {
    * Calls `listener` after every published patch (the browser streams re-evaluate their contexts
    * then). Returns a function that removes it.
    */
-  onPublish(listener: (environment: string, patch: SdkPatch) => void): () => void {
+  onPublish(listener: (environment: EnvironmentRef, patch: SdkPatch) => void): () => void {
     this.publishListeners.add(listener);
     return () => this.publishListeners.delete(listener);
   }
@@ -132,7 +133,7 @@ export class ChangeHub {
    * The patch frames after `lastRevision` up to `currentRevision`, or `null` when some are no longer
    * (or never were) in memory and the stream needs a fresh `put`.
    */
-  missedSince(environment: string, lastRevision: number, currentRevision: number): Buffer[] | null {
+  missedSince(environment: EnvironmentRef, lastRevision: number, currentRevision: number): Buffer[] | null {
     if (lastRevision === currentRevision) return [];
     if (lastRevision > currentRevision) return null;
     const recent = this.channels.get(environment)?.recent ?? [];
@@ -144,7 +145,7 @@ export class ChangeHub {
   }
 
   /** The newest revision published for an environment, or undefined when none was. */
-  publishedRevision(environment: string): number | undefined {
+  publishedRevision(environment: EnvironmentRef): number | undefined {
     return this.channels.get(environment)?.published;
   }
 
@@ -185,7 +186,7 @@ export class ChangeHub {
    * Closes every stream of an environment and forgets its history: used when this replica can no
    * longer replay what it missed, so its streams reconnect and get a fresh `put`.
    */
-  disconnectEnvironment(environment: string): void {
+  disconnectEnvironment(environment: EnvironmentRef): void {
     const channel = this.channels.get(environment);
     if (!channel) return;
     for (const connection of [...channel.connections]) {
@@ -240,7 +241,7 @@ export class ChangeHub {
     this.historyBytesKept -= dropped.frame.length;
   }
 
-  private channel(environment: string): Channel {
+  private channel(environment: EnvironmentRef): Channel {
     let channel = this.channels.get(environment);
     if (!channel) {
       channel = { connections: new Set(), recent: [], historyBytes: 0, published: undefined };

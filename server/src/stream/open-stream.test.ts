@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_PROJECT, environmentRef } from '../features/projects/project-scope.js';
 import { ConnectionGuard, connectionLimits } from '../http/connection-guard.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../ops/metrics.js';
@@ -10,6 +11,9 @@ import { sseFrame } from './sse-frame.js';
 
 const logger = createLogger('silent');
 
+/** The environment every stream of these tests is of. */
+const production = environmentRef(DEFAULT_PROJECT.key, 'production');
+
 /** A real server whose every request becomes an SDK stream of `production`, started at `start`. */
 async function streamServer(hub: ChangeHub, start: () => StreamStart) {
   const guard = new ConnectionGuard(connectionLimits({ maxConnections: 64 }), {
@@ -17,7 +21,7 @@ async function streamServer(hub: ChangeHub, start: () => StreamStart) {
     metrics: new Metrics(),
   });
   const server = http.createServer((_request, response) => {
-    openStream(hub, guard, response, { environment: 'production', keyId: 1, address: '127.0.0.1' }, start());
+    openStream(hub, guard, response, { environment: production, keyId: 1, address: '127.0.0.1' }, start());
   });
   guard.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +64,7 @@ describe('openStream', () => {
   it('writes the patches published while its start was read, then the live ones', async () => {
     const hub = new ChangeHub({ logger });
     // Revision 6 is published after the stream's start (revision 5) was read, before it opens.
-    hub.publish('production', patch(6));
+    hub.publish(production, patch(6));
     const { server, url } = await streamServer(hub, () => ({ revision: 5, frames: [put(5)] }));
     const stream = client(url);
     cleanup.push(() => {
@@ -68,8 +72,8 @@ describe('openStream', () => {
       hub.close();
       server.close();
     });
-    await expect.poll(() => hub.connectionCount('production')).toBe(1);
-    hub.publish('production', patch(7));
+    await expect.poll(() => hub.connectionCount(production)).toBe(1);
+    hub.publish(production, patch(7));
     await expect.poll(() => stream.text()).toContain('id: 7');
     const ids = [...stream.text().matchAll(/^event: (\w+)\nid: (\d+)$/gm)].map(([, e, id]) => `${e} ${id}`);
     expect(ids).toEqual(['put 5', 'patch 6', 'patch 7']);
@@ -77,8 +81,8 @@ describe('openStream', () => {
 
   it('closes a connection whose missed patches are no longer in memory, so its client reconnects', async () => {
     const hub = new ChangeHub({ logger, historySize: 1 });
-    hub.publish('production', patch(6));
-    hub.publish('production', patch(7));
+    hub.publish(production, patch(6));
+    hub.publish(production, patch(7));
     const { guard, server, url } = await streamServer(hub, () => ({ revision: 5, frames: [put(5)] }));
     cleanup.push(() => {
       hub.close();
@@ -101,12 +105,12 @@ describe('openStream', () => {
       server.close();
     });
     const streams = [client(url), client(url)];
-    await expect.poll(() => hub.connectionCount('production')).toBe(2);
+    await expect.poll(() => hub.connectionCount(production)).toBe(2);
     expect(guard.streamCount).toBe(2);
     streams[0]?.close();
-    await expect.poll(() => hub.connectionCount('production')).toBe(1);
+    await expect.poll(() => hub.connectionCount(production)).toBe(1);
     await expect.poll(() => guard.streamCount).toBe(1);
-    hub.publish('production', patch(2));
+    hub.publish(production, patch(2));
     await expect.poll(() => streams[1]?.text()).toContain('event: patch\nid: 2\n');
     streams[1]?.close();
     await expect.poll(() => hub.connectionCount()).toBe(0);

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { EnvironmentRef } from '../db/schema.js';
 import type { ConnectionGuard } from '../http/connection-guard.js';
 import { problemResponseText } from '../http/problem.js';
 import type { ChangeHub, StreamConnection } from './change-hub.js';
@@ -79,7 +80,7 @@ export function openStream(
   hub: ChangeHub,
   connections: ConnectionGuard,
   response: ServerResponse,
-  connection: { environment: string; keyId: number; address: string },
+  connection: { environment: EnvironmentRef; keyId: number; address: string },
   start: StreamStart,
 ): StreamConnection | undefined {
   if (response.destroyed) return undefined;

@@ -5,6 +5,7 @@ import type { AppDeps, AppEnv } from '../app-env.js';
 import type { Database } from '../db/client.js';
 import type { Role } from '../features/auth/roles.js';
 import { prepare, type StartServerOptions } from '../server.js';
+import { DEFAULT_PROJECT, servicesInProject } from '../features/projects/project-scope.js';
 import type { Services } from '../services.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -119,7 +120,8 @@ export async function createTestApp(options: Partial<StartServerOptions> = {}) {
   const t: TestApp = {
     app,
     deps,
-    services,
+    // A test calling a service acts in the default project, as the URLs without a project do.
+    services: servicesInProject(services, DEFAULT_PROJECT),
     database,
     adminToken,
     request,

@@ -1,8 +1,10 @@
 import type { Database, Queryable } from '../db/client.js';
+import type { EnvironmentRef } from '../db/schema.js';
 import { appendAuditEvents } from '../features/audit/audit.service.js';
 import { lockAuditChain } from '../features/audit/audit.store.js';
 import type { Actor, AuditResource } from '../features/audit/audit-event.js';
 import { appendChange, bumpRevision } from '../features/environments/environments.store.js';
+import { projectInScopeOrNone } from '../features/projects/project-scope.js';
 import type { Logger } from '../logger.js';
 import type { SdkPatch } from '../stream/change-hub.js';
 import type { ClusterSignal } from './cluster-signal.js';
@@ -20,6 +22,11 @@ export interface AuditEntry {
   onBehalfOf?: Actor;
   /** Who the event records, when not the write's actor: a system actor acting for the write's one. */
   actor?: Actor;
+  /**
+   * The key of the project the event happened in: the project in scope when absent; null for an
+   * organisation event (users, projects) recorded inside a project.
+   */
+  project?: string | null;
 }
 
 /** The handle a write's body receives: the transaction, and what to record and publish. */
@@ -32,7 +39,7 @@ export interface Write {
   audit(entry: AuditEntry): void;
   /** Notes that an environment's SDK payload changed: its revision is bumped and the patch published. */
   changed(
-    environment: string,
+    environment: EnvironmentRef,
     change: { flags?: Record<string, unknown>; segments?: Record<string, unknown> },
   ): void;
   /** Tells every replica, after the commit, to drop what it caches about a key, token or user. */
@@ -44,11 +51,11 @@ export interface CommittedChanges {
   /** Inside the transaction: makes the other replicas look at the log once it commits (NOTIFY on PostgreSQL). */
   announce(
     tx: Queryable,
-    environments: { environment: string; revision: number }[],
+    environments: { environment: EnvironmentRef; revision: number }[],
     signals: ClusterSignal[],
   ): Promise<void>;
   /** After the commit: the patches, in revision order per environment, and the signals. */
-  committed(patches: { environment: string; patch: SdkPatch }[], signals: ClusterSignal[]): void;
+  committed(patches: { environment: EnvironmentRef; patch: SdkPatch }[], signals: ClusterSignal[]): void;
 }
 
 /** What {@link runWrite} needs. */
@@ -77,21 +84,26 @@ export async function runWrite<T>(
   actor: Actor,
   body: (write: Write) => Promise<T> | T,
 ): Promise<T> {
-  const patches: { environment: string; patch: SdkPatch }[] = [];
+  const patches: { environment: EnvironmentRef; patch: SdkPatch }[] = [];
   const signals: ClusterSignal[] = [];
   const result = await deps.database.transaction(async (tx) => {
     // Any write may append to the audit chain: on PostgreSQL writes take turns on it from their start,
     // so two replicas cannot fork it and no lock is taken in a different order.
     await lockAuditChain(tx);
     const now = deps.clock().toISOString();
-    const audits: AuditEntry[] = [];
-    const pending = new Map<string, { flags: Record<string, unknown>; segments: Record<string, unknown> }>();
+    const audits: (AuditEntry & { project: string | undefined })[] = [];
+    const pending = new Map<
+      EnvironmentRef,
+      { flags: Record<string, unknown>; segments: Record<string, unknown> }
+    >();
     const write: Write = {
       tx,
       actor,
       now,
       audit: (entry) => {
-        audits.push(entry);
+        const project =
+          entry.project === undefined ? projectInScopeOrNone()?.key : (entry.project ?? undefined);
+        audits.push({ ...entry, project });
       },
       changed: (environment, change) => {
         const entry = pending.get(environment) ?? { flags: {}, segments: {} };
@@ -108,7 +120,7 @@ export async function runWrite<T>(
       tx,
       audits.map((entry) => ({ ...entry, actor: entry.actor ?? actor, at: now })),
     );
-    const revisions: { environment: string; revision: number }[] = [];
+    const revisions: { environment: EnvironmentRef; revision: number }[] = [];
     for (const [environment, change] of pending) {
       const revision = await bumpRevision(tx, environment);
       const patch = { revision, ...change };

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   findApiTokenById,
   findApiTokenWithCreator,
@@ -16,6 +16,8 @@ import {
   revokeUserSessions,
 } from '../../features/auth/auth.store.js';
 import { findSetting, insertSettingIfAbsent } from '../../features/demo/settings.store.js';
+import { DEFAULT_PROJECT } from '../../features/projects/project-scope.js';
+import { setMembership } from '../../features/projects/projects.store.js';
 import {
   findSdkKeyByHash,
   findSdkKeyIn,
@@ -35,6 +37,7 @@ import { resolveSecret } from '../secret.js';
 import {
   type CurrentRun,
   expectViolation,
+  it,
   makeEnvironment,
   makeUser,
   rejection,
@@ -66,9 +69,11 @@ export function accessContract(run: CurrentRun): void {
       const values = {
         email: 'Ada@Example.com',
         name: UNICODE,
-        role: 'admin' as const,
+        orgAdmin: true,
         passwordHash: '$scrypt$…',
         disabled: true,
+        ssoIssuer: 'https://idp.example.com',
+        ssoSubject: UNICODE,
         createdAt: T0,
         updatedAt: T1,
       };
@@ -92,13 +97,14 @@ export function accessContract(run: CurrentRun): void {
       await rejection(write(database, (tx) => updateUser(tx, user.id + 1000, { name: 'x' })));
     });
 
-    it('counts enabled admins only', async () => {
+    it('counts enabled organisation admins only', async () => {
       const { database } = run();
       expect(await countActiveAdmins(database)).toBe(0);
-      await makeUser(database, 'a@example.com', { role: 'admin' });
-      await makeUser(database, 'b@example.com', { role: 'admin', disabled: true });
-      await makeUser(database, 'c@example.com', { role: 'approver' });
-      await makeUser(database, 'd@example.com', { role: 'admin' });
+      await makeUser(database, 'a@example.com', { orgAdmin: true });
+      await makeUser(database, 'b@example.com', { orgAdmin: true, disabled: true });
+      const projectAdmin = await makeUser(database, 'c@example.com');
+      await write(database, (tx) => setMembership(tx, DEFAULT_PROJECT.id, projectAdmin.id, 'admin'));
+      await makeUser(database, 'd@example.com', { orgAdmin: true });
       expect(await countActiveAdmins(database)).toBe(2);
     });
 
@@ -112,7 +118,7 @@ export function accessContract(run: CurrentRun): void {
   describe('sessions', () => {
     it('finds a live session with its user; revoked ones are not found', async () => {
       const { database } = run();
-      const user = await makeUser(database, 'ada@example.com', { role: 'admin' });
+      const user = await makeUser(database, 'ada@example.com', { orgAdmin: true });
       await write(database, (tx) =>
         insertSession(tx, { id: 's1', userId: user.id, createdAt: T0, expiresAt: T3 }),
       );
@@ -182,6 +188,7 @@ export function accessContract(run: CurrentRun): void {
       );
       expect(scoped).toEqual({
         id: expect.any(Number),
+        projectId: DEFAULT_PROJECT.id,
         ...token('ci', ada.id, ['production', UNICODE]),
         revokedAt: null,
       });

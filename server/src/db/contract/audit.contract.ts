@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   appendAuditEvents,
   type NewAuditEvent,
@@ -21,6 +21,7 @@ import type { Database } from '../client.js';
 import {
   ACTOR,
   type CurrentRun,
+  it,
   NESTED,
   range,
   rejection,

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { insertChangeRequest } from '../../features/change-requests/change-requests.store.js';
 import { findEnvironment } from '../../features/environments/environments.store.js';
 import type { FlagRow } from '../../features/flags/flag-model.js';
@@ -17,6 +17,7 @@ import {
   updateConfig,
   updateFlag,
 } from '../../features/flags/flags.store.js';
+import { DEFAULT_PROJECT } from '../../features/projects/project-scope.js';
 import { insertPlan } from '../../features/releases/releases.store.js';
 import { addEventCounts } from '../../features/sdk/event-counts.store.js';
 import { insertSdkKey, listSdkKeys } from '../../features/sdk-keys/sdk-keys.store.js';
@@ -26,6 +27,7 @@ import {
   ACTOR,
   type CurrentRun,
   expectViolation,
+  it,
   makeEnvironment,
   makeFlag,
   makeSegment,
@@ -88,7 +90,7 @@ export function catalogContract(run: CurrentRun): void {
         updatedAt: T1,
       };
       const created = await write(database, (tx) => insertFlag(tx, full));
-      expect(created).toEqual({ id: expect.any(Number), ...full });
+      expect(created).toEqual({ id: expect.any(Number), projectId: DEFAULT_PROJECT.id, ...full });
       // JSON columns keep their members' order (what ETags and hashes are computed from).
       expect(JSON.stringify(created.variations)).toBe(JSON.stringify(full.variations));
       expect(await findFlag(database, 'checkout')).toEqual(created);
@@ -248,7 +250,7 @@ export function catalogContract(run: CurrentRun): void {
         updatedAt: T0,
       };
       const created = await write(database, (tx) => insertSegment(tx, values));
-      expect(created).toEqual({ id: expect.any(Number), ...values });
+      expect(created).toEqual({ id: expect.any(Number), projectId: DEFAULT_PROJECT.id, ...values });
       expect(await findSegment(database, 'beta')).toEqual(created);
       for (const key of ODD_KEYS) await makeSegment(database, key);
       expect((await listSegments(database)).map((s) => s.key)).toEqual([...ODD_KEYS_SORTED, 'beta'].sort());

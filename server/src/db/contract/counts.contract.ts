@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   lastEvaluatedMinutes,
   listExposures,
@@ -12,7 +12,16 @@ import {
 import { addEventCounts } from '../../features/sdk/event-counts.store.js';
 import type { EventCounts } from '../../features/sdk/sdk-events.js';
 import type { Queryable } from '../client.js';
-import { BIG, type CurrentRun, makeEnvironment, ODD_KEYS, ODD_KEYS_SORTED, range, write } from './support.js';
+import {
+  BIG,
+  type CurrentRun,
+  it,
+  makeEnvironment,
+  ODD_KEYS,
+  ODD_KEYS_SORTED,
+  range,
+  write,
+} from './support.js';
 
 /** The event counts of one environment, by event then minute (read through the store's table). */
 async function eventTotals({ db, t }: Queryable, environmentId: number) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   appendChange,
   bumpRevision,
@@ -7,13 +7,17 @@ import {
   findEnvironment,
   findEnvironmentById,
   insertEnvironment,
+  listAllEnvironments,
   listEnvironments,
   pruneChangeLog,
   updateEnvironment,
 } from '../../features/environments/environments.store.js';
+import { DEFAULT_PROJECT, environmentRef, inProject } from '../../features/projects/project-scope.js';
+import { insertProject } from '../../features/projects/projects.store.js';
 import {
   type CurrentRun,
   expectViolation,
+  it,
   makeEnvironment,
   NESTED,
   range,
@@ -25,6 +29,9 @@ import {
   UNICODE,
   write,
 } from './support.js';
+
+/** The ref of an environment of the default project. */
+const ref = (key: string) => environmentRef(DEFAULT_PROJECT.key, key);
 
 /** environments.store.ts: environments, their revisions and the change log. */
 export function environmentsContract(run: CurrentRun): void {
@@ -44,7 +51,9 @@ export function environmentsContract(run: CurrentRun): void {
       );
       expect(created).toEqual({
         id: expect.any(Number),
+        projectId: DEFAULT_PROJECT.id,
         key: 'staging',
+        ref: 'staging',
         name: UNICODE,
         sortOrder: 2,
         requireApproval: true,
@@ -90,6 +99,22 @@ export function environmentsContract(run: CurrentRun): void {
       await expectViolation(makeEnvironment(database, 'production'), 'unique');
       expect(await listEnvironments(database)).toHaveLength(1);
     });
+
+    it('keeps the same key apart in two projects, each with its own ref', async () => {
+      const { database } = run();
+      const p2 = await write(database, (tx) =>
+        insertProject(tx, { key: 'p2', name: 'P2', createdAt: T0, updatedAt: T0 }),
+      );
+      expect(p2.id).not.toBe(DEFAULT_PROJECT.id);
+      const own = await makeEnvironment(database, 'production');
+      const other = await inProject(p2, () => makeEnvironment(database, 'production'));
+      expect(own).toMatchObject({ projectId: DEFAULT_PROJECT.id, key: 'production', ref: 'production' });
+      expect(other).toMatchObject({ projectId: p2.id, key: 'production', ref: 'p2/production' });
+      expect(await findEnvironment(database, 'production')).toEqual(own);
+      expect(await inProject(p2, () => findEnvironment(database, 'production'))).toEqual(other);
+      expect(await listEnvironments(database)).toEqual([own]);
+      expect(await listAllEnvironments(database)).toEqual([own, other]);
+    });
   });
 
   describe('revisions and the change log', () => {
@@ -98,17 +123,18 @@ export function environmentsContract(run: CurrentRun): void {
       await makeEnvironment(database, 'production');
       await makeEnvironment(database, 'staging');
       const bumped = [];
-      for (let i = 0; i < 3; i++) bumped.push(await write(database, (tx) => bumpRevision(tx, 'production')));
+      for (let i = 0; i < 3; i++)
+        bumped.push(await write(database, (tx) => bumpRevision(tx, ref('production'))));
       expect(bumped).toEqual([1, 2, 3]);
-      expect(await write(database, (tx) => bumpRevision(tx, 'staging'))).toBe(1);
-      expect(new Map((await currentRevisions(database)).map((r) => [r.key, r.revision]))).toEqual(
+      expect(await write(database, (tx) => bumpRevision(tx, ref('staging')))).toBe(1);
+      expect(new Map((await currentRevisions(database)).map((r) => [r.ref, r.revision]))).toEqual(
         new Map([
           ['production', 3],
           ['staging', 1],
         ]),
       );
       expect((await findEnvironment(database, 'production'))?.revision).toBe(3);
-      await rejection(write(database, (tx) => bumpRevision(tx, 'missing')));
+      await rejection(write(database, (tx) => bumpRevision(tx, ref('missing'))));
     });
 
     it('serves the changes after one revision up to another, oldest first, bounded, with patches intact', async () => {
@@ -120,38 +146,44 @@ export function environmentsContract(run: CurrentRun): void {
       await write(database, async (tx) => {
         for (const revision of [3, 1, 5, 2, 4]) {
           await appendChange(tx, {
-            environment: 'production',
+            environment: ref('production'),
             revision,
             patch: patch(revision),
             createdAt: T0,
           });
         }
-        await appendChange(tx, { environment: 'staging', revision: 2, patch: patch(99), createdAt: T0 });
+        await appendChange(tx, { environment: ref('staging'), revision: 2, patch: patch(99), createdAt: T0 });
       });
-      const rows = await changesSince(database, 'production', 1, 4, 100);
+      const rows = await changesSince(database, ref('production'), 1, 4, 100);
       expect(rows).toEqual(
         [2, 3, 4].map((revision) => ({
-          environment: 'production',
+          environment: ref('production'),
           revision,
           patch: patch(revision),
           createdAt: T0,
         })),
       );
       expect(JSON.stringify(rows[0]!.patch)).toBe(JSON.stringify(patch(2)));
-      expect((await changesSince(database, 'production', 0, 5, 2)).map((r) => r.revision)).toEqual([1, 2]);
-      expect(await changesSince(database, 'production', 5, 9, 100)).toEqual([]);
+      expect((await changesSince(database, ref('production'), 0, 5, 2)).map((r) => r.revision)).toEqual([
+        1, 2,
+      ]);
+      expect(await changesSince(database, ref('production'), 5, 9, 100)).toEqual([]);
       // No upper bound: past any revision (what a replica catching up asks for).
       expect(
-        (await changesSince(database, 'production', 3, Number.MAX_SAFE_INTEGER, 100)).map((r) => r.revision),
+        (await changesSince(database, ref('production'), 3, Number.MAX_SAFE_INTEGER, 100)).map(
+          (r) => r.revision,
+        ),
       ).toEqual([4, 5]);
-      expect(await changesSince(database, 'production', 2 ** 31, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
-      expect((await changesSince(database, 'staging', 0, 9, 100)).map((r) => r.revision)).toEqual([2]);
+      expect(await changesSince(database, ref('production'), 2 ** 31, Number.MAX_SAFE_INTEGER, 100)).toEqual(
+        [],
+      );
+      expect((await changesSince(database, ref('staging'), 0, 9, 100)).map((r) => r.revision)).toEqual([2]);
     });
 
     it('refuses a second change for the same environment and revision', async () => {
       const { database } = run();
       const row = {
-        environment: 'production',
+        environment: ref('production'),
         revision: 1,
         patch: { flags: {}, segments: {} },
         createdAt: T0,
@@ -161,7 +193,7 @@ export function environmentsContract(run: CurrentRun): void {
         write(database, (tx) => appendChange(tx, row)),
         'unique',
       );
-      await write(database, (tx) => appendChange(tx, { ...row, environment: 'staging' }));
+      await write(database, (tx) => appendChange(tx, { ...row, environment: ref('staging') }));
     });
 
     it('prunes the changes written strictly before a time and says how many', async () => {
@@ -170,7 +202,7 @@ export function environmentsContract(run: CurrentRun): void {
       await write(database, async (tx) => {
         for (const [i, createdAt] of times.entries()) {
           await appendChange(tx, {
-            environment: 'production',
+            environment: ref('production'),
             revision: i + 1,
             patch: { flags: {}, segments: {} },
             createdAt,
@@ -178,7 +210,7 @@ export function environmentsContract(run: CurrentRun): void {
         }
       });
       expect(await write(database, (tx) => pruneChangeLog(tx, T2))).toBe(2);
-      expect((await changesSince(database, 'production', 0, 10, 10)).map((r) => r.revision)).toEqual(
+      expect((await changesSince(database, ref('production'), 0, 10, 10)).map((r) => r.revision)).toEqual(
         range(3, 4),
       );
       expect(await write(database, (tx) => pruneChangeLog(tx, T0))).toBe(0);

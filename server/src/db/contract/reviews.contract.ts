@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { appendAuditEvents } from '../../features/audit/audit.service.js';
 import type { ChangeRequestRow } from '../../features/change-requests/change-request.js';
 import {
@@ -6,12 +6,14 @@ import {
   findCreationBefore,
   insertChangeRequest,
   listChangeRequests,
-  listDueChangeRequestIds,
+  listDueChangeRequests,
   listOpenChangeRequests,
   listPendingConfigRequests,
   listUnreviewedScheduledIds,
   updateChangeRequestFrom,
 } from '../../features/change-requests/change-requests.store.js';
+import { DEFAULT_PROJECT, inProject } from '../../features/projects/project-scope.js';
+import { insertProject } from '../../features/projects/projects.store.js';
 import {
   addGuardEventCounts,
   addGuardExposureCounts,
@@ -31,6 +33,7 @@ import {
   ACTOR,
   BIG,
   type CurrentRun,
+  it,
   makeEnvironment,
   makeFlag,
   makeSegment,
@@ -122,6 +125,7 @@ export function reviewsContract(run: CurrentRun): void {
       const row = await write(database, (tx) => insertChangeRequest(tx, values));
       expect(row).toEqual({
         id: expect.any(Number),
+        projectId: DEFAULT_PROJECT.id,
         segmentId: null,
         environments: [],
         appliedAt: null,
@@ -298,8 +302,10 @@ export function reviewsContract(run: CurrentRun): void {
       await at(env.id, 'applied', T0);
       await at(env.id, 'withdrawn', null);
 
-      expect(await listDueChangeRequestIds(database, T2)).toEqual([early.id, late.id, now.id]);
-      expect(await listDueChangeRequestIds(database, T0)).toEqual([]);
+      expect(await listDueChangeRequests(database, T2)).toEqual(
+        [early, late, now].map((row) => ({ id: row.id, project: DEFAULT_PROJECT })),
+      );
+      expect(await listDueChangeRequests(database, T0)).toEqual([]);
       expect(await listUnreviewedScheduledIds(database, env.id)).toEqual([late.id, future.id]);
       expect(await listUnreviewedScheduledIds(database, other.id)).toEqual([now.id]);
       expect(await listOpenChangeRequests(database)).toEqual(
@@ -362,10 +368,12 @@ export function reviewsContract(run: CurrentRun): void {
         before,
         after: { enabled: true },
         changeRequestId: id,
+        project: DEFAULT_PROJECT.key,
       });
       await write(database, (tx) =>
         appendAuditEvents(tx, [
           created('7', 'checkout', 'change_request.approve', { state: 'pending' }),
+          { ...created('7', 'checkout', 'change_request.create', 'other project'), project: 'p2' },
           created('7', 'checkout', 'change_request.create', { note: UNICODE, rules: [NESTED] }),
           created('8', 'checkout'),
           created('7', 'search', 'change_request.create', 'other flag'),
@@ -417,6 +425,7 @@ export function reviewsContract(run: CurrentRun): void {
         plan: first,
         flagKey: 'checkout',
         environmentKey: 'production',
+        project: DEFAULT_PROJECT,
       });
       const second = await write(database, (tx) => insertPlan(tx, plan(flag.id, env.id)));
       expect(second.guard).toBeNull();
@@ -428,7 +437,7 @@ export function reviewsContract(run: CurrentRun): void {
       expect(await findPlanById(database, 2 ** 31)).toBeUndefined();
     });
 
-    it('lists the active plans oldest first, and one environment’s guarded active plans', async () => {
+    it('lists the active plans of one project or all, oldest first, and one environment’s guarded ones', async () => {
       const { database } = run();
       const env = await makeEnvironment(database, 'production');
       const staging = await makeEnvironment(database, 'staging');
@@ -441,16 +450,34 @@ export function reviewsContract(run: CurrentRun): void {
       await insert(env.id, { state: 'completed', guard });
       await insert(env.id, { state: 'rolled_back', guard });
       const unguarded = await insert(env.id, { state: 'paused', guard: null });
-      expect((await listActivePlans(database)).map((p) => p.plan.id)).toEqual([
+      const p2 = await write(database, (tx) =>
+        insertProject(tx, { key: 'p2', name: 'P2', createdAt: T0, updatedAt: T0 }),
+      );
+      const elsewhere = await inProject(p2, async () => {
+        const p2Env = await makeEnvironment(database, 'production');
+        const p2Flag = await makeFlag(database, 'checkout');
+        return write(database, (tx) =>
+          insertPlan(tx, plan(p2Flag.id, p2Env.id, { state: 'running', guard })),
+        );
+      });
+      expect((await listActivePlans(database, DEFAULT_PROJECT.id)).map((p) => p.plan.id)).toEqual([
         running.id,
         paused.id,
         unguarded.id,
       ]);
-      expect((await listActivePlans(database))[1]).toEqual({
+      expect((await listActivePlans(database, DEFAULT_PROJECT.id))[1]).toEqual({
         plan: paused,
         flagKey: 'checkout',
         environmentKey: 'staging',
+        project: DEFAULT_PROJECT,
       });
+      expect((await listActivePlans(database, p2.id)).map((p) => p.plan.id)).toEqual([elsewhere.id]);
+      expect((await listActivePlans(database, null)).map((p) => [p.plan.id, p.project])).toEqual([
+        [running.id, DEFAULT_PROJECT],
+        [paused.id, DEFAULT_PROJECT],
+        [unguarded.id, DEFAULT_PROJECT],
+        [elsewhere.id, { id: p2.id, key: 'p2' }],
+      ]);
       expect((await listGuardedPlans(database, env.id)).map((p) => p.plan.id)).toEqual([running.id]);
       expect((await listGuardedPlans(database, staging.id)).map((p) => p.plan.id)).toEqual([paused.id]);
     });

@@ -1,8 +1,9 @@
-import type { sql } from 'drizzle-orm';
-import { expect } from 'vitest';
+import { ne, type sql } from 'drizzle-orm';
+import { expect, it as vitestIt } from 'vitest';
 import type { Actor } from '../../features/audit/audit-event.js';
 import { insertEnvironment } from '../../features/environments/environments.store.js';
 import { insertFlag } from '../../features/flags/flags.store.js';
+import { DEFAULT_PROJECT, inProject } from '../../features/projects/project-scope.js';
 import { insertSegment } from '../../features/segments/segments.store.js';
 import { insertUser } from '../../features/users/users.store.js';
 import { type Database, type Dialect, execute, type Queryable } from '../client.js';
@@ -47,6 +48,14 @@ export const NESTED = {
   big: 9_007_199_254_740_991,
 };
 
+/**
+ * A contract case: vitest's `it`, with `body` run in the default project, where the stores' lookups by
+ * key and their inserts act. A case about another project enters it with `inProject`.
+ */
+export function it(name: string, body: () => Promise<void>): void {
+  vitestIt(name, () => inProject(DEFAULT_PROJECT, body));
+}
+
 /** Runs `body` in a transaction of `database` (every write does). */
 export function write<T>(database: Database, body: (tx: Queryable) => Promise<T>): Promise<T> {
   return database.transaction(body);
@@ -73,10 +82,15 @@ export function query<Row = Record<string, unknown>>(q: Queryable, text: ReturnT
   return execute<Row>(q, text);
 }
 
-/** Empties every table, children first, so each test starts from a migrated, empty database. */
+/**
+ * Empties every table, children first, so each test starts from a migrated, empty database: one with
+ * only the default project, as migrating creates it.
+ */
 export async function emptyDatabase(database: Database): Promise<void> {
   await database.transaction(async ({ db, t }) => {
+    await db.delete(t.projects).where(ne(t.projects.id, DEFAULT_PROJECT.id));
     for (const table of [
+      t.projectMembers,
       t.flagConfigs,
       t.sessions,
       t.apiTokens,
@@ -153,17 +167,16 @@ export function makeSegment(database: Database, key: string) {
 export function makeUser(
   database: Database,
   email: string,
-  values: { role?: 'viewer' | 'editor' | 'approver' | 'admin'; disabled?: boolean } = {},
+  values: { orgAdmin?: boolean; disabled?: boolean } = {},
 ) {
   return write(database, (tx) =>
     insertUser(tx, {
       email,
       name: email,
-      role: values.role ?? 'editor',
       passwordHash: 'hash',
       createdAt: T0,
       updatedAt: T0,
-      ...(values.disabled === undefined ? {} : { disabled: values.disabled }),
+      ...values,
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { iterateAuditEvents, lastAuditLink } from '../../features/audit/audit.store.js';
 import { walkAuditChain } from '../../features/audit/audit-verify.js';
 import {
@@ -8,6 +8,7 @@ import {
   insertEnvironment,
 } from '../../features/environments/environments.store.js';
 import { findFlag, insertFlag, listFlags } from '../../features/flags/flags.store.js';
+import { DEFAULT_PROJECT, environmentRef } from '../../features/projects/project-scope.js';
 import { findUserByEmail } from '../../features/users/users.store.js';
 import { createLogger } from '../../logger.js';
 import { ChangeFeed } from '../../stream/change-feed.js';
@@ -20,6 +21,7 @@ import {
   environmentRow,
   expectViolation,
   flagRow,
+  it,
   makeEnvironment,
   makeFlag,
   makeUser,
@@ -30,6 +32,9 @@ import {
 } from './support.js';
 
 const logger = createLogger('silent');
+
+/** The ref of an environment of the default project. */
+const ref = (key: string) => environmentRef(DEFAULT_PROJECT.key, key);
 
 /** A replica's write path: its database handle, a real change feed and hub, and what the hub published. */
 interface Replica {
@@ -199,13 +204,13 @@ export function transactionsContract(run: CurrentRun): void {
             before: null,
             after: { key: 'checkout' },
           });
-          w.changed('production', { flags: { checkout: patched('checkout', 0) } });
-          w.changed('production', { segments: { beta: null } });
+          w.changed(ref('production'), { flags: { checkout: patched('checkout', 0) } });
+          w.changed(ref('production'), { segments: { beta: null } });
           return 'done';
         });
         expect(result).toBe('done');
-        expect(await currentRevisions(database)).toEqual([{ key: 'production', revision: 1 }]);
-        expect(await changesSince(database, 'production', 0, 10, 10)).toEqual([
+        expect(await currentRevisions(database)).toEqual([{ ref: 'production', revision: 1 }]);
+        expect(await changesSince(database, ref('production'), 0, 10, 10)).toEqual([
           {
             environment: 'production',
             revision: 1,
@@ -237,7 +242,7 @@ export function transactionsContract(run: CurrentRun): void {
               before: null,
               after: null,
             });
-            w.changed('production', { flags: { checkout: patched('checkout', 0) } });
+            w.changed(ref('production'), { flags: { checkout: patched('checkout', 0) } });
             w.signal({ type: 'sdk-keys-changed' });
             throw failure;
           }),
@@ -245,8 +250,8 @@ export function transactionsContract(run: CurrentRun): void {
         expect(error).toBe(failure);
         expect(await findFlag(database, 'checkout')).toBeUndefined();
         expect(await lastAuditLink(database)).toBeUndefined();
-        expect(await currentRevisions(database)).toEqual([{ key: 'production', revision: 0 }]);
-        expect(await changesSince(database, 'production', 0, 10, 10)).toEqual([]);
+        expect(await currentRevisions(database)).toEqual([{ ref: 'production', revision: 0 }]);
+        expect(await changesSince(database, ref('production'), 0, 10, 10)).toEqual([]);
         expect(replica.published.size).toBe(0);
         expect(await findUserByEmail(database, 'ada@example.com')).toBeDefined();
       } finally {
@@ -279,18 +284,18 @@ export function transactionsContract(run: CurrentRun): void {
                   before: null,
                   after: { key },
                 });
-                w.changed(environment, { flags: { [key]: patched(key, writer) } });
+                w.changed(ref(environment), { flags: { [key]: patched(key, writer) } });
               }),
             ),
           ),
         );
         const writes = writers.length * perWriter;
         const perEnvironment = writes / environments.length;
-        expect(new Map((await currentRevisions(database)).map((r) => [r.key, r.revision]))).toEqual(
+        expect(new Map((await currentRevisions(database)).map((r) => [r.ref, r.revision]))).toEqual(
           new Map(environments.map((key) => [key, perEnvironment])),
         );
         for (const environment of environments) {
-          const log = await changesSince(database, environment, 0, 1_000, 1_000);
+          const log = await changesSince(database, ref(environment), 0, 1_000, 1_000);
           expect(log.map((row) => row.revision)).toEqual(range(1, perEnvironment));
           const keys = log.flatMap((row) => Object.keys(row.patch.flags));
           const written = writers.flatMap((_, writer) =>

@@ -5,6 +5,7 @@ import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.j
 import { actorOf, type Principal } from '../auth/principal.js';
 import { hasRole, type Role, roleSchema } from '../auth/roles.js';
 import { generateSecret, hashSecret, SECRET_PREFIX, secretPrefix } from '../auth/secrets.js';
+import { roleIn } from '../change-requests/requester.js';
 import { findEnvironment } from '../environments/environments.store.js';
 import {
   type ApiTokenRow,
@@ -57,7 +58,10 @@ export interface NewApiToken {
   environments?: string[];
 }
 
-/** API tokens for pipelines: `rf_api_…`, shown once, stored as a sha256 hash. */
+/**
+ * API tokens for pipelines: `rf_api_…`, shown once, stored as a sha256 hash. A token acts in the
+ * project it was created in (the one in scope), and nowhere else.
+ */
 export interface ApiTokenService {
   list(): Promise<ApiTokenView[]>;
   /**
@@ -106,8 +110,9 @@ async function ownerOf(w: Write, creator: Principal): Promise<number> {
 /** The requested rights the creator does not have, as field errors. */
 function excessRights(creator: Principal, input: NewApiToken): FieldError[] {
   const errors: FieldError[] = [];
-  if (!hasRole(creator.role, input.role)) {
-    errors.push({ path: 'role', message: `may not exceed your own role (${creator.role})` });
+  const role = roleIn(creator);
+  if (!hasRole(role, input.role)) {
+    errors.push({ path: 'role', message: `may not exceed your own role (${role})` });
   }
   const allowed = creator.environments;
   if (allowed !== null) {

@@ -2,18 +2,28 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { fitsInteger } from '../../db/portable.js';
 import type { apiTokens, users } from '../../db/schema.js';
+import { projectInScope } from '../projects/project-scope.js';
 
 /** An API token row (the secret itself is never stored, only its hash). */
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
-/** Every API token, revoked ones included, oldest first. */
+/** Every API token of the project in scope, revoked ones included, oldest first. */
 export async function listApiTokens({ db, t }: Queryable): Promise<ApiTokenRow[]> {
-  return db.select().from(t.apiTokens).orderBy(asc(t.apiTokens.id));
+  return db
+    .select()
+    .from(t.apiTokens)
+    .where(eq(t.apiTokens.projectId, projectInScope().id))
+    .orderBy(asc(t.apiTokens.id));
 }
 
+/** A token of the project in scope. */
 export async function findApiTokenById({ db, t }: Queryable, id: number): Promise<ApiTokenRow | undefined> {
   if (!fitsInteger(id)) return undefined;
-  const [row] = await db.select().from(t.apiTokens).where(eq(t.apiTokens.id, id)).limit(1);
+  const [row] = await db
+    .select()
+    .from(t.apiTokens)
+    .where(and(eq(t.apiTokens.projectId, projectInScope().id), eq(t.apiTokens.id, id)))
+    .limit(1);
   return row;
 }
 
@@ -63,11 +73,15 @@ export async function listLiveTokensOf({ db, t }: Queryable, userId: number): Pr
     .orderBy(asc(t.apiTokens.id));
 }
 
+/** Inserts a token into the project in scope. */
 export async function insertApiToken(
   { db, t }: Queryable,
-  values: typeof apiTokens.$inferInsert,
+  values: Omit<typeof apiTokens.$inferInsert, 'projectId'>,
 ): Promise<ApiTokenRow> {
-  const [row] = await db.insert(t.apiTokens).values(values).returning();
+  const [row] = await db
+    .insert(t.apiTokens)
+    .values({ ...values, projectId: projectInScope().id })
+    .returning();
   return row!;
 }
 

@@ -3,7 +3,6 @@ import { ForbiddenError } from '../../errors/index.js';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import type { Principal } from '../auth/principal.js';
 import { updateUser } from '../users/users.store.js';
-import { createApiTokenService } from './api-tokens.service.js';
 
 async function rejectionOf(action: Promise<unknown>): Promise<unknown> {
   try {
@@ -28,11 +27,12 @@ describe('API tokens', () => {
     id: adminId,
     name: 'admin@example.com',
     role,
+    orgAdmin: false,
     environments,
   });
 
   it('refuses a token with more rights than its creator has, naming the field', async () => {
-    const tokens = createApiTokenService(t.deps);
+    const tokens = t.services.apiTokens;
     const before = await t.dump();
     const above = () => tokens.create(creator('editor'), { name: 'x', role: 'approver' });
     await expect(above()).rejects.toThrow(ForbiddenError);
@@ -66,7 +66,7 @@ describe('API tokens', () => {
       token: t.adminToken,
       body: { email: 'ci@example.com', password: 'password-1', role: 'admin' },
     });
-    const tokens = createApiTokenService(t.deps);
+    const tokens = t.services.apiTokens;
     const { token } = await tokens.create(
       { ...creator('admin'), id: user.body.id },
       { name: 'ci', role: 'editor' },

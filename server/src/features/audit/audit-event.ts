@@ -37,6 +37,8 @@ export const auditEventSchema = z
     changeRequestId: z.string().optional(),
     /** Set when the system acted for someone: the author of a scheduled change. */
     onBehalfOf: actorSchema.optional(),
+    /** The key of the project the event happened in; absent for organisation events (users, projects). */
+    project: z.string().optional(),
     prevHash: z.string(),
     hash: z.string(),
   })

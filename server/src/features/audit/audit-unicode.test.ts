@@ -27,6 +27,7 @@ function documentedHash(row: Record<string, unknown>): string {
     comment: row.comment ?? undefined,
     changeRequestId: row.change_request_id ?? undefined,
     onBehalfOf: row.on_behalf_of === null ? undefined : JSON.parse(row.on_behalf_of as string),
+    project: row.project ?? undefined,
     prevHash: row.prev_hash,
   };
   return documentedEventHash(row.prev_hash as string, event);

@@ -1,8 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { ADMIN_SECURITY, responses } from '../../http/openapi-app.js';
-import { requireRole } from '../auth/authenticate.js';
+import { principalOf, requireRole } from '../auth/authenticate.js';
+import { namesProject } from '../projects/project-path.js';
+import { projectKeySchema } from '../projects/projects.routes.js';
 import {
   type AuditService,
   auditPageSchema,
@@ -24,6 +27,11 @@ export const auditFilterSchema = z.object({
   action: z.string().max(128).optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),
+  /**
+   * Org admins, at `/api/v1/audit`: one project's events (its key), or every event (`*`, the
+   * default for them, organisation events included). Everyone else sees the project of the URL.
+   */
+  project: z.union([z.literal('*'), projectKeySchema]).optional(),
 });
 
 const listQuery = auditFilterSchema.extend({
@@ -103,8 +111,27 @@ const exportRoute = createRoute({
   }),
 });
 
-function toFilter(query: z.infer<typeof auditFilterSchema>): AuditFilter {
+/**
+ * Which projects' events a request may list: the project its URL names; at `/api/v1/audit`, for an
+ * org admin, the `project` asked for or every event; for anyone else there, the default project's.
+ */
+function projectsOf(c: Context<AppEnv>, asked: string | undefined): string[] | undefined {
+  const project = c.get('project');
+  const principal = principalOf(c);
+  if (namesProject(c.req.raw) || !principal.orgAdmin) {
+    if (asked !== undefined && asked !== project?.key) {
+      throw new ValidationError('The project is named by the URL', [
+        { path: 'query.project', message: 'use /api/v1/projects/{project}/audit, or ask as an org admin' },
+      ]);
+    }
+    return [project?.key ?? 'default'];
+  }
+  return asked === undefined || asked === '*' ? undefined : [asked];
+}
+
+function toFilter(c: Context<AppEnv>, query: z.infer<typeof auditFilterSchema>): AuditFilter {
   return {
+    projects: projectsOf(c, query.project),
     resourceType: query.resourceType,
     resourceKey: query.resource,
     environment: query.environment,
@@ -128,7 +155,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, { audit }: { audit
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
     try {
-      return c.json(await audit.page(toFilter(query), query.limit, query.cursor), 200);
+      return c.json(await audit.page(toFilter(c, query), query.limit, query.cursor), 200);
     } catch (error) {
       if (error instanceof RangeError) {
         throw new ValidationError('Bad cursor', [
@@ -161,7 +188,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, { audit }: { audit
   app.openapi(exportRoute, (c) => {
     const query = c.req.valid('query');
     const csv = query.format === 'csv';
-    const lines = exportLines(audit.export(toFilter(query)), query.format);
+    const lines = exportLines(audit.export(toFilter(c, query)), query.format);
     const body = linesStream(csv ? `${CSV_COLUMNS.join(',')}\n` : '', lines);
     return c.body(body, 200, {
       'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',

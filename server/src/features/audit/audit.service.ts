@@ -32,6 +32,8 @@ export interface NewAuditEvent {
   comment?: string;
   changeRequestId?: string;
   onBehalfOf?: Actor;
+  /** The project's key; the unit of work fills in the project in scope. */
+  project?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ function chainedEvent(input: NewAuditEvent, last: { id: number; hash: string } |
   if (input.changeRequestId !== undefined) unhashed.changeRequestId = input.changeRequestId;
   // Optional members are left out when absent, so events written before they existed keep their hash.
   if (input.onBehalfOf !== undefined) unhashed.onBehalfOf = input.onBehalfOf;
+  if (input.project !== undefined) unhashed.project = input.project;
   // Hash exactly what is stored and read back: the JSON round trip drops what JSON cannot carry, and
   // every string (in any member, keys too) is made well-formed as the database's UTF-8 would store it.
   const event = toStoredJson(unhashed);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { execute, type Queryable, type Tables } from '../../db/client.js';
 import { fitsInteger, MAX_INTEGER } from '../../db/portable.js';
 import type { auditCheckpoints, auditEvents } from '../../db/schema.js';
@@ -18,6 +18,8 @@ export interface AuditFilter {
   action?: string;
   since?: string;
   until?: string;
+  /** Only events of these projects (by key); every event when absent. */
+  projects?: string[];
 }
 
 /** The advisory lock key of the audit chain on PostgreSQL (any fixed 64-bit number unique to Ringflag). */
@@ -58,6 +60,7 @@ export async function insertAuditEvent({ db, t }: Queryable, event: AuditEvent):
     comment: event.comment ?? null,
     changeRequestId: event.changeRequestId ?? null,
     onBehalfOf: event.onBehalfOf === undefined ? null : JSON.stringify(event.onBehalfOf),
+    project: event.project ?? null,
     prevHash: event.prevHash,
     hash: event.hash,
   });
@@ -80,7 +83,20 @@ export function rowToEvent(row: Row): AuditEvent {
   if (row.comment !== null) event.comment = row.comment;
   if (row.changeRequestId !== null) event.changeRequestId = row.changeRequestId;
   if (row.onBehalfOf !== null) event.onBehalfOf = JSON.parse(row.onBehalfOf) as Actor;
+  if (row.project !== null) event.project = row.project;
   return event;
+}
+
+/**
+ * Events of a project. Events written before projects existed carry none (their hash covers what they
+ * had then) and are all the default project's: the ids below the `audit_project_since` setting, which
+ * the upgrade to projects recorded.
+ */
+export function ofProject({ t }: Pick<Queryable, 't'>, key: string): SQL {
+  const events = t.auditEvents;
+  if (key !== 'default') return eq(events.project, key);
+  const since = sql`(select cast(${t.settings.value} as integer) from ${t.settings} where ${t.settings.key} = 'audit_project_since')`;
+  return or(eq(events.project, key), and(isNull(events.project), lt(events.id, since))) as SQL;
 }
 
 function conditions(t: Tables, filter: AuditFilter, beforeId?: number): SQL | undefined {
@@ -94,6 +110,11 @@ function conditions(t: Tables, filter: AuditFilter, beforeId?: number): SQL | un
     filter.since === undefined ? undefined : gte(events.at, filter.since),
     filter.until === undefined ? undefined : lte(events.at, filter.until),
     beforeId === undefined || beforeId > MAX_INTEGER ? undefined : lt(events.id, beforeId),
+    filter.projects === undefined
+      ? undefined
+      : filter.projects.length === 0
+        ? sql`false`
+        : or(...filter.projects.map((key) => ofProject({ t }, key))),
   ];
   return and(...parts);
 }

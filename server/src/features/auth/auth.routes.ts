@@ -1,11 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../app-env.js';
 import { clientAddress, requestIsHttps } from '../../http/client-address.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { passwordSchema } from '../users/users.routes.js';
-import { type AuthService, loginResultSchema } from './auth.service.js';
-import { CSRF_COOKIE, principalOf, requireRole, SESSION_COOKIE } from './authenticate.js';
+import { type AuthService, type LoginResult, loginResultSchema } from './auth.service.js';
+import { CSRF_COOKIE, principalOf, requireRole, requireSignedIn, SESSION_COOKIE } from './authenticate.js';
 import { roleSchema } from './roles.js';
 
 export const loginSchema = z.object({
@@ -32,7 +33,7 @@ const logout = createRoute({
   tags: ['auth'],
   summary: 'Log out: ends the session',
   security: ADMIN_SECURITY,
-  middleware: [requireRole('viewer')],
+  middleware: [requireSignedIn()],
   responses: responses({ 204: 'Logged out' }),
 });
 
@@ -42,7 +43,14 @@ export const meSchema = z
     kind: z.enum(['user', 'token']),
     id: z.number().int(),
     name: z.string().openapi({ description: "The user's email or the token's name." }),
-    role: roleSchema,
+    role: roleSchema.nullable().openapi({
+      description:
+        'Your role in the project of the URL (`/api/v1/projects/{project}/me`; `/api/v1/me` is the default project); null for none.',
+    }),
+    /** Manages users and projects, and is an admin in every project. */
+    orgAdmin: z.boolean(),
+    /** The project the role is in. */
+    project: z.string(),
     environments: z
       .array(z.string())
       .nullable()
@@ -54,9 +62,9 @@ const me = createRoute({
   method: 'get',
   path: '/api/v1/me',
   tags: ['auth'],
-  summary: 'Who am I',
+  summary: 'Who am I, and my role in the project',
   security: ADMIN_SECURITY,
-  middleware: [requireRole('viewer')],
+  middleware: [requireSignedIn()],
   responses: responses({ 200: { description: 'The caller', schema: meSchema } }),
 });
 
@@ -75,7 +83,7 @@ const changePassword = createRoute({
   description:
     'Users only (an API token has no password: 403). A wrong `currentPassword` is a 400 at that path and counts as a failed login for the rate limits (429 with Retry-After). Audited as `user.password_change`; every other session of the user is revoked, this one stays.',
   security: ADMIN_SECURITY,
-  middleware: [requireRole('viewer')],
+  middleware: [requireSignedIn()],
   request: { body: jsonBody(passwordChangeSchema) },
   responses: responses({
     204: 'Changed',
@@ -84,6 +92,25 @@ const changePassword = createRoute({
     429: 'Rate limited',
   }),
 });
+
+/**
+ * Sets the cookies of a new session: the HttpOnly session JWT and the readable CSRF token, both
+ * SameSite=Strict, Secure over HTTPS, living as long as the session.
+ */
+export function setSessionCookies(
+  c: Context<AppEnv>,
+  result: Pick<LoginResult, 'token' | 'csrfToken'>,
+  sessionTtlSeconds: number,
+): void {
+  const cookie = {
+    path: '/',
+    sameSite: 'Strict',
+    secure: requestIsHttps(c),
+    maxAge: sessionTtlSeconds,
+  } as const;
+  setCookie(c, SESSION_COOKIE, result.token, { ...cookie, httpOnly: true });
+  setCookie(c, CSRF_COOKIE, result.csrfToken, cookie);
+}
 
 /** What {@link registerAuthRoutes} needs. */
 export interface AuthRoutesDeps {
@@ -100,10 +127,7 @@ export function registerAuthRoutes(
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
     const result = await auth.login(email, password, clientAddress(c));
-    const secure = requestIsHttps(c);
-    const cookie = { path: '/', sameSite: 'Strict', secure, maxAge: sessionTtlSeconds } as const;
-    setCookie(c, SESSION_COOKIE, result.token, { ...cookie, httpOnly: true });
-    setCookie(c, CSRF_COOKIE, result.csrfToken, cookie);
+    setSessionCookies(c, result, sessionTtlSeconds);
     return c.json(result, 200);
   });
 
@@ -128,6 +152,8 @@ export function registerAuthRoutes(
         id: principal.id,
         name: principal.name,
         role: principal.role,
+        orgAdmin: principal.orgAdmin,
+        project: c.get('project')?.key ?? 'default',
         environments: principal.environments,
       },
       200,

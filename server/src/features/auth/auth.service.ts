@@ -5,12 +5,14 @@ import { timestampSchema } from '../../http/openapi-app.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
-import { userView } from '../users/users.service.js';
-import { findUserByEmail, findUserById, updateUser } from '../users/users.store.js';
+import { DEFAULT_PROJECT } from '../projects/project-scope.js';
+import { presentUser } from '../users/users.service.js';
+import { findUserByEmail, findUserById, type UserRow, updateUser } from '../users/users.store.js';
 import { insertSession, revokeSession, revokeUserSessions } from './auth.store.js';
 import type { LoginLimiter, LoginRefusal } from './login-limiter.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
+import { userRole } from './principal-resolver.js';
 import { roleSchema } from './roles.js';
 import { signSessionToken } from './session-token.js';
 
@@ -20,7 +22,14 @@ export const loginResultSchema = z
     token: z.string().openapi({ description: 'The session JWT, for `Authorization: Bearer`.' }),
     csrfToken: z.string().openapi({ description: 'Send as X-CSRF-Token on unsafe methods with the cookie.' }),
     expiresAt: timestampSchema,
-    user: z.object({ id: z.number().int(), email: z.string(), name: z.string(), role: roleSchema }),
+    user: z.object({
+      id: z.number().int(),
+      email: z.string(),
+      name: z.string(),
+      /** The role in the default project (null: none there). */
+      role: roleSchema.nullable(),
+      orgAdmin: z.boolean(),
+    }),
   })
   .openapi('LoginResult');
 export type LoginResult = z.infer<typeof loginResultSchema>;
@@ -28,6 +37,11 @@ export type LoginResult = z.infer<typeof loginResultSchema>;
 /** Logins, logouts and changing one's own password. */
 export interface AuthService {
   login(email: string, password: string, client: string): Promise<LoginResult>;
+  /**
+   * Starts a session for a user someone else has authenticated (single sign-on), exactly as a
+   * password login does: the session row and its `auth.login` audit event (with `details`), the JWT.
+   */
+  startSession(user: UserRow, client: string, details: Record<string, string>): Promise<LoginResult>;
   logout(principal: Principal): Promise<void>;
   /**
    * Sets a signed-in user's password after checking the current one: rate-limited with logins (a wrong
@@ -45,6 +59,15 @@ export interface AuthServiceDeps extends WriteDeps {
   secret: Uint8Array;
   /** Session lifetime, in seconds. */
   sessionTtlSeconds: number;
+}
+
+/** Options of {@link createAuthService}. */
+export interface AuthServiceOptions {
+  /**
+   * Whether users who ever signed in through single sign-on may still use a password
+   * (`RINGFLAG_OIDC_PASSWORD_LOGIN`, default true).
+   */
+  ssoUsersMayUsePassword?: boolean;
 }
 
 /** The actor of an attempt to log in as `email`, before anyone is authenticated. */
@@ -94,14 +117,72 @@ async function refuseAttempt(
  * @example
  * const auth = createAuthService({ database, changes, clock, logger, metrics, secret, sessionTtlSeconds }, limiter);
  */
-export function createAuthService(deps: AuthServiceDeps, limiter: LoginLimiter): AuthService {
+export function createAuthService(
+  deps: AuthServiceDeps,
+  limiter: LoginLimiter,
+  options: AuthServiceOptions = {},
+): AuthService {
+  const startSession = async (
+    user: UserRow,
+    client: string,
+    details: Record<string, string> = {},
+  ): Promise<LoginResult> => {
+    const now = deps.clock();
+    const sid = randomUUID();
+    const csrf = randomBytes(24).toString('base64url');
+    const expiresAt = new Date(now.getTime() + deps.sessionTtlSeconds * 1000).toISOString();
+    const role = await userRole(deps.database, user, DEFAULT_PROJECT);
+    const principal: Principal = {
+      kind: 'user',
+      id: user.id,
+      name: user.email,
+      role,
+      orgAdmin: user.orgAdmin,
+      environments: null,
+    };
+    await runWrite(deps, actorOf(principal), async (w) => {
+      await insertSession(w.tx, { id: sid, userId: user.id, createdAt: w.now, expiresAt });
+      w.audit({
+        action: 'auth.login',
+        resource: { type: 'user', key: user.email },
+        before: null,
+        after: { client, ...details },
+      });
+    });
+    const token = await signSessionToken(
+      deps.secret,
+      { sub: String(user.id), sid, csrf },
+      now,
+      deps.sessionTtlSeconds,
+    );
+    return {
+      token,
+      csrfToken: csrf,
+      expiresAt,
+      user: { id: user.id, email: user.email, name: user.name, role, orgAdmin: user.orgAdmin },
+    };
+  };
+
   return {
+    startSession,
+
     async login(rawEmail, password, client) {
       const email = rawEmail.trim().toLowerCase();
       // Counted before the slow password check, so concurrent attempts cannot outrun the limit.
       const attempt = limiter.reserve(email, client);
       if (!attempt.ok) return refuseAttempt(deps, email, client, attempt);
       const user = await findUserByEmail(deps.database, email);
+      if (user?.ssoSubject != null && options.ssoUsersMayUsePassword === false) {
+        await runWrite(deps, anonymous(email), async (w) => {
+          w.audit({
+            action: 'auth.login_failed',
+            resource: { type: 'user', key: email },
+            before: null,
+            after: { client, reason: 'single sign-on only' },
+          });
+        });
+        throw new UnauthorizedError('This account signs in with single sign-on: use "Sign in with SSO"');
+      }
       const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
       if (!user || !valid || user.disabled) {
         await runWrite(deps, anonymous(email), async (w) => {
@@ -115,38 +196,7 @@ export function createAuthService(deps: AuthServiceDeps, limiter: LoginLimiter):
         throw new UnauthorizedError('Wrong email or password');
       }
       attempt.succeeded();
-      const now = deps.clock();
-      const sid = randomUUID();
-      const csrf = randomBytes(24).toString('base64url');
-      const expiresAt = new Date(now.getTime() + deps.sessionTtlSeconds * 1000).toISOString();
-      const principal: Principal = {
-        kind: 'user',
-        id: user.id,
-        name: user.email,
-        role: user.role,
-        environments: null,
-      };
-      await runWrite(deps, actorOf(principal), async (w) => {
-        await insertSession(w.tx, { id: sid, userId: user.id, createdAt: w.now, expiresAt });
-        w.audit({
-          action: 'auth.login',
-          resource: { type: 'user', key: user.email },
-          before: null,
-          after: { client },
-        });
-      });
-      const token = await signSessionToken(
-        deps.secret,
-        { sub: String(user.id), sid, csrf },
-        now,
-        deps.sessionTtlSeconds,
-      );
-      return {
-        token,
-        csrfToken: csrf,
-        expiresAt,
-        user: { id: user.id, email: user.email, name: user.name, role: user.role },
-      };
+      return startSession(user, client);
     },
 
     async changePassword(principal, current, next, client) {
@@ -191,8 +241,9 @@ export function createAuthService(deps: AuthServiceDeps, limiter: LoginLimiter):
         w.audit({
           action: 'user.password_change',
           resource: { type: 'user', key: user.email },
-          before: userView(user),
-          after: userView(after),
+          before: await presentUser(w.tx, user),
+          after: await presentUser(w.tx, after),
+          project: null,
         });
       });
     },

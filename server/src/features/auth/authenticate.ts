@@ -1,7 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../../app-env.js';
-import { ForbiddenError, UnauthorizedError } from '../../errors/index.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors/index.js';
+import { PROJECT_KEY_PATTERN, projectKeyOf } from '../projects/project-path.js';
+import { inProject } from '../projects/project-scope.js';
+import type { ProjectRow } from '../projects/projects.store.js';
 import type { Principal } from './principal.js';
 import type { PrincipalResolver } from './principal-resolver.js';
 import { hasRole, type Role } from './roles.js';
@@ -20,12 +23,21 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * credentials are a 401. A cookie-authenticated unsafe request must echo the CSRF token. Every
  * request is resolved against the database afresh, on every replica alike (see principal-resolver.ts).
  *
+ * It also finds the project the request acts in (see project-path.ts), sets `project`, resolves the
+ * principal's role in it, and runs the rest of the request in it (project-scope.ts). A project that
+ * does not exist is a 404 for a signed-in caller (a 401 for anyone else, so keys cannot be probed).
+ *
  * @example
- * app.use('/api/v1/*', authenticate(createPrincipalResolver(deps)));
+ * app.use('/api/v1/*', authenticate(createPrincipalResolver(deps), (key) => findProjectByKey(database, key)));
  */
-export function authenticate(principals: PrincipalResolver): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  principals: PrincipalResolver,
+  findProject: (key: string) => Promise<ProjectRow | undefined>,
+): MiddlewareHandler<AppEnv> {
   return async function authenticateRequest(c, next) {
-    const principal = await resolvePrincipal(principals, c);
+    const key = projectKeyOf(c.req.raw);
+    const project = key !== undefined && PROJECT_KEY_PATTERN.test(key) ? await findProject(key) : undefined;
+    const principal = await resolvePrincipal(principals, c, project);
     if (principal?.session?.viaCookie && !SAFE_METHODS.has(c.req.method)) {
       const sent = c.req.header(CSRF_HEADER) ?? '';
       if (!safeEqual(sent, principal.session.csrf)) {
@@ -33,37 +45,59 @@ export function authenticate(principals: PrincipalResolver): MiddlewareHandler<A
       }
     }
     c.set('principal', principal);
-    await next();
+    c.set('project', project);
+    if (key === undefined) return next();
+    if (!principal) throw new UnauthorizedError('Log in, or send an API token');
+    if (!project) throw noSuchProject(key);
+    return inProject(project, next);
   };
+}
+
+function noSuchProject(key: string): NotFoundError {
+  return new NotFoundError(`No project "${key}"`);
 }
 
 async function resolvePrincipal(
   principals: PrincipalResolver,
   c: Context<AppEnv>,
+  project: ProjectRow | undefined,
 ): Promise<Principal | undefined> {
   const header = c.req.header('authorization');
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new UnauthorizedError('Authorization must be "Bearer <token>"');
     const credential = match[1]!;
-    if (credential.startsWith(SECRET_PREFIX.apiToken)) return principals.fromApiToken(credential);
+    if (credential.startsWith(SECRET_PREFIX.apiToken)) return principals.fromApiToken(credential, project);
     if (credential.startsWith(SECRET_PREFIX.serverKey) || credential.startsWith(SECRET_PREFIX.clientKey)) {
       throw new UnauthorizedError('SDK keys are for /sdk/v1 and /client/v1; use a session or an API token');
     }
-    return principals.fromSession(credential, false);
+    return principals.fromSession(credential, false, project);
   }
+  // The single sign-on routes need nobody signed in: a session cookie that ended must not stop
+  // anyone from signing in again, so it is not even looked at there.
+  if (c.req.path.startsWith(SSO_PATH_PREFIX) || c.req.path === AUTH_METHODS_PATH) return undefined;
   const cookie = getCookie(c, SESSION_COOKIE);
-  if (cookie) return principals.fromSession(cookie, true);
+  if (cookie) return principals.fromSession(cookie, true, project);
   return undefined;
 }
 
-/** Where a route acts: anywhere (reads), on global resources, or on the `:env` of its path. */
-export type Scope = 'read' | 'global' | 'environment';
+/** Where single sign-on starts and ends (no principal needed), and the public list of sign-in methods. */
+const SSO_PATH_PREFIX = '/api/v1/auth/oidc/';
+const AUTH_METHODS_PATH = '/api/v1/auth/methods';
 
 /**
- * Requires an authenticated principal with at least `minimum` role. API tokens limited to some
- * environments may only write inside them: `global` writes are refused, `environment` writes must
- * name one of theirs in the `env` path parameter.
+ * Where a route acts: in its project anywhere (reads), on the project's global resources, or on the
+ * `:env` of its path; or on the organisation (users, projects), which only org admins manage.
+ */
+export type Scope = 'read' | 'global' | 'environment' | 'project' | 'organisation';
+
+/**
+ * Requires an authenticated principal with at least `minimum` role in the request's project (or, for
+ * `organisation` routes, an org admin). `project` routes change the project itself (its name, its
+ * members) and are open on an archived project too. Someone without any role in the project gets the 404 of a
+ * project that does not exist: projects are visible to their members only. An archived project takes
+ * no changes. API tokens limited to some environments may only write inside them: `global` writes are
+ * refused, `environment` writes must name one of theirs in the `env` path parameter.
  *
  * @example
  * createRoute({ …, middleware: [requireRole('editor', 'environment')] });
@@ -72,11 +106,26 @@ export function requireRole(minimum: Role, scope: Scope = 'read'): MiddlewareHan
   return async function checkRole(c, next) {
     const principal = c.get('principal');
     if (!principal) throw new UnauthorizedError('Log in, or send an API token');
+    if (scope === 'organisation') {
+      if (!principal.orgAdmin) throw new ForbiddenError('This needs an organisation admin');
+      await next();
+      return;
+    }
+    const project = c.get('project');
+    if (!project) throw new Error(`route ${c.req.path} checks a project role outside a project`);
+    if (principal.role === null) throw noSuchProject(project.key);
     if (!hasRole(principal.role, minimum)) {
-      throw new ForbiddenError(`This needs the ${minimum} role; you have ${principal.role}`);
+      throw new ForbiddenError(
+        `This needs the ${minimum} role in "${project.key}"; you have ${principal.role}`,
+      );
+    }
+    if (project.archived && scope !== 'project' && !SAFE_METHODS.has(c.req.method)) {
+      throw new ConflictError(`Project "${project.key}" is archived; unarchive it to change it`);
     }
     if (principal.environments !== null) {
-      if (scope === 'global') throw new ForbiddenError('This token is limited to some environments');
+      if (scope === 'global' || scope === 'project') {
+        throw new ForbiddenError('This token is limited to some environments');
+      }
       if (scope === 'environment') {
         const env = c.req.param('env');
         if (env === undefined || !principal.environments.includes(env)) {
@@ -88,9 +137,25 @@ export function requireRole(minimum: Role, scope: Scope = 'read'): MiddlewareHan
   };
 }
 
-/** The principal of a route behind {@link requireRole}. */
+/** Requires an authenticated principal, whatever their roles (their own session, the project list). */
+export function requireSignedIn(): MiddlewareHandler<AppEnv> {
+  return async function checkSignedIn(c, next) {
+    if (!c.get('principal')) throw new UnauthorizedError('Log in, or send an API token');
+    await next();
+  };
+}
+
+/** The principal of a route behind {@link requireRole} or {@link requireSignedIn}. */
 export function principalOf(c: Context<AppEnv>): Principal {
   const principal = c.get('principal');
   if (!principal) throw new UnauthorizedError('Log in, or send an API token');
   return principal;
+}
+
+/** The principal of a project route behind {@link requireRole}, with its role there. */
+export function memberOf(c: Context<AppEnv>): Principal & { role: Role } {
+  const principal = principalOf(c);
+  const { role } = principal;
+  if (role === null) throw noSuchProject(c.get('project')?.key ?? '');
+  return { ...principal, role };
 }

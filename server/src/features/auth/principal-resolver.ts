@@ -4,9 +4,11 @@ import { UnauthorizedError } from '../../errors/index.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { findApiTokenWithCreator } from '../api-tokens/api-tokens.store.js';
+import { DEFAULT_PROJECT, type ProjectScope } from '../projects/project-scope.js';
+import { membershipRole } from '../projects/projects.store.js';
 import { findActiveSessionWithUser } from './auth.store.js';
 import type { Principal } from './principal.js';
-import { lowerRole } from './roles.js';
+import { lowerRole, type Role } from './roles.js';
 import { hashSecret, safeEqual } from './secrets.js';
 import { verifySessionToken } from './session-token.js';
 
@@ -15,10 +17,13 @@ import { verifySessionToken } from './session-token.js';
  * with {@link UnauthorizedError}.
  */
 export interface PrincipalResolver {
-  /** The principal of a session JWT (a bearer token, or the session cookie when `viaCookie`). */
-  fromSession(token: string, viaCookie: boolean): Promise<Principal>;
-  /** The principal of an `rf_api_…` token. */
-  fromApiToken(token: string): Promise<Principal>;
+  /**
+   * The principal of a session JWT (a bearer token, or the session cookie when `viaCookie`), with
+   * its role in `project` (the project the request acts in, if any).
+   */
+  fromSession(token: string, viaCookie: boolean, project?: ProjectScope): Promise<Principal>;
+  /** The principal of an `rf_api_…` token, with its role in `project`. */
+  fromApiToken(token: string, project?: ProjectScope): Promise<Principal>;
 }
 
 /** What {@link createPrincipalResolver} needs. */
@@ -50,7 +55,7 @@ type TokenRefusal = 'unknown' | 'revoked' | 'creator_disabled' | 'no_creator';
 export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalResolver {
   const refused = refusalLog(deps);
   return {
-    async fromSession(token, viaCookie) {
+    async fromSession(token, viaCookie, project) {
       const now = deps.clock();
       const claims = await verifySessionToken(deps.secret, token, now);
       if (!claims) throw new UnauthorizedError('The session token is invalid or expired');
@@ -68,7 +73,8 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
         kind: 'user',
         id: user.id,
         name: user.email,
-        role: user.role,
+        role: await userRole(deps.database, user, project),
+        orgAdmin: user.orgAdmin,
         environments: null,
         session: { id: session.id, csrf: claims.csrf, viaCookie },
       };
@@ -80,7 +86,7 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
      * creator's current role, and it stops working once its creator is disabled. Disabling a user
      * revokes their tokens too; the creator check here is a second line of defence.
      */
-    async fromApiToken(token) {
+    async fromApiToken(token, project) {
       const hash = hashSecret(token);
       const found = await findApiTokenWithCreator(deps.database, hash);
       if (!found || !safeEqual(found.token.tokenHash, hash)) {
@@ -101,15 +107,30 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
         refused('creator_disabled', row);
         throw new UnauthorizedError('The user who created this API token is disabled');
       }
+      const creatorRole = await userRole(deps.database, creator, { id: row.projectId });
+      const ownRole = creatorRole === null ? null : lowerRole(row.role, creatorRole);
       return {
         kind: 'token',
         id: row.id,
         name: row.name,
-        role: lowerRole(row.role, creator.role),
+        role: project?.id === row.projectId ? ownRole : null,
+        orgAdmin: creator.orgAdmin && ownRole === 'admin' && row.projectId === DEFAULT_PROJECT.id,
+        ...(ownRole === null ? {} : { tokenProject: { id: row.projectId, role: ownRole } }),
         environments: row.environments ?? null,
       };
     },
   };
+}
+
+/** A user's role in a project: admin for an org admin, else their membership's role (null for none). */
+export async function userRole(
+  database: Queryable,
+  user: { id: number; orgAdmin: boolean },
+  project: Pick<ProjectScope, 'id'> | undefined,
+): Promise<Role | null> {
+  if (!project) return null;
+  if (user.orgAdmin) return 'admin';
+  return (await membershipRole(database, project.id, user.id)) ?? null;
 }
 
 type RefusalLog = (reason: TokenRefusal, row?: { id: number; prefix: string }) => void;

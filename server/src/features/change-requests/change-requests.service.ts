@@ -9,6 +9,7 @@ import { type ConfigWriteEntry, locateConfig, writeConfig } from '../flag-config
 import { applyArchived, applyFlagChanges, type FlagWriteEntry } from '../flags/flag-changes.js';
 import { composeConfig } from '../flags/flag-model.js';
 import { findFlag, findSegment } from '../flags/flags.store.js';
+import { inProject } from '../projects/project-scope.js';
 import { applySegment, type SegmentWriteEntry } from '../segments/segment-changes.js';
 import {
   type ChangeRequest,
@@ -24,7 +25,7 @@ import {
   type ChangeRequestFilter,
   findChangeRequest,
   listChangeRequests,
-  listDueChangeRequestIds,
+  listDueChangeRequests,
   listUnreviewedScheduledIds,
   updateChangeRequestFrom,
 } from './change-requests.store.js';
@@ -477,15 +478,17 @@ export function createChangeRequestService(deps: WriteDeps): ChangeRequestServic
     async applyDue() {
       const now = deps.clock().toISOString();
       const done: ChangeRequest[] = [];
-      for (const id of await listDueChangeRequestIds(deps.database, now)) {
+      for (const { id, project } of await listDueChangeRequests(deps.database, now)) {
         try {
-          const result = await runWrite(deps, SCHEDULER_ACTOR, async (w) => {
-            const record = await findChangeRequest(w.tx, id);
-            // Cancelled or applied since the list was read.
-            if (record?.row.state !== 'scheduled' || (record.row.applyAt ?? '') > w.now) return undefined;
-            const applied = await applyProposal(w, record, record.row.author);
-            return applied && presentChangeRequest(w.tx, applied);
-          });
+          const result = await inProject(project, () =>
+            runWrite(deps, SCHEDULER_ACTOR, async (w) => {
+              const record = await findChangeRequest(w.tx, id);
+              // Cancelled or applied since the list was read.
+              if (record?.row.state !== 'scheduled' || (record.row.applyAt ?? '') > w.now) return undefined;
+              const applied = await applyProposal(w, record, record.row.author);
+              return applied && presentChangeRequest(w.tx, applied);
+            }),
+          );
           if (result) done.push(result);
         } catch (error) {
           // One broken request must not hold up the others; it stays scheduled and is retried.

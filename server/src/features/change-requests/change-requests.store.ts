@@ -2,6 +2,8 @@ import { and, asc, desc, eq, inArray, isNull, lte, or, type SQL, sql } from 'dri
 import type { Queryable } from '../../db/client.js';
 import { fitsInteger } from '../../db/portable.js';
 import type { changeRequests } from '../../db/schema.js';
+import { ofProject } from '../audit/audit.store.js';
+import { type ProjectScope, projectInScope } from '../projects/project-scope.js';
 import type {
   ChangeRequestKind,
   ChangeRequestRecord,
@@ -33,17 +35,25 @@ function selectRecords({ db, t }: Queryable) {
     .leftJoin(t.segments, eq(t.segments.id, t.changeRequests.segmentId));
 }
 
+/** Inserts a request into the project in scope. */
 export async function insertChangeRequest(
   { db, t }: Queryable,
-  values: typeof changeRequests.$inferInsert,
+  values: Omit<typeof changeRequests.$inferInsert, 'projectId'>,
 ): Promise<ChangeRequestRow> {
-  const [row] = await db.insert(t.changeRequests).values(values).returning();
+  const [row] = await db
+    .insert(t.changeRequests)
+    .values({ ...values, projectId: projectInScope().id })
+    .returning();
   return row!;
 }
 
+/** A request of the project in scope. */
 export async function findChangeRequest(q: Queryable, id: number): Promise<ChangeRequestRecord | undefined> {
   if (!fitsInteger(id)) return undefined;
-  const [record] = await selectRecords(q).where(eq(q.t.changeRequests.id, id)).limit(1);
+  const { t } = q;
+  const [record] = await selectRecords(q)
+    .where(and(eq(t.changeRequests.projectId, projectInScope().id), eq(t.changeRequests.id, id)))
+    .limit(1);
   return record;
 }
 
@@ -70,11 +80,8 @@ export async function listPendingConfigRequests(
  * The `before` of a flag change request's `change_request.create` audit event (the config it was
  * proposed against), or undefined when there is none.
  */
-export async function findCreationBefore(
-  { db, t }: Queryable,
-  id: number,
-  flagKey: string,
-): Promise<unknown> {
+export async function findCreationBefore(q: Queryable, id: number, flagKey: string): Promise<unknown> {
+  const { db, t } = q;
   const [event] = await db
     .select({ before: t.auditEvents.before })
     .from(t.auditEvents)
@@ -82,6 +89,7 @@ export async function findCreationBefore(
       and(
         eq(t.auditEvents.resourceType, 'flag'),
         eq(t.auditEvents.resourceKey, flagKey),
+        ofProject(q, projectInScope().key),
         eq(t.auditEvents.action, 'change_request.create'),
         eq(t.auditEvents.changeRequestId, String(id)),
       ),
@@ -98,7 +106,7 @@ function gatedBy({ t, dialect }: Queryable, environment: string): SQL {
     : sql`exists (select 1 from json_each(${t.changeRequests.environments}) where value = ${environment})`;
 }
 
-/** Change requests matching the filter, newest first. */
+/** Change requests of the project in scope matching the filter, newest first. */
 export async function listChangeRequests(
   q: Queryable,
   filter: ChangeRequestFilter,
@@ -106,6 +114,7 @@ export async function listChangeRequests(
 ): Promise<ChangeRequestRecord[]> {
   const { t } = q;
   const parts: (SQL | undefined)[] = [
+    eq(t.changeRequests.projectId, projectInScope().id),
     filter.states === undefined ? undefined : inArray(t.changeRequests.state, filter.states),
     filter.kinds === undefined ? undefined : inArray(t.changeRequests.kind, filter.kinds),
     filter.flag === undefined ? undefined : eq(t.flags.key, filter.flag),
@@ -167,14 +176,20 @@ export async function listUnreviewedScheduledIds(
   return rows.map((r) => r.id);
 }
 
-/** Ids of `scheduled` requests whose time has come (`applyAt <= now`), oldest time first. */
-export async function listDueChangeRequestIds({ db, t }: Queryable, now: string): Promise<number[]> {
-  const rows = await db
-    .select({ id: t.changeRequests.id })
+/**
+ * `scheduled` requests of every project whose time has come (`applyAt <= now`), oldest time first,
+ * with the project each is applied in.
+ */
+export async function listDueChangeRequests(
+  { db, t }: Queryable,
+  now: string,
+): Promise<{ id: number; project: ProjectScope }[]> {
+  return db
+    .select({ id: t.changeRequests.id, project: { id: t.projects.id, key: t.projects.key } })
     .from(t.changeRequests)
+    .innerJoin(t.projects, eq(t.projects.id, t.changeRequests.projectId))
     .where(and(eq(t.changeRequests.state, 'scheduled'), lte(t.changeRequests.applyAt, now)))
     .orderBy(asc(t.changeRequests.applyAt), asc(t.changeRequests.id));
-  return rows.map((r) => r.id);
 }
 
 /** A request still open (pending, approved or scheduled): one that may yet apply. */
@@ -187,7 +202,7 @@ export interface OpenChangeRequest {
   proposed: unknown;
 }
 
-/** Every open request (pending, or approved and waiting for its time), oldest first. */
+/** Every open request of the project in scope (pending, or approved and waiting for its time), oldest first. */
 export async function listOpenChangeRequests({ db, t }: Queryable): Promise<OpenChangeRequest[]> {
   return db
     .select({
@@ -198,6 +213,11 @@ export async function listOpenChangeRequests({ db, t }: Queryable): Promise<Open
       proposed: t.changeRequests.proposed,
     })
     .from(t.changeRequests)
-    .where(inArray(t.changeRequests.state, ['pending', 'approved', 'scheduled']))
+    .where(
+      and(
+        eq(t.changeRequests.projectId, projectInScope().id),
+        inArray(t.changeRequests.state, ['pending', 'approved', 'scheduled']),
+      ),
+    )
     .orderBy(asc(t.changeRequests.id));
 }

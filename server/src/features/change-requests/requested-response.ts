@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
+import { DEFAULT_PROJECT } from '../projects/project-scope.js';
 import type { ChangeRequest } from './change-request.js';
 
 /**
@@ -10,6 +11,9 @@ import type { ChangeRequest } from './change-request.js';
  * if (outcome.kind === 'requested') return requestedResponse(c, outcome.changeRequest);
  */
 export function requestedResponse(c: Context<AppEnv>, changeRequest: ChangeRequest) {
-  c.header('Location', `/api/v1/change-requests/${changeRequest.id}`);
+  const project = c.get('project');
+  const base =
+    !project || project.key === DEFAULT_PROJECT.key ? '/api/v1' : `/api/v1/projects/${project.key}`;
+  c.header('Location', `${base}/change-requests/${changeRequest.id}`);
   return c.json(changeRequest, 202);
 }

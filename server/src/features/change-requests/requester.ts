@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/client.js';
+import { ForbiddenError } from '../../errors/index.js';
 import { humanOf, type Person } from '../auth/four-eyes.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import type { Role } from '../auth/roles.js';
@@ -24,7 +25,13 @@ export async function requesterOf(q: Queryable, principal: Principal): Promise<R
   return {
     actor,
     userId: await humanOf(q, actor),
-    role: principal.role,
+    role: roleIn(principal),
     environments: principal.environments,
   };
+}
+
+/** The role a principal has in the project of the request; refused when it has none there. */
+export function roleIn(principal: Principal): Role {
+  if (principal.role === null) throw new ForbiddenError('You have no role in this project');
+  return principal.role;
 }

@@ -3,6 +3,7 @@ import type { Context } from '@ringflag/sdk-node/engine';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { findEnvironment } from '../environments/environments.store.js';
+import { DEFAULT_PROJECT, environmentRef, inProject } from '../projects/project-scope.js';
 import { payloadReader } from '../sdk/payload-cache.js';
 import { contextHash } from './client-context.js';
 import { ClientStreams, type ClientStreamsOptions, diffResults } from './client-streams.js';
@@ -39,6 +40,8 @@ class FakeResponse extends EventEmitter {
 }
 
 const ENV = 'development';
+/** The ref of ENV, what streams and evaluations are keyed by. */
+const ENV_REF = environmentRef(DEFAULT_PROJECT.key, ENV);
 const on = { value: true, variant: 'on', reason: { kind: 'FALLTHROUGH' } } as const;
 const off = { value: false, variant: 'off', reason: { kind: 'OFF' } } as const;
 
@@ -73,7 +76,7 @@ describe('ClientStreams', () => {
     expect(res.status, res.text).toBeLessThan(300);
   };
   const storeOf = async () => {
-    const env = await findEnvironment(t.database, ENV);
+    const env = await inProject(DEFAULT_PROJECT, () => findEnvironment(t.database, ENV));
     if (!env) throw new Error('no env');
     return (await t.deps.payloads.get(t.database, env)).store();
   };
@@ -92,7 +95,14 @@ describe('ClientStreams', () => {
     const store = await storeOf();
     const hash = contextHash(context);
     const response = new FakeResponse();
-    streams.attach(response, ENV, keyId, context, hash, evaluations.get(ENV, 'client', store, context, hash));
+    streams.attach(
+      response,
+      ENV_REF,
+      keyId,
+      context,
+      hash,
+      evaluations.get(ENV_REF, 'client', store, context, hash),
+    );
     return response;
   };
 
@@ -164,15 +174,15 @@ describe('ClientStreams', () => {
   it('evaluates streams that share a context once per revision and writes them the same bytes', async () => {
     const a = await open({ key: 'user-1', plan: 'pro' });
     const b = await open({ plan: 'pro', key: 'user-1' });
-    expect(streams.contextCount(ENV)).toBe(1);
-    expect(streams.connectionCount(ENV)).toBe(2);
+    expect(streams.contextCount(ENV_REF)).toBe(1);
+    expect(streams.connectionCount(ENV_REF)).toBe(2);
     await admin('POST', `/api/v1/flags/banner/environments/${ENV}/toggle`, { enabled: true });
     await vi.waitFor(() => expect(a.chunks[1]).toBeDefined());
     expect(a.chunks[1]).toBe(b.chunks[1]);
     a.destroy();
-    expect(streams.connectionCount(ENV)).toBe(1);
+    expect(streams.connectionCount(ENV_REF)).toBe(1);
     b.destroy();
-    expect(streams.contextCount(ENV)).toBe(0);
+    expect(streams.contextCount(ENV_REF)).toBe(0);
   });
 
   it('bounds the memory of per-context state: a new context past it has no room, a shared one does', async () => {
@@ -182,9 +192,9 @@ describe('ClientStreams', () => {
     let attached = 0;
     for (const context of contexts) {
       const hash = contextHash(context);
-      const initial = evaluations.get(ENV, 'client', store, context, hash);
-      if (!small.hasRoomFor(ENV, hash, context, initial)) break;
-      small.attach(new FakeResponse(), ENV, 1, context, hash, initial);
+      const initial = evaluations.get(ENV_REF, 'client', store, context, hash);
+      if (!small.hasRoomFor(ENV_REF, hash, context, initial)) break;
+      small.attach(new FakeResponse(), ENV_REF, 1, context, hash, initial);
       attached++;
     }
     expect(attached).toBeGreaterThan(0);
@@ -192,7 +202,9 @@ describe('ClientStreams', () => {
     expect(small.bytes).toBeLessThanOrEqual(20_000);
     const first = contexts[0] as Context;
     const hash = contextHash(first);
-    expect(small.hasRoomFor(ENV, hash, first, evaluations.get(ENV, 'client', store, first, hash))).toBe(true);
+    expect(
+      small.hasRoomFor(ENV_REF, hash, first, evaluations.get(ENV_REF, 'client', store, first, hash)),
+    ).toBe(true);
     small.close();
   });
 
@@ -200,11 +212,11 @@ describe('ClientStreams', () => {
     const store = await storeOf();
     const context = { key: 'user-1' };
     const hash = contextHash(context);
-    const initial = evaluations.get(ENV, 'client', store, context, hash);
+    const initial = evaluations.get(ENV_REF, 'client', store, context, hash);
     // The request read the payload; a write lands before the stream is attached.
     await admin('POST', `/api/v1/flags/banner/environments/${ENV}/toggle`, { enabled: true });
     const response = new FakeResponse();
-    streams.attach(response, ENV, 1, context, hash, initial);
+    streams.attach(response, ENV_REF, 1, context, hash, initial);
     await vi.waitFor(() => expect(response.events()).toHaveLength(2));
     const patch = response.events()[1];
     expect(patch).toMatchObject({ event: 'patch', id: initial.revision + 1 });
@@ -216,6 +228,6 @@ describe('ClientStreams', () => {
     const response = await open({ key: 'user-1' }, 42);
     t.deps.hub.disconnectKey(42);
     expect(response.destroyed).toBe(true);
-    expect(streams.connectionCount(ENV)).toBe(0);
+    expect(streams.connectionCount(ENV_REF)).toBe(0);
   });
 });

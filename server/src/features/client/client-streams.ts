@@ -1,4 +1,5 @@
 import type { Context, EvaluationDetail, FlagStore, JsonValue } from '@ringflag/sdk-node/engine';
+import type { EnvironmentRef } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub, StreamConnection, StreamSink } from '../../stream/change-hub.js';
@@ -30,7 +31,7 @@ function groupBytes(contextChars: number, resultsChars: number): number {
 /** What {@link ClientStreams} needs from the application. */
 export interface ClientStreamsDeps {
   /** Where the current environment row is read after a publish. */
-  environments: Pick<EnvironmentReader, 'byKey'>;
+  environments: Pick<EnvironmentReader, 'byRef'>;
   payloads: PayloadReader;
   hub: ChangeHub;
   logger: Logger;
@@ -51,7 +52,7 @@ export interface ClientStreamsOptions {
 }
 
 /** The hub channel of an environment's browser streams (heartbeats, key revocation, shutdown). */
-export const clientChannel = (environment: string) => `client:${environment}`;
+export const clientChannel = (environment: EnvironmentRef) => `client:${environment}` as EnvironmentRef;
 
 /**
  * The browser streams (`GET /client/v1/stream`): a `put` with the evaluated values of the stream's
@@ -66,14 +67,14 @@ export const clientChannel = (environment: string) => `client:${environment}`;
  *
  * @example
  * const streams = new ClientStreams({ environments, payloads, hub, logger, metrics });
- * streams.attach(response, env.key, keyId, context, contextHash(context), initial);
+ * streams.attach(response, env.ref, keyId, context, contextHash(context), initial);
  */
 export class ClientStreams {
-  private readonly groups = new Map<string, Map<string, ContextGroup>>();
+  private readonly groups = new Map<EnvironmentRef, Map<string, ContextGroup>>();
   /** Environments whose fan-out is scheduled or running; `true` when another revision came meanwhile. */
-  private readonly fanOuts = new Map<string, boolean>();
+  private readonly fanOuts = new Map<EnvironmentRef, boolean>();
   /** The newest revision published per environment, to catch up streams that attach behind it. */
-  private readonly published = new Map<string, number>();
+  private readonly published = new Map<EnvironmentRef, number>();
   private readonly maxBufferedBytes: number;
   private readonly sliceMs: number;
   private readonly maxStateBytes: number;
@@ -95,10 +96,10 @@ export class ClientStreams {
   }
 
   /** Open streams, in total or per environment. */
-  connectionCount(environment?: string): number {
+  connectionCount(environment?: EnvironmentRef): number {
     if (environment !== undefined) return this.deps.hub.connectionCount(clientChannel(environment));
     let total = 0;
-    for (const key of this.groups.keys()) total += this.deps.hub.connectionCount(clientChannel(key));
+    for (const ref of this.groups.keys()) total += this.deps.hub.connectionCount(clientChannel(ref));
     return total;
   }
 
@@ -106,7 +107,12 @@ export class ClientStreams {
    * Whether a stream for this context fits: it joins an open group, or a new group stays within
    * `maxStateBytes`.
    */
-  hasRoomFor(environment: string, hash: string, context: Context, initial: CachedEvaluation): boolean {
+  hasRoomFor(
+    environment: EnvironmentRef,
+    hash: string,
+    context: Context,
+    initial: CachedEvaluation,
+  ): boolean {
     if (this.groups.get(environment)?.has(hash)) return true;
     return (
       this.stateBytes + groupBytes(JSON.stringify(context).length, initial.json.length) <= this.maxStateBytes
@@ -119,7 +125,7 @@ export class ClientStreams {
   }
 
   /** Distinct contexts with open streams in an environment. */
-  contextCount(environment: string): number {
+  contextCount(environment: EnvironmentRef): number {
     return this.groups.get(environment)?.size ?? 0;
   }
 
@@ -130,7 +136,7 @@ export class ClientStreams {
    */
   attach(
     sink: StreamSink & { once(event: 'close', listener: () => void): unknown },
-    environment: string,
+    environment: EnvironmentRef,
     keyId: number,
     context: Context,
     hash: string,
@@ -184,7 +190,7 @@ export class ClientStreams {
   }
 
   /** Re-evaluates an environment's contexts after the response to the write has gone out. */
-  private schedule(environment: string): void {
+  private schedule(environment: EnvironmentRef): void {
     if (!this.groups.get(environment)?.size) return;
     if (this.fanOuts.has(environment)) {
       this.fanOuts.set(environment, true);
@@ -194,7 +200,7 @@ export class ClientStreams {
     setImmediate(() => this.fanOut(environment));
   }
 
-  private fanOut(environment: string): void {
+  private fanOut(environment: EnvironmentRef): void {
     this.fanOuts.set(environment, false);
     void this.currentStore(environment).then(
       (store) => {
@@ -214,14 +220,14 @@ export class ClientStreams {
   }
 
   /** The environment's payload at its current revision (undefined when it is gone). */
-  private async currentStore(environment: string): Promise<FlagStore | undefined> {
-    const env = await this.deps.environments.byKey(environment);
+  private async currentStore(environment: EnvironmentRef): Promise<FlagStore | undefined> {
+    const env = await this.deps.environments.byRef(environment);
     if (!env) return undefined;
     return (await this.deps.payloads.get(env)).store();
   }
 
   /** Updates the groups a slice at a time, yielding the event loop between slices. */
-  private fanOutSlices(environment: string, store: FlagStore, pending: ContextGroup[]): void {
+  private fanOutSlices(environment: EnvironmentRef, store: FlagStore, pending: ContextGroup[]): void {
     let index = 0;
     const slice = () => {
       const started = performance.now();
@@ -243,7 +249,7 @@ export class ClientStreams {
   }
 
   /** Ends a fan-out pass: a revision that landed meanwhile gets its own pass. */
-  private done(environment: string): void {
+  private done(environment: EnvironmentRef): void {
     if (this.fanOuts.get(environment)) setImmediate(() => this.fanOut(environment));
     else this.fanOuts.delete(environment);
   }

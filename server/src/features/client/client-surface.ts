@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
-import { listEnvironments } from '../environments/environments.store.js';
+import { listAllEnvironments } from '../environments/environments.store.js';
 import type { PayloadReader } from '../sdk/cached-payload.js';
 import { type PayloadCache, payloadReader } from '../sdk/payload-cache.js';
 import type { ClusterCaches } from './cluster-caches.js';
@@ -61,7 +61,7 @@ export function createClientSurface(deps: ClientSurfaceDeps): ClientSurface {
   const caches = {
     keys: new SdkKeyLookup(deps.findSdkKey, { now: deps.now }),
     environments: new EnvironmentCache(deps.database, deps.hub, { now: deps.now }),
-    origins: new CorsOrigins(() => listEnvironments(deps.database), {
+    origins: new CorsOrigins(() => listAllEnvironments(deps.database), {
       now: deps.now,
       refusals: deps.logger
         ? new RefusedOriginLog(deps.logger, () => (deps.clock ? deps.clock().getTime() : Date.now()))

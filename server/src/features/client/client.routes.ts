@@ -51,7 +51,7 @@ export interface BrowserContextGuards {
 /** What {@link registerClientRoutes} needs: the client surface's reads and caches, and more. */
 export interface ClientRouteDeps {
   keys: Pick<SdkKeyLookup, 'lookup'>;
-  environments: Pick<EnvironmentReader, 'byId' | 'byKey'>;
+  environments: Pick<EnvironmentReader, 'byId' | 'byRef'>;
   payloads: PayloadReader;
   origins: CorsOrigins;
   evaluations: EvaluationCache;
@@ -155,7 +155,7 @@ export function registerClientRoutes(
       return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
     }
     const store = (await payloads.get(env)).store();
-    const evaluation = evaluations.get(env.key, 'client', store, context, hash);
+    const evaluation = evaluations.get(env.ref, 'client', store, context, hash);
     return c.body(evaluation.json, 200, {
       ETag: evaluationEtag(evaluation.revision, hash),
       'content-type': 'application/json',
@@ -192,8 +192,8 @@ export function registerClientRoutes(
     const hash = contextHash(context);
     const env = await environmentOf(key.environmentId);
     const store = (await payloads.get(env)).store();
-    const initial = evaluations.get(env.key, 'client', store, context, hash);
-    if (!streams.hasRoomFor(env.key, hash, context, initial)) {
+    const initial = evaluations.get(env.ref, 'client', store, context, hash);
+    if (!streams.hasRoomFor(env.ref, hash, context, initial)) {
       deps.metrics.recordPublicRejection('client', 'stream_state_full');
       throw new RateLimitedError(
         'The server holds as many browser stream contexts as it may; retry later',
@@ -216,7 +216,7 @@ export function registerClientRoutes(
     if (!startEventStream(deps.connections, outgoing, headers, key.id, clientAddress(c))) {
       return RESPONSE_ALREADY_SENT;
     }
-    streams.attach(outgoing, env.key, key.id, context, hash, initial);
+    streams.attach(outgoing, env.ref, key.id, context, hash, initial);
     return RESPONSE_ALREADY_SENT;
   });
 

@@ -30,7 +30,7 @@ export interface EnvironmentOrigins {
  * `refusals` (logged, bounded).
  *
  * @example
- * const origins = new CorsOrigins(() => listEnvironments(database));
+ * const origins = new CorsOrigins(() => listAllEnvironments(database));
  * await origins.allowedAnywhere('https://app.example.com'); // true when some environment lists it
  */
 export class CorsOrigins {

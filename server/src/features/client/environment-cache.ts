@@ -1,14 +1,16 @@
 import type { Queryable } from '../../db/client.js';
+import type { EnvironmentRef } from '../../db/schema.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
 import {
   type EnvironmentRow,
   findEnvironment,
   findEnvironmentById,
+  findEnvironmentByRef,
 } from '../environments/environments.store.js';
 import { ShortLivedCache } from './short-lived-cache.js';
 
 /** What the SDK-facing surfaces read of an environment. */
-export type SurfaceEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'revision'>;
+export type SurfaceEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'ref' | 'projectId' | 'revision'>;
 
 /**
  * Where the SDK-facing surfaces read environments: the database through {@link EnvironmentCache} on a
@@ -17,8 +19,10 @@ export type SurfaceEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'revision'>
 export interface EnvironmentReader {
   /** The environment with this id; `fresh` asks the source rather than a cache. */
   byId(id: number, options?: { fresh?: boolean }): Promise<SurfaceEnvironment | undefined>;
-  /** The environment with this key. */
+  /** The environment with this key, in the project in scope. */
   byKey(key: string): Promise<SurfaceEnvironment | undefined>;
+  /** The environment with this ref (any project). */
+  byRef(ref: EnvironmentRef): Promise<SurfaceEnvironment | undefined>;
 }
 
 /** How long a row is kept at most (its settings besides the revision are not for this cache's users). */
@@ -30,7 +34,7 @@ export const ENVIRONMENT_CACHE_MS = 1000;
  * their environment publishes a change on this replica, so the revision of a kept row is never behind
  * what this replica's streams have been sent. Settings that publish nothing, such as allowed origins,
  * are not for this cache's users (cors.ts keeps those). {@link clear} drops everything (an
- * environment changed on some replica). `fresh` and {@link byKey} always ask the database.
+ * environment changed on some replica). `fresh`, {@link byKey} and {@link byRef} always ask the database.
  *
  * @example
  * const environments = new EnvironmentCache(database, hub);
@@ -46,7 +50,7 @@ export class EnvironmentCache implements EnvironmentReader {
     options: { now?: () => number } = {},
   ) {
     this.rows = new ShortLivedCache({ ttlMs: ENVIRONMENT_CACHE_MS, max: 1000, now: options.now });
-    hub.onPublish((environment) => this.rows.forget((row) => row.key === environment));
+    hub.onPublish((environment) => this.rows.forget((row) => row.ref === environment));
   }
 
   /** The environment with this id: from memory when kept, unless `fresh`. */
@@ -57,6 +61,11 @@ export class EnvironmentCache implements EnvironmentReader {
   /** The environment with this key, read fresh. */
   async byKey(key: string): Promise<EnvironmentRow | undefined> {
     return findEnvironment(this.database, key);
+  }
+
+  /** The environment with this ref, read fresh. */
+  async byRef(ref: EnvironmentRef): Promise<EnvironmentRow | undefined> {
+    return findEnvironmentByRef(this.database, ref);
   }
 
   /** Drops every row. */

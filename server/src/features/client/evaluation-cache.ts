@@ -6,6 +6,7 @@ import {
   type JsonValue,
 } from '@ringflag/sdk-node/engine';
 import { LRUCache } from 'lru-cache';
+import type { EnvironmentRef } from '../../db/schema.js';
 
 /** Which flags a key may see: a client key only `clientSide` ones, a server key all of them. */
 export type FlagScope = 'client' | 'server';
@@ -58,7 +59,7 @@ export class EvaluationCache {
 
   /** The results for `context` (whose hash is `hash`) against `store`, from the cache when present. */
   get(
-    environment: string,
+    environment: EnvironmentRef,
     scope: FlagScope,
     store: FlagStore,
     context: Context,

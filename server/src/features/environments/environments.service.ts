@@ -101,7 +101,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
             ...initialConfig(flag.kind, flag.variations as Variation[]),
           };
           await insertConfig(w.tx, config);
-          if (!flag.archived) w.changed(row.key, { flags: { [flag.key]: composeConfig(flag, config) } });
+          if (!flag.archived) w.changed(row.ref, { flags: { [flag.key]: composeConfig(flag, config) } });
         }
         const view = environmentView(row);
         w.audit({

@@ -1,20 +1,48 @@
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { fitsInteger, MAX_INTEGER } from '../../db/portable.js';
-import type { changeLog, environments } from '../../db/schema.js';
+import type { changeLog, EnvironmentRef, environments } from '../../db/schema.js';
+import { environmentRef, projectInScope } from '../projects/project-scope.js';
 
 /** An environment row. */
 export type EnvironmentRow = typeof environments.$inferSelect;
 
-export async function listEnvironments({ db, t }: Queryable): Promise<EnvironmentRow[]> {
-  return db.select().from(t.environments).orderBy(asc(t.environments.sortOrder), asc(t.environments.id));
+/** The environments of a project (the one in scope unless named), in pipeline order. */
+export async function listEnvironments(
+  { db, t }: Queryable,
+  projectId: number = projectInScope().id,
+): Promise<EnvironmentRow[]> {
+  return db
+    .select()
+    .from(t.environments)
+    .where(eq(t.environments.projectId, projectId))
+    .orderBy(asc(t.environments.sortOrder), asc(t.environments.id));
 }
 
+/** The environments of every project (allowed origins for browsers, which any project's key may use). */
+export async function listAllEnvironments({ db, t }: Queryable): Promise<EnvironmentRow[]> {
+  return db.select().from(t.environments).orderBy(asc(t.environments.id));
+}
+
+/** An environment of the project in scope, by key. */
 export async function findEnvironment(
   { db, t }: Queryable,
   key: string,
 ): Promise<EnvironmentRow | undefined> {
-  const [row] = await db.select().from(t.environments).where(eq(t.environments.key, key)).limit(1);
+  const [row] = await db
+    .select()
+    .from(t.environments)
+    .where(and(eq(t.environments.projectId, projectInScope().id), eq(t.environments.key, key)))
+    .limit(1);
+  return row;
+}
+
+/** An environment of any project, by its ref. */
+export async function findEnvironmentByRef(
+  { db, t }: Queryable,
+  ref: EnvironmentRef,
+): Promise<EnvironmentRow | undefined> {
+  const [row] = await db.select().from(t.environments).where(eq(t.environments.ref, ref)).limit(1);
   return row;
 }
 
@@ -27,11 +55,16 @@ export async function findEnvironmentById(
   return row;
 }
 
+/** Inserts an environment into the project in scope. */
 export async function insertEnvironment(
   { db, t }: Queryable,
-  values: typeof environments.$inferInsert,
+  values: Omit<typeof environments.$inferInsert, 'projectId' | 'ref'>,
 ): Promise<EnvironmentRow> {
-  const [row] = await db.insert(t.environments).values(values).returning();
+  const project = projectInScope();
+  const [row] = await db
+    .insert(t.environments)
+    .values({ ...values, projectId: project.id, ref: environmentRef(project.key, values.key) })
+    .returning();
   return row!;
 }
 
@@ -49,13 +82,13 @@ export async function updateEnvironment(
  * Increments an environment's revision and returns the new one. On PostgreSQL the update locks the
  * row until the write commits, so concurrent writes on any replica get consecutive revisions.
  */
-export async function bumpRevision({ db, t }: Queryable, key: string): Promise<number> {
+export async function bumpRevision({ db, t }: Queryable, ref: EnvironmentRef): Promise<number> {
   const [row] = await db
     .update(t.environments)
     .set({ revision: sql`${t.environments.revision} + 1` })
-    .where(eq(t.environments.key, key))
+    .where(eq(t.environments.ref, ref))
     .returning({ revision: t.environments.revision });
-  if (!row) throw new Error(`environment ${key} vanished inside a write`);
+  if (!row) throw new Error(`environment ${ref} vanished inside a write`);
   return row.revision;
 }
 
@@ -73,7 +106,7 @@ export async function appendChange({ db, t }: Queryable, row: ChangeLogRow): Pro
  */
 export async function changesSince(
   { db, t }: Queryable,
-  environment: string,
+  environment: EnvironmentRef,
   afterRevision: number,
   upToRevision: number,
   limit: number,
@@ -93,9 +126,12 @@ export async function changesSince(
     .limit(limit);
 }
 
-/** The current revision of every environment. */
-export async function currentRevisions({ db, t }: Queryable): Promise<{ key: string; revision: number }[]> {
-  return db.select({ key: t.environments.key, revision: t.environments.revision }).from(t.environments);
+/** The current revision of every environment of every project. */
+export async function currentRevisions({
+  db,
+  t,
+}: Queryable): Promise<{ ref: EnvironmentRef; revision: number }[]> {
+  return db.select({ ref: t.environments.ref, revision: t.environments.revision }).from(t.environments);
 }
 
 /** Deletes change-log rows written before `before` (ISO 8601); returns how many. */

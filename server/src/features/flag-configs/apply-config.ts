@@ -136,6 +136,6 @@ export async function writeConfig(
     before,
     after,
   });
-  if (!flag.archived) w.changed(env.key, { flags: { [flag.key]: after } });
+  if (!flag.archived) w.changed(env.ref, { flags: { [flag.key]: after } });
   return after;
 }

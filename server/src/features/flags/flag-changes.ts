@@ -5,6 +5,7 @@ import type { Write } from '../../write/unit-of-work.js';
 import type { Actor } from '../audit/audit-event.js';
 import { listEnvironments } from '../environments/environments.store.js';
 import { referencesIn } from '../flag-configs/references.js';
+import { projectInScope } from '../projects/project-scope.js';
 import { listActivePlans } from '../releases/releases.store.js';
 import { composeConfig, type FlagRow, flagView } from './flag-model.js';
 import { listAllConfigs, listConfigsOfFlag, updateConfig, updateFlag } from './flags.store.js';
@@ -141,7 +142,7 @@ async function removedVariationErrors(tx: Queryable, before: FlagRow, after: Fla
       }
     }
   }
-  for (const { plan, environmentKey } of await listActivePlans(tx)) {
+  for (const { plan, environmentKey } of await listActivePlans(tx, projectInScope().id)) {
     if (plan.flagId !== before.id) continue;
     for (const id of removed) {
       if (plan.variation === id) inUse(id, `the release plan in ${environmentKey} releases it`);
@@ -194,7 +195,7 @@ export async function applyFlagChanges(
   });
   if (variationsChanged || clientSideChanged) {
     if (variationsChanged) await checkVariationChange(w.tx, before, after);
-    const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.key]));
+    const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.ref]));
     for (const config of await listConfigsOfFlag(w.tx, after.id)) {
       const env = envs.get(config.environmentId);
       if (env === undefined) continue;
@@ -245,7 +246,7 @@ export async function applyArchived(
     version: before.version + 1,
     updatedAt: w.now,
   });
-  const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.key]));
+  const envs = new Map((await listEnvironments(w.tx)).map((env) => [env.id, env.ref]));
   for (const config of await listConfigsOfFlag(w.tx, after.id)) {
     const env = envs.get(config.environmentId);
     if (env) w.changed(env, { flags: { [after.key]: archived ? null : composeConfig(after, config) } });

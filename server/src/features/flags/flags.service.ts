@@ -158,7 +158,7 @@ export function createFlagService(deps: FlagServiceDeps): FlagService {
         for (const env of await listEnvironments(w.tx)) {
           const row = { flagId: flag.id, environmentId: env.id, version: 1, updatedAt: w.now, ...initial };
           await insertConfig(w.tx, row);
-          w.changed(env.key, { flags: { [flag.key]: composeConfig(flag, row) } });
+          w.changed(env.ref, { flags: { [flag.key]: composeConfig(flag, row) } });
         }
         const view = flagView(flag);
         w.audit({

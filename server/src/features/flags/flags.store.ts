@@ -2,14 +2,20 @@ import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import { inByteOrder } from '../../db/portable.js';
 import type { flagConfigs, flags } from '../../db/schema.js';
+import { projectInScope } from '../projects/project-scope.js';
 import type { FlagConfigRow, FlagRow, SegmentRow } from './flag-model.js';
 
+/** A flag of the project in scope, by key. */
 export async function findFlag({ db, t }: Queryable, key: string): Promise<FlagRow | undefined> {
-  const [row] = await db.select().from(t.flags).where(eq(t.flags.key, key)).limit(1);
+  const [row] = await db
+    .select()
+    .from(t.flags)
+    .where(and(eq(t.flags.projectId, projectInScope().id), eq(t.flags.key, key)))
+    .limit(1);
   return row;
 }
 
-/** Flags ordered by key (byte order), after `afterKey`, optionally filtered. */
+/** Flags of the project in scope ordered by key (byte order), after `afterKey`, optionally filtered. */
 export async function listFlags(
   q: Queryable,
   options: { limit: number; afterKey?: string; archived?: boolean; tag?: string },
@@ -17,6 +23,7 @@ export async function listFlags(
   const { db, t } = q;
   const key = inByteOrder(q, t.flags.key);
   const where: (SQL | undefined)[] = [
+    eq(t.flags.projectId, projectInScope().id),
     options.afterKey === undefined ? undefined : gt(key, options.afterKey),
     options.archived === undefined ? undefined : eq(t.flags.archived, options.archived),
   ];
@@ -31,8 +38,15 @@ export async function listFlags(
     : rows.filter((row) => row.tags.includes(options.tag as string)).slice(0, options.limit);
 }
 
-export async function insertFlag({ db, t }: Queryable, values: typeof flags.$inferInsert): Promise<FlagRow> {
-  const [row] = await db.insert(t.flags).values(values).returning();
+/** Inserts a flag into the project in scope. */
+export async function insertFlag(
+  { db, t }: Queryable,
+  values: Omit<typeof flags.$inferInsert, 'projectId'>,
+): Promise<FlagRow> {
+  const [row] = await db
+    .insert(t.flags)
+    .values({ ...values, projectId: projectInScope().id })
+    .returning();
   return row!;
 }
 
@@ -109,26 +123,39 @@ export async function listFlagsWithConfigs(
     .orderBy(asc(inByteOrder(q, t.flags.key)));
 }
 
-/** Every config of every flag, by flag key then environment (for reference checks across environments). */
+/**
+ * Every config of every flag of the project in scope, by flag key then environment (for reference
+ * checks across environments).
+ */
 export async function listAllConfigs(q: Queryable): Promise<{ flag: FlagRow; config: FlagConfigRow }[]> {
   const { db, t } = q;
   return db
     .select({ flag: t.flags, config: t.flagConfigs })
     .from(t.flagConfigs)
     .innerJoin(t.flags, eq(t.flags.id, t.flagConfigs.flagId))
+    .where(eq(t.flags.projectId, projectInScope().id))
     .orderBy(asc(inByteOrder(q, t.flags.key)), asc(t.flagConfigs.environmentId));
 }
 
-/** Every segment, by key (byte order). */
-export async function listSegments(q: Queryable): Promise<SegmentRow[]> {
+/** Every segment of a project (the one in scope unless named), by key (byte order). */
+export async function listSegments(
+  q: Queryable,
+  projectId: number = projectInScope().id,
+): Promise<SegmentRow[]> {
   const { db, t } = q;
   return db
     .select()
     .from(t.segments)
+    .where(eq(t.segments.projectId, projectId))
     .orderBy(asc(inByteOrder(q, t.segments.key)));
 }
 
+/** A segment of the project in scope, by key. */
 export async function findSegment({ db, t }: Queryable, key: string): Promise<SegmentRow | undefined> {
-  const [row] = await db.select().from(t.segments).where(eq(t.segments.key, key)).limit(1);
+  const [row] = await db
+    .select()
+    .from(t.segments)
+    .where(and(eq(t.segments.projectId, projectInScope().id), eq(t.segments.key, key)))
+    .limit(1);
   return row;
 }

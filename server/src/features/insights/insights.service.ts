@@ -106,8 +106,8 @@ export function createInsightsService(deps: InsightsServiceDeps) {
       return (await listEnvironments(database)).map((env) => ({
         environment: env.key,
         revision: env.revision,
-        streams: hub.connectionCount(env.key),
-        lastPublish: lastPublish(env.key) ?? null,
+        streams: hub.connectionCount(env.ref),
+        lastPublish: lastPublish(env.ref) ?? null,
       }));
     },
 

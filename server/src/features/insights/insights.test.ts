@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamConnection } from '../../stream/change-hub.js';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
+import { DEFAULT_PROJECT, environmentRef } from '../projects/project-scope.js';
 
 const NOW = new Date('2026-03-02T12:00:30.000Z');
 const NOW_MINUTE = Math.floor(NOW.getTime() / 60_000);
@@ -46,7 +47,11 @@ describe('insights', () => {
     expect(production?.lastPublish).toMatchObject({ revision: production?.revision, at: NOW.toISOString() });
 
     const sink = { write: () => true, writableLength: 0, destroyed: false, destroy: () => {} };
-    const connection: StreamConnection = { environment: 'production', keyId: 1, sink };
+    const connection: StreamConnection = {
+      environment: environmentRef(DEFAULT_PROJECT.key, 'production'),
+      keyId: 1,
+      sink,
+    };
     t.deps.hub.subscribe(connection);
     const toggled = await t.request('POST', '/api/v1/flags/new-checkout/environments/production/toggle', {
       token: t.adminToken,

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { EnvironmentRef } from '../../db/schema.js';
 import { timestampSchema } from '../../http/openapi-app.js';
 import type { ChangeHub, SdkPatch } from '../../stream/change-hub.js';
 
@@ -13,7 +14,7 @@ export const publishRecordSchema = z
 export type PublishRecord = z.infer<typeof publishRecordSchema>;
 
 /** Reads the last publish of an environment (undefined when none since the server started). */
-export type PublishLog = (environment: string) => PublishRecord | undefined;
+export type PublishLog = (environment: EnvironmentRef) => PublishRecord | undefined;
 
 /** What the publish log needs of the change hub: its sent patches and its open streams. */
 export type PublishSource = Pick<ChangeHub, 'onPublish' | 'connectionCount'>;
@@ -32,8 +33,8 @@ const logs = new WeakMap<PublishSource, PublishLog>();
 export function trackPublishes(hub: PublishSource, clock: () => Date): PublishLog {
   const existing = logs.get(hub);
   if (existing) return existing;
-  const records = new Map<string, PublishRecord>();
-  hub.onPublish((environment: string, patch: SdkPatch) => {
+  const records = new Map<EnvironmentRef, PublishRecord>();
+  hub.onPublish((environment: EnvironmentRef, patch: SdkPatch) => {
     records.set(environment, {
       revision: patch.revision,
       at: clock().toISOString(),

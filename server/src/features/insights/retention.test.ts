@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EnvironmentRef } from '../../db/schema.js';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { pruneExpired } from './retention.js';
 
@@ -16,10 +17,10 @@ describe('retention of per-minute counts and the change log', () => {
     const now = t.deps.clock();
     const nowMinute = Math.floor(now.getTime() / 60_000);
     const minutes = { old: nowMinute - 3 * DAY, recent: nowMinute - DAY / 2 };
-    const [environment] = await t.query<{ id: number }>(
-      "select id from environments where key = 'production'",
+    const [environment] = await t.query<{ id: number; ref: EnvironmentRef }>(
+      "select id, ref from environments where key = 'production'",
     );
-    const environmentId = environment!.id;
+    const { id: environmentId, ref } = environment!;
     // Revisions far beyond the environment's, so they cannot clash with the rows its writes logged.
     const revisions = { old: 1_000_001, recent: 1_000_002 };
     await t.database.transaction(async ({ db, t: tables }) => {
@@ -30,7 +31,7 @@ describe('retention of per-minute counts and the change log', () => {
         await db.insert(tables.eventCounts).values({ environmentId, event: 'e', minute, count: 1 });
         await db.insert(tables.guardEventCounts).values({ ...row, event: 'e' });
         await db.insert(tables.changeLog).values({
-          environment: 'production',
+          environment: ref,
           revision: revisions[age],
           patch: { flags: {}, segments: {} },
           createdAt: new Date(minute * 60_000).toISOString(),

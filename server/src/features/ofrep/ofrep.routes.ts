@@ -157,7 +157,7 @@ export function registerOfrepRoutes(
     if (etagMatches(c.req.header('if-none-match'), etag)) {
       return c.body(null, 304, { ETag: etag, 'cache-control': 'no-cache' });
     }
-    const evaluation = evaluations.get(target.env.key, target.scope, target.store, request.context, hash);
+    const evaluation = evaluations.get(target.env.ref, target.scope, target.store, request.context, hash);
     let body = bulkBodies.get(evaluation);
     if (body === undefined) {
       body = JSON.stringify({ flags: bulkResults(target.store, evaluation.results) });

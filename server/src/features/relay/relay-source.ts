@@ -40,7 +40,13 @@ export function createServerRelaySource(deps: ServerRelaySourceDeps): RelaySourc
       if (!env) return undefined;
       const rows = await listSdkKeys(deps.database, environmentId);
       return {
-        environment: { id: env.id, key: env.key, corsOrigins: env.corsOrigins },
+        environment: {
+          id: env.id,
+          key: env.key,
+          ref: env.ref,
+          projectId: env.projectId,
+          corsOrigins: env.corsOrigins,
+        },
         keys: rows
           .filter((row) => row.revokedAt === null)
           .map((row) => ({ id: row.id, type: row.type, hash: row.keyHash })),

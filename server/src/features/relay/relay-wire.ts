@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { type Context, contextSchema } from '@ringflag/sdk-node/engine';
+import type { EnvironmentRef } from '../../db/schema.js';
 import { clientEventsSchema, sdkEventsSchema } from '../sdk/sdk-events.js';
 
 /** Bounds of a batch a relay reports with `POST /relay/v1/events`. */
@@ -20,12 +21,26 @@ const addressSchema = z.string().min(1).max(64);
  * environment, and its keys that are not revoked (oldest first) as the sha256 the server stores.
  *
  * @example
- * { "environment": { "id": 2, "key": "production", "corsOrigins": ["https://app.example.com"] },
+ * { "environment": { "id": 2, "key": "production", "ref": "production", "projectId": 1,
+ *     "corsOrigins": ["https://app.example.com"] },
  *   "keys": [{ "id": 7, "type": "server", "hash": "9f86d08…" }, { "id": 8, "type": "client", "hash": "60303ae…" }] }
  */
 export const relayKeysSchema = z
   .object({
-    environment: z.object({ id: z.number().int(), key: z.string(), corsOrigins: z.array(z.string()) }),
+    environment: z
+      .object({
+        id: z.number().int(),
+        key: z.string(),
+        /** The environment's identity across projects (its key in the default project). */
+        ref: z.string().optional(),
+        projectId: z.number().int().default(1),
+        corsOrigins: z.array(z.string()),
+      })
+      // A server from before projects sends neither: everything there is the default project's.
+      .transform(({ ref, ...environment }) => ({
+        ...environment,
+        ref: (ref ?? environment.key) as EnvironmentRef,
+      })),
     keys: z.array(
       z.object({
         id: z.number().int(),

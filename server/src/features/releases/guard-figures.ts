@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/client.js';
 import { runWrite, type WriteDeps } from '../../write/unit-of-work.js';
 import { locateConfig } from '../flag-configs/apply-config.js';
+import { inProject } from '../projects/project-scope.js';
 import { type GuardFigures, guardTrip } from './guard.js';
 import { GuardExposureBuffer } from './guard-exposures.js';
 import { isActive, type ReleasePlan } from './release-plan.js';
@@ -72,15 +73,22 @@ export function createGuardChecker(deps: WriteDeps): GuardChecker {
       const trip = guardTrip(figures.guard, figures);
       if (!trip) return null;
       try {
-        return await runWrite(deps, RELEASE_ACTOR, async (w) => {
-          const fresh = await findPlanById(w.tx, planId);
-          // Only the stage whose figures tripped is rolled back.
-          if (!fresh || !isActive(fresh.plan) || fresh.plan.stageStartedAt !== located.plan.stageStartedAt) {
-            return null;
-          }
-          const target = await locateConfig(w.tx, fresh.flagKey, fresh.environmentKey);
-          return rollbackIn(w, target, fresh, { kind: 'trip', incident: { at: w.now, ...trip } });
-        });
+        // A guard is checked by jobs and by SDK intake, outside any request: it acts in its plan's project.
+        return await inProject(located.project, () =>
+          runWrite(deps, RELEASE_ACTOR, async (w) => {
+            const fresh = await findPlanById(w.tx, planId);
+            // Only the stage whose figures tripped is rolled back.
+            if (
+              !fresh ||
+              !isActive(fresh.plan) ||
+              fresh.plan.stageStartedAt !== located.plan.stageStartedAt
+            ) {
+              return null;
+            }
+            const target = await locateConfig(w.tx, fresh.flagKey, fresh.environmentKey);
+            return rollbackIn(w, target, fresh, { kind: 'trip', incident: { at: w.now, ...trip } });
+          }),
+        );
       } catch (error) {
         if (error instanceof PlanMovedError) return null;
         throw error;

@@ -5,6 +5,7 @@ import type { Actor } from '../audit/audit-event.js';
 import { personOf, type Reviewer, requireApprover, samePerson } from '../auth/four-eyes.js';
 import { type Located, locateConfig } from '../flag-configs/apply-config.js';
 import { composeConfig } from '../flags/flag-model.js';
+import { projectInScope } from '../projects/project-scope.js';
 import { compileStage } from './release-compiler.js';
 import {
   awaitsApproval,
@@ -136,7 +137,12 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
           createdAt: w.now,
           updatedAt: w.now,
         });
-        const located: LocatedPlanRow = { plan: row, flagKey: flag.key, environmentKey: env.key };
+        const located: LocatedPlanRow = {
+          plan: row,
+          flagKey: flag.key,
+          environmentKey: env.key,
+          project: projectInScope(),
+        };
         const created = planView(located);
         auditPlan(w, 'release.create', null, created);
         const warnings = startWarnings(before, created, compileFirst(target, created));
@@ -214,7 +220,7 @@ export function createReleaseService(deps: WriteDeps): ReleaseService {
 
     async approvals() {
       const out: ReleaseApproval[] = [];
-      for (const located of await listActivePlans(deps.database)) {
+      for (const located of await listActivePlans(deps.database, projectInScope().id)) {
         const plan = planView(located);
         const stage = stageAwaitingApproval(plan);
         const awaited = stage === null ? undefined : plan.stages[stage];

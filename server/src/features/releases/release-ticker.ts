@@ -1,5 +1,6 @@
 import { createLeaderJob } from '../../jobs/leader-job.js';
 import type { WriteDeps } from '../../write/unit-of-work.js';
+import { inProject } from '../projects/project-scope.js';
 import type { GuardChecker } from './guard-figures.js';
 import { advanceIfDue } from './release-stages.js';
 import { listActivePlans } from './releases.store.js';
@@ -55,14 +56,14 @@ export function createReleaseTicker(
   return createLeaderJob({
     async pass() {
       const result: TickResult = { advanced: [], completed: [], rolledBack: [] };
-      for (const located of await listActivePlans(deps.database)) {
+      for (const located of await listActivePlans(deps.database, null)) {
         const id = located.plan.id;
         try {
           if (await deps.guards.checkGuard(id)) {
             result.rolledBack.push(id);
             continue;
           }
-          const outcome = await advanceIfDue(deps, id);
+          const outcome = await inProject(located.project, () => advanceIfDue(deps, id));
           if (outcome === 'advanced') result.advanced.push(id);
           if (outcome === 'completed') result.completed.push(id);
         } catch (error) {

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../app-env.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
+import { roleIn } from '../change-requests/requester.js';
 import { environmentKeySchema } from '../environments/environment-schemas.js';
 import type { ReleaseService } from './release-plans.service.js';
 import { approveReleaseSchema, newReleasePlanSchema } from './release-schemas.js';
@@ -164,7 +165,7 @@ export function registerReleaseRoutes(app: OpenAPIHono<AppEnv>, { releases }: Re
     const { key, env } = c.req.valid('param');
     const { comment } = c.req.valid('json') ?? {};
     const principal = principalOf(c);
-    const reviewer = { actor: actorOf(principal), role: principal.role };
+    const reviewer = { actor: actorOf(principal), role: roleIn(principal) };
     return c.json(await releases.approve(reviewer, key, env, comment), 200);
   });
 }

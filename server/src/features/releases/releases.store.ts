@@ -4,27 +4,35 @@ import type { Queryable } from '../../db/client.js';
 import { fitsInteger } from '../../db/portable.js';
 import type { releasePlans } from '../../db/schema.js';
 import type { Actor } from '../audit/audit-event.js';
+import type { ProjectScope } from '../projects/project-scope.js';
 import type { GuardIncident, ReleasePlan, ReleaseState, StageApproval } from './release-plan.js';
 import { nextAdvanceAt } from './release-plan.js';
 import type { ReleaseGuard, ReleaseStage } from './release-schemas.js';
 
 export type ReleasePlanRow = typeof releasePlans.$inferSelect;
 
-/** A plan row with the keys of its flag and environment. */
+/** A plan row with the keys of its flag and environment, and its project. */
 export interface LocatedPlanRow {
   plan: ReleasePlanRow;
   flagKey: string;
   environmentKey: string;
+  project: ProjectScope;
 }
 
 const ACTIVE: ReleaseState[] = ['running', 'paused'];
 
 function selectLocated({ db, t }: Queryable) {
   return db
-    .select({ plan: t.releasePlans, flagKey: t.flags.key, environmentKey: t.environments.key })
+    .select({
+      plan: t.releasePlans,
+      flagKey: t.flags.key,
+      environmentKey: t.environments.key,
+      project: { id: t.projects.id, key: t.projects.key },
+    })
     .from(t.releasePlans)
     .innerJoin(t.flags, eq(t.flags.id, t.releasePlans.flagId))
-    .innerJoin(t.environments, eq(t.environments.id, t.releasePlans.environmentId));
+    .innerJoin(t.environments, eq(t.environments.id, t.releasePlans.environmentId))
+    .innerJoin(t.projects, eq(t.projects.id, t.environments.projectId));
 }
 
 /** The newest plan of a flag in an environment, active or not. */
@@ -47,10 +55,17 @@ export async function findPlanById(q: Queryable, id: number): Promise<LocatedPla
   return located;
 }
 
-/** Every running or paused plan, oldest first. */
-export async function listActivePlans(q: Queryable): Promise<LocatedPlanRow[]> {
-  const { releasePlans: plans } = q.t;
-  return selectLocated(q).where(inArray(plans.state, ACTIVE)).orderBy(asc(plans.id));
+/** Every running or paused plan, oldest first: of one project, or of all when `projectId` is null. */
+export async function listActivePlans(q: Queryable, projectId: number | null): Promise<LocatedPlanRow[]> {
+  const { releasePlans: plans, environments } = q.t;
+  return selectLocated(q)
+    .where(
+      and(
+        inArray(plans.state, ACTIVE),
+        projectId === null ? undefined : eq(environments.projectId, projectId),
+      ),
+    )
+    .orderBy(asc(plans.id));
 }
 
 /** The active plans of one environment that carry a guard, oldest first. */

@@ -4,6 +4,7 @@ import { ANY_VERSION, createTestApp, type TestApp } from '../../test-support/tes
 import type { AuditEvent } from '../audit/audit-event.js';
 import { contextHash } from '../client/client-context.js';
 import { findEnvironment } from '../environments/environments.store.js';
+import { DEFAULT_PROJECT, inProject } from '../projects/project-scope.js';
 import { createGuardChecker } from './guard-figures.js';
 import { createGuardIntake } from './guard-ingest.js';
 import type { ReleasePlan, ReleasePlanResult } from './release-plan.js';
@@ -31,7 +32,7 @@ const tickerOf = (t: TestApp) =>
 
 /** The engine's view of an environment's payload now. */
 async function storeOf(t: TestApp, env: string) {
-  const row = await findEnvironment(t.database, env);
+  const row = await inProject(DEFAULT_PROJECT, () => findEnvironment(t.database, env));
   if (!row) throw new Error(`no ${env}`);
   return (await t.deps.payloads.get(t.database, row)).store();
 }
@@ -839,7 +840,7 @@ describe('guarded rollouts', () => {
       body: { variation: 'on', stages: [{ name: 'everyone', percentage: 100 }], guard },
     });
     expect(started.status).toBe(201);
-    const environment = await findEnvironment(t.database, 'development');
+    const environment = await inProject(DEFAULT_PROJECT, () => findEnvironment(t.database, 'development'));
     if (!environment) throw new Error('no development');
     const guards = createGuardChecker(t.deps);
     const intake = createGuardIntake({

@@ -8,6 +8,7 @@ import { type Database, execute, openDatabase } from '../../db/client.js';
 import { parseDatabaseLocation } from '../../db/location.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { insertEnvironment } from '../environments/environments.store.js';
+import { DEFAULT_PROJECT, inProject } from '../projects/project-scope.js';
 import { addEventCounts } from './event-counts.store.js';
 import { countsOf } from './sdk-events.js';
 
@@ -31,13 +32,15 @@ describe.each(dialects)('event counts on %s', { timeout: 60_000 }, (dialect) => 
     await migrateDatabase(database);
     const at = new Date().toISOString();
     const env = await database.transaction((tx) =>
-      insertEnvironment(tx, {
-        key: 'production',
-        name: 'Production',
-        sortOrder: 0,
-        createdAt: at,
-        updatedAt: at,
-      }),
+      inProject(DEFAULT_PROJECT, () =>
+        insertEnvironment(tx, {
+          key: 'production',
+          name: 'Production',
+          sortOrder: 0,
+          createdAt: at,
+          updatedAt: at,
+        }),
+      ),
     );
     environmentId = env.id;
   });

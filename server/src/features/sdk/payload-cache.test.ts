@@ -5,6 +5,7 @@ import { parseDatabaseLocation } from '../../db/location.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { type EnvironmentRow, insertEnvironment } from '../environments/environments.store.js';
+import { DEFAULT_PROJECT, inProject } from '../projects/project-scope.js';
 import { PayloadCache } from './payload-cache.js';
 
 // Skipped only where PostgreSQL is not installed; `npm test` installs it (.ci/system-packages.sh).
@@ -27,10 +28,15 @@ describe.skipIf(!postgresAvailable())('PayloadCache while PostgreSQL goes away',
       createdAt: at,
       updatedAt: at,
     });
-    production = await database.transaction((tx) => insertEnvironment(tx, environment('production', 0)));
-    staging = await database.transaction((tx) => insertEnvironment(tx, environment('staging', 1)));
+    const insert = (key: string, sortOrder: number) =>
+      inProject(DEFAULT_PROJECT, () =>
+        database.transaction((tx) => insertEnvironment(tx, environment(key, sortOrder))),
+      );
+    production = await insert('production', 0);
+    staging = await insert('staging', 1);
     await database.transaction(async ({ db, t }) => {
       await db.insert(t.segments).values({
+        projectId: DEFAULT_PROJECT.id,
         key: 'beta',
         name: 'Beta',
         description: '',
@@ -53,7 +59,7 @@ describe.skipIf(!postgresAvailable())('PayloadCache while PostgreSQL goes away',
     const held = await cache.get(database, production);
     expect(held.revision).toBe(7);
     expect(JSON.parse(held.json)).toMatchObject({ revision: 7, flags: {}, segments: { beta: {} } });
-    expect(cache.latest('production')).toBe(held);
+    expect(cache.latest(production.ref)).toBe(held);
 
     await server.stop('fast');
     // The database is gone: only memory can answer these.
@@ -66,9 +72,9 @@ describe.skipIf(!postgresAvailable())('PayloadCache while PostgreSQL goes away',
     await server.start();
     const fresh = await cache.get(database, { ...production, revision: 8 });
     expect(fresh.revision).toBe(8);
-    expect(cache.latest('production')).toBe(fresh);
+    expect(cache.latest(production.ref)).toBe(fresh);
     // An older revision arriving late does not replace the newer one held.
     await cache.get(database, production);
-    expect(cache.latest('production')).toBe(fresh);
+    expect(cache.latest(production.ref)).toBe(fresh);
   });
 });

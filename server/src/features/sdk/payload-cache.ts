@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/client.js';
+import type { EnvironmentRef } from '../../db/schema.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { SurfaceEnvironment } from '../client/environment-cache.js';
 import { composeConfig, segmentWire } from '../flags/flag-model.js';
@@ -25,11 +26,11 @@ interface Held {
  * const payload = await cache.get(database, env); // payload.revision, payload.json, payload.store()
  */
 export class PayloadCache {
-  private readonly byEnvironment = new Map<string, Held>();
+  private readonly byEnvironment = new Map<EnvironmentRef, Held>();
   private readonly building = new Map<string, Promise<CachedPayload>>();
 
   async get(q: Queryable, env: SurfaceEnvironment): Promise<CachedPayload> {
-    const held = this.byEnvironment.get(env.key);
+    const held = this.byEnvironment.get(env.ref);
     if (held && held.environmentId === env.id && held.payload.revision === env.revision) return held.payload;
     const id = `${env.id}\u0000${env.revision}`;
     let building = this.building.get(id);
@@ -42,14 +43,14 @@ export class PayloadCache {
       this.keep(env, fresh);
       return fresh;
     } catch (error) {
-      const last = this.byEnvironment.get(env.key);
+      const last = this.byEnvironment.get(env.ref);
       if (last && last.environmentId === env.id && isDatabaseUnavailable(error)) return last.payload;
       throw error;
     }
   }
 
-  /** The last payload held for an environment (by key), without asking the database. */
-  latest(environment: string): CachedPayload | undefined {
+  /** The last payload held for an environment (by ref), without asking the database. */
+  latest(environment: EnvironmentRef): CachedPayload | undefined {
     return this.byEnvironment.get(environment)?.payload;
   }
 
@@ -60,9 +61,9 @@ export class PayloadCache {
 
   /** Keeps `payload` unless a newer revision of the same environment is held already. */
   private keep(env: SurfaceEnvironment, payload: CachedPayload): void {
-    const held = this.byEnvironment.get(env.key);
+    const held = this.byEnvironment.get(env.ref);
     if (held && held.environmentId === env.id && held.payload.revision > payload.revision) return;
-    this.byEnvironment.set(env.key, { environmentId: env.id, payload });
+    this.byEnvironment.set(env.ref, { environmentId: env.id, payload });
   }
 }
 
@@ -78,7 +79,10 @@ export function payloadReader(database: Queryable, cache: PayloadCache): Payload
 }
 
 async function build(q: Queryable, env: SurfaceEnvironment): Promise<CachedPayload> {
-  const [configs, segmentRows] = await Promise.all([listFlagsWithConfigs(q, env.id), listSegments(q)]);
+  const [configs, segmentRows] = await Promise.all([
+    listFlagsWithConfigs(q, env.id),
+    listSegments(q, env.projectId),
+  ]);
   const flags: Record<string, unknown> = {};
   for (const { flag, config } of configs) flags[flag.key] = composeConfig(flag, config);
   const segments: Record<string, unknown> = {};

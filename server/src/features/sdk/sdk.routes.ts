@@ -1,6 +1,7 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
+import type { EnvironmentRef } from '../../db/schema.js';
 import { NotFoundError } from '../../errors/index.js';
 import { clientAddress } from '../../http/client-address.js';
 import type { ConnectionGuard } from '../../http/connection-guard.js';
@@ -92,17 +93,17 @@ export function registerSdkRoutes(app: OpenAPIHono<AppEnv>, deps: SdkRouteDeps):
   const streamStart = async (
     environmentId: number,
     lastEventId: number | undefined,
-  ): Promise<StreamStart & { environment: string }> => {
+  ): Promise<StreamStart & { environment: EnvironmentRef }> => {
     const env = await environmentOf(environmentId);
     // Any replica answers a reconnect: from its memory, else from the change log.
     const missed =
       lastEventId === undefined || Number.isNaN(lastEventId)
         ? null
-        : await deps.feed.missedSince(env.key, lastEventId, env.revision);
-    if (missed) return { environment: env.key, revision: env.revision, frames: missed };
+        : await deps.feed.missedSince(env.ref, lastEventId, env.revision);
+    if (missed) return { environment: env.ref, revision: env.revision, frames: missed };
     const payload = await deps.payloads.get(env);
     const put = Buffer.from(sseFrame('put', payload.revision, payload.json));
-    return { environment: env.key, revision: payload.revision, frames: [put] };
+    return { environment: env.ref, revision: payload.revision, frames: [put] };
   };
 
   app.openapi(stream, async (c) => {

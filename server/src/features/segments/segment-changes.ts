@@ -8,6 +8,7 @@ import { listOpenChangeRequests } from '../change-requests/change-requests.store
 import { listEnvironments } from '../environments/environments.store.js';
 import { type SegmentRow, segmentWire } from '../flags/flag-model.js';
 import { listAllConfigs } from '../flags/flags.store.js';
+import { projectInScope } from '../projects/project-scope.js';
 import type { ReleaseStage } from '../releases/release-schemas.js';
 import { listActivePlans } from '../releases/releases.store.js';
 import type { segmentViewSchema } from './segment-schemas.js';
@@ -70,7 +71,7 @@ export async function segmentDependents(
       gates: request.kind === 'segment' ? null : gates(request.environmentId),
     });
   }
-  for (const { plan, flagKey, environmentKey } of await listActivePlans(q)) {
+  for (const { plan, flagKey, environmentKey } of await listActivePlans(q, projectInScope().id)) {
     const stages = plan.stages as ReleaseStage[];
     if (!stages.some((stage) => stage.segments?.includes(segment.key))) continue;
     dependents.push({
@@ -128,7 +129,7 @@ export async function applySegment(
 
 /** Notes inside a write that a segment changed (its wire form, or null when deleted) in every environment. */
 export async function publishSegment(w: Write, key: string, segment: Segment | null): Promise<void> {
-  for (const env of await listEnvironments(w.tx)) w.changed(env.key, { segments: { [key]: segment } });
+  for (const env of await listEnvironments(w.tx)) w.changed(env.ref, { segments: { [key]: segment } });
 }
 
 /** A segment as the API and the audit trail show it: the wire segment plus name and description. */

@@ -2,14 +2,18 @@ import { eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.js';
 import type { segments } from '../../db/schema.js';
 import type { SegmentRow } from '../flags/flag-model.js';
+import { projectInScope } from '../projects/project-scope.js';
 
 export { findSegment, listSegments } from '../flags/flags.store.js';
 
 export async function insertSegment(
   { db, t }: Queryable,
-  values: typeof segments.$inferInsert,
+  values: Omit<typeof segments.$inferInsert, 'projectId'>,
 ): Promise<SegmentRow> {
-  const [row] = await db.insert(t.segments).values(values).returning();
+  const [row] = await db
+    .insert(t.segments)
+    .values({ ...values, projectId: projectInScope().id })
+    .returning();
   return row!;
 }
 

@@ -14,14 +14,19 @@ export const newUserSchema = z
     email: z.email().max(320),
     name: z.string().min(1).max(256).optional(),
     password: passwordSchema,
-    role: roleSchema,
+    /** The role in the default project. */
+    role: roleSchema.optional(),
+    /** An organisation admin; when absent, a user given the admin role is one (as before projects). */
+    orgAdmin: z.boolean().optional(),
   })
   .strict();
 
 export const userChangesSchema = z
   .object({
     name: z.string().min(1).max(256).optional(),
-    role: roleSchema.optional(),
+    /** The role in the default project; null takes it away. */
+    role: roleSchema.nullable().optional(),
+    orgAdmin: z.boolean().optional(),
     disabled: z.boolean().optional(),
     password: passwordSchema.optional(),
   })
@@ -35,7 +40,7 @@ const list = createRoute({
   method: 'get',
   path: '/api/v1/users',
   summary: 'List users',
-  middleware: [requireRole('admin', 'global')],
+  middleware: [requireRole('admin', 'organisation')],
   responses: responses({ 200: { description: 'Every user', schema: listOf(userSchema, 'UserList') } }),
 });
 const create = createRoute({
@@ -43,7 +48,7 @@ const create = createRoute({
   method: 'post',
   path: '/api/v1/users',
   summary: 'Create a user',
-  middleware: [requireRole('admin', 'global')],
+  middleware: [requireRole('admin', 'organisation')],
   request: { body: jsonBody(newUserSchema) },
   responses: responses({ 201: { description: 'The user', schema: userSchema }, 409: 'Exists' }),
 });
@@ -52,7 +57,7 @@ const update = createRoute({
   method: 'patch',
   path: '/api/v1/users/{id}',
   summary: 'Change name, role, password, or disable',
-  middleware: [requireRole('admin', 'global')],
+  middleware: [requireRole('admin', 'organisation')],
   request: { params, body: jsonBody(userChangesSchema) },
   responses: responses({
     200: { description: 'The user', schema: userSchema },

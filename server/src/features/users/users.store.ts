@@ -40,11 +40,11 @@ export async function updateUser(
   return row;
 }
 
-/** How many enabled admins there are. */
+/** How many enabled organisation admins there are. */
 export async function countActiveAdmins({ db, t }: Queryable): Promise<number> {
   const rows = await db
     .select({ id: t.users.id })
     .from(t.users)
-    .where(and(eq(t.users.role, 'admin'), eq(t.users.disabled, false)));
+    .where(and(eq(t.users.orgAdmin, true), eq(t.users.disabled, false)));
   return rows.length;
 }

@@ -47,12 +47,25 @@ describe('users', () => {
     expect(again.status).toBe(401);
   });
 
-  it('keeps at least one enabled admin', async () => {
+  it('keeps at least one enabled organisation admin', async () => {
     const me = await t.request<{ id: number }>('GET', '/api/v1/me', { token: t.adminToken });
     const res = await t.request('PATCH', `/api/v1/users/${me.body.id}`, {
       token: t.adminToken,
-      body: { role: 'viewer' },
+      body: { orgAdmin: false },
     });
     expect(res.status).toBe(409);
+    const disabled = await t.request('PATCH', `/api/v1/users/${me.body.id}`, {
+      token: t.adminToken,
+      body: { disabled: true },
+    });
+    expect(disabled.status).toBe(409);
+    // A role in the default project is not what makes an org admin: lowering it keeps them one.
+    const demoted = await t.request<{ orgAdmin: boolean; role: string | null }>(
+      'PATCH',
+      `/api/v1/users/${me.body.id}`,
+      { token: t.adminToken, body: { role: 'viewer' } },
+    );
+    expect(demoted.status).toBe(200);
+    expect(demoted.body).toMatchObject({ orgAdmin: true, role: 'viewer' });
   });
 });
