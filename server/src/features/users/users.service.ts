@@ -74,7 +74,10 @@ export interface NewUser {
 
 export interface UserChanges {
   name?: string;
-  /** The role in the default project; null takes it away. */
+  /**
+   * The role in the default project; null takes it away. When `orgAdmin` is absent it follows the
+   * role, as before projects: admin makes an org admin, anything else ends being one.
+   */
   role?: Role | null;
   orgAdmin?: boolean;
   disabled?: boolean;
@@ -114,7 +117,7 @@ export function createUserService(deps: WriteDeps): UserService {
       const membershipsBefore = await listMemberships(w.tx, before.id);
       const after = await updateUser(w.tx, before.id, {
         name: changes.name,
-        orgAdmin: changes.orgAdmin,
+        orgAdmin: changes.orgAdmin ?? (changes.role === undefined ? undefined : changes.role === 'admin'),
         disabled: changes.disabled,
         passwordHash,
         updatedAt: w.now,

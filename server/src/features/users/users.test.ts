@@ -59,13 +59,19 @@ describe('users', () => {
       body: { disabled: true },
     });
     expect(disabled.status).toBe(409);
-    // A role in the default project is not what makes an org admin: lowering it keeps them one.
-    const demoted = await t.request<{ orgAdmin: boolean; role: string | null }>(
+    // As before projects, a lower role alone ends being an admin: refused for the last one.
+    const demoted = await t.request('PATCH', `/api/v1/users/${me.body.id}`, {
+      token: t.adminToken,
+      body: { role: 'viewer' },
+    });
+    expect(demoted.status).toBe(409);
+    // Said together, an org admin may have a lower role in the default project.
+    const kept = await t.request<{ orgAdmin: boolean; role: string | null }>(
       'PATCH',
       `/api/v1/users/${me.body.id}`,
-      { token: t.adminToken, body: { role: 'viewer' } },
+      { token: t.adminToken, body: { role: 'viewer', orgAdmin: true } },
     );
-    expect(demoted.status).toBe(200);
-    expect(demoted.body).toMatchObject({ orgAdmin: true, role: 'viewer' });
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ orgAdmin: true, role: 'viewer' });
   });
 });
