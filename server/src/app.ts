@@ -72,13 +72,14 @@ export function createApp(deps: AppDeps, services: Services, options: AppOptions
   app.use('/api/*', limit);
   app.use('/sdk/*', limit);
   app.use('*', boundedJsonBodies());
+  // After the body limits; /client, /ofrep and /relay register theirs after their own limits. Before
+  // authentication: a body that can never be stored is refused whoever sends it, wherever.
+  app.use('/api/*', rejectIllFormedStrings());
+  app.use('/sdk/*', rejectIllFormedStrings());
   app.use(
     '/api/v1/*',
     authenticate(services.principals, (key) => findProjectByKey(deps.database, key)),
   );
-  // After the body limits; /client, /ofrep and /relay register theirs after their own limits.
-  app.use('/api/*', rejectIllFormedStrings());
-  app.use('/sdk/*', rejectIllFormedStrings());
 
   registerRecursiveSchemas(app);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
