@@ -2,11 +2,13 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../app-env.js';
+import { NotFoundError } from '../../errors/index.js';
 import { clientAddress, requestIsHttps } from '../../http/client-address.js';
 import { ADMIN_SECURITY, jsonBody, responses } from '../../http/openapi-app.js';
+import { namesProject } from '../projects/project-path.js';
 import { passwordSchema } from '../users/users.routes.js';
 import { type AuthService, type LoginResult, loginResultSchema } from './auth.service.js';
-import { CSRF_COOKIE, principalOf, requireRole, requireSignedIn, SESSION_COOKIE } from './authenticate.js';
+import { CSRF_COOKIE, principalOf, requireSignedIn, SESSION_COOKIE } from './authenticate.js';
 import { roleSchema } from './roles.js';
 
 export const loginSchema = z.object({
@@ -146,6 +148,11 @@ export function registerAuthRoutes(
 
   app.openapi(me, (c) => {
     const principal = principalOf(c);
+    // A project the caller has no role in does not exist for them, here as everywhere.
+    const project = c.get('project');
+    if (principal.role === null && project && namesProject(c.req.raw)) {
+      throw new NotFoundError(`No project "${project.key}"`);
+    }
     return c.json(
       {
         kind: principal.kind,

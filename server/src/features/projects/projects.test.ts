@@ -85,7 +85,7 @@ describe('projects', () => {
     });
     expect(all.body.items.map((p) => p.key)).toEqual(['default', 'team-a', 'team-b']);
 
-    for (const path of ['/flags', '/flags/checkout', '/environments', '/audit', '/change-requests']) {
+    for (const path of ['/flags', '/flags/checkout', '/environments', '/audit', '/change-requests', '/me']) {
       const res = await t.request<Problem>('GET', b(path), { token: as('alice') });
       expect(res.status, path).toBe(404);
       expect(res.body.detail).toBe('No project "team-b"');
