@@ -4,8 +4,8 @@ import { createApp } from '../app.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import type { Database } from '../db/client.js';
 import type { Role } from '../features/auth/roles.js';
-import { prepare, type StartServerOptions } from '../server.js';
 import { DEFAULT_PROJECT, servicesInProject } from '../features/projects/project-scope.js';
+import { prepare, type StartServerOptions } from '../server.js';
 import type { Services } from '../services.js';
 import { createTestDatabase } from './test-database.js';
 

@@ -85,11 +85,7 @@ export function createProjectService(deps: WriteDeps): ProjectService {
     return row;
   };
   return {
-    async visible(
-      principal,
-      options = {},
-      tokenRole = async (_: ProjectRow): Promise<Role | null> => principal.role,
-    ) {
+    async visible(principal, options = {}) {
       const wanted = (row: ProjectRow) => options.archived === undefined || row.archived === options.archived;
       if (principal.orgAdmin) {
         return (await listProjects(deps.database)).filter(wanted).map((row) => projectView(row, 'admin'));

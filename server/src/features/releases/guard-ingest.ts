@@ -5,7 +5,6 @@ import type { Metrics } from '../../ops/metrics.js';
 import type { ChangeHub } from '../../stream/change-hub.js';
 import { contextHash } from '../client/client-context.js';
 import { findEnvironmentById } from '../environments/environments.store.js';
-import { inProject } from '../projects/project-scope.js';
 import type { PayloadReader } from '../sdk/cached-payload.js';
 import { boundedMinute, minuteOf, type SdkEvents } from '../sdk/sdk-events.js';
 import { attributeEvents } from './guard.js';
