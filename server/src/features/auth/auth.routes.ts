@@ -9,7 +9,7 @@ import { namesProject } from '../projects/project-path.js';
 import { passwordSchema } from '../users/users.routes.js';
 import { type AuthService, type LoginResult, loginResultSchema } from './auth.service.js';
 import { CSRF_COOKIE, principalOf, requireSignedIn, SESSION_COOKIE } from './authenticate.js';
-import { roleSchema } from './roles.js';
+import { roleOrNoneSchema, roleSchema } from './roles.js';
 
 export const loginSchema = z.object({
   email: z.string().min(1).max(320),
@@ -45,7 +45,7 @@ export const meSchema = z
     kind: z.enum(['user', 'token']),
     id: z.number().int(),
     name: z.string().openapi({ description: "The user's email or the token's name." }),
-    role: roleSchema.nullable().openapi({
+    role: roleOrNoneSchema.openapi({
       description:
         'Your role in the project of the URL (`/api/v1/projects/{project}/me`; `/api/v1/me` is the default project); null for none.',
     }),

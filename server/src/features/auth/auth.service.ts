@@ -13,7 +13,7 @@ import type { LoginLimiter, LoginRefusal } from './login-limiter.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
 import { userRole } from './principal-resolver.js';
-import { roleSchema } from './roles.js';
+import { roleOrNoneSchema, roleSchema } from './roles.js';
 import { signSessionToken } from './session-token.js';
 
 /** A successful login. */
@@ -27,7 +27,7 @@ export const loginResultSchema = z
       email: z.string(),
       name: z.string(),
       /** The role in the default project (null: none there). */
-      role: roleSchema.nullable(),
+      role: roleOrNoneSchema,
       orgAdmin: z.boolean(),
     }),
   })

@@ -24,3 +24,9 @@ export function hasRole(role: Role, minimum: Role): boolean {
 export function lowerRole(a: Role, b: Role): Role {
   return ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b;
 }
+
+/**
+ * A role, or null for none: its own schema, so that `Role` in the OpenAPI document stays a plain role
+ * (a nullable copy of a named schema would make the named one nullable).
+ */
+export const roleOrNoneSchema = z.union([roleSchema, z.null()]);

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../app-env.js';
 import { ADMIN_SECURITY, jsonBody, listOf, responses } from '../../http/openapi-app.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { actorOf } from '../auth/principal.js';
-import { roleSchema } from '../auth/roles.js';
+import { roleOrNoneSchema, roleSchema } from '../auth/roles.js';
 import { type UserService, userSchema } from './users.service.js';
 
 /** A password a person chooses: at least 8 characters. */
@@ -25,7 +25,7 @@ export const userChangesSchema = z
   .object({
     name: z.string().min(1).max(256).optional(),
     /** The role in the default project; null takes it away. */
-    role: roleSchema.nullable().optional(),
+    role: roleOrNoneSchema.optional(),
     orgAdmin: z.boolean().optional(),
     disabled: z.boolean().optional(),
     password: passwordSchema.optional(),

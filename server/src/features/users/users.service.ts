@@ -7,7 +7,7 @@ import { revokeUserTokens } from '../api-tokens/api-tokens.service.js';
 import type { Actor } from '../audit/audit-event.js';
 import { revokeUserSessions } from '../auth/auth.store.js';
 import { hashPassword } from '../auth/password.js';
-import { type Role, roleSchema } from '../auth/roles.js';
+import { type Role, roleOrNoneSchema, roleSchema } from '../auth/roles.js';
 import { DEFAULT_PROJECT } from '../projects/project-scope.js';
 import { listAllMemberships, listMemberships, setMembership } from '../projects/projects.store.js';
 import {
@@ -28,7 +28,7 @@ export const userSchema = z
     name: z.string(),
     /** Manages users and projects, and is an admin in every project. */
     orgAdmin: z.boolean(),
-    role: roleSchema.nullable().openapi({
+    role: roleOrNoneSchema.openapi({
       description: 'The role in the default project (null: none there). `projects` has every project.',
     }),
     projects: z.array(z.object({ key: z.string(), role: roleSchema })),
