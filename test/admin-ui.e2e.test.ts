@@ -47,8 +47,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The list endpoints the shell polls in the background while someone is signed in. */
-const BACKGROUND_POLL = /\/api\/v1\/(change-requests|release-approvals)(\?|$)/;
+/** The list endpoints the shell polls in the background while someone is signed in (in a project). */
+const BACKGROUND_POLL = /\/api\/v1\/(projects\/[^/]+\/)?(change-requests|release-approvals)(\?|$)/;
 
 /** A page that records console errors and uncaught exceptions; expected HTTP errors are allowed by pattern. */
 async function openPage(context: BrowserContext) {
@@ -572,6 +572,78 @@ describe('admin UI in Chromium', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
       expect(await page.getByTestId('my-role').textContent()).toBe('editor');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('lets an org admin create a second project and a flag in it; each project shows its own flags, and the URL names it', async () => {
+    const api = (method: string, path: string, body?: unknown) =>
+      adminRequest(server.url, token, method, path, body);
+    const DEFAULT_FLAG = 'default-team-banner';
+    const PAYMENTS_FLAG = 'payments-3ds-check';
+    expect((await api('POST', '/api/v1/flags', { key: DEFAULT_FLAG, kind: 'boolean' })).status).toBe(201);
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openPage(context);
+    /** The keys of the flags the list shows. */
+    const listed = () =>
+      page.locator('tr[data-flag]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-flag')));
+    const switcher = page.getByLabel('Project', { exact: true });
+    try {
+      // An address from before projects is the default project's.
+      await signIn(page, ADMIN);
+      await page.waitForURL(/\/p\/default\/flags$/);
+      await page.locator(`tr[data-flag="${DEFAULT_FLAG}"]`).waitFor();
+      expect(await switcher.inputValue()).toBe('default');
+
+      // A new project: it opens on its (empty) flag list.
+      await page.getByRole('button', { name: '+ New project' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Project key').fill('payments');
+      await dialog.getByLabel('Project name').fill('Payments');
+      expect(await unlabelledInputs(page)).toEqual([]);
+      await dialog.getByRole('button', { name: 'Create project' }).click();
+      await page.waitForURL(/\/p\/payments\/flags$/);
+      await page.getByText('Created project Payments').waitFor();
+      expect(await switcher.inputValue()).toBe('payments');
+
+      // A flag in it: its page names the project, and the server has it there only.
+      await page.getByRole('button', { name: '+ Create flag' }).click();
+      await page.getByLabel('Key').fill(PAYMENTS_FLAG);
+      await page.getByLabel('Name', { exact: true }).fill('3-D Secure check');
+      await page.getByRole('button', { name: 'Create flag', exact: true }).click();
+      await page.waitForURL(new RegExp(`/p/payments/flags/${PAYMENTS_FLAG}/development$`));
+      await page.getByRole('heading', { name: '3-D Secure check', level: 1 }).waitFor();
+      expect((await api('GET', `/api/v1/projects/payments/flags/${PAYMENTS_FLAG}`)).status).toBe(200);
+      expect((await api('GET', `/api/v1/flags/${PAYMENTS_FLAG}`)).status).toBe(404);
+
+      // Each project's list has its own flags only.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
+      await page.waitForURL(/\/p\/payments\/flags$/);
+      await page.locator(`tr[data-flag="${PAYMENTS_FLAG}"]`).waitFor();
+      expect(await listed()).toEqual([PAYMENTS_FLAG]);
+      await shoot(page, 'project-flags.png', 900);
+
+      await switcher.selectOption('default');
+      await page.waitForURL(/\/p\/default\/flags$/);
+      await page.locator(`tr[data-flag="${DEFAULT_FLAG}"]`).waitFor();
+      expect(await listed()).toContain(DEFAULT_FLAG);
+      expect(await listed()).not.toContain(PAYMENTS_FLAG);
+
+      // Switching keeps the kind of page: the audit log of payments records its creation.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+      await page.waitForURL(/\/p\/default\/audit$/);
+      await switcher.selectOption('payments');
+      await page.waitForURL(/\/p\/payments\/audit$/);
+      await page.getByRole('link', { name: PAYMENTS_FLAG }).first().waitFor();
+
+      // A deep link into the project loads as it is (the server serves the UI there).
+      const deep = await page.goto(`${server.url}/p/payments/flags/${PAYMENTS_FLAG}/staging`);
+      expect(deep?.status()).toBe(200);
+      await page.getByRole('switch', { name: 'Flag on in Staging' }).waitFor();
+      expect(await switcher.inputValue()).toBe('payments');
       expect(errors).toEqual([]);
     } finally {
       await context.close();

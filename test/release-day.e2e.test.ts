@@ -726,7 +726,7 @@ describe('a release manager’s day', () => {
     // The release tab asks for the flag's plan before there is one: 404 is the API's "none yet".
     expect(editor.errors).toEqual([
       expect.stringMatching(
-        new RegExp(`status of 404 .*/api/v1/flags/${FLAG}/environments/production/release$`),
+        new RegExp(`status of 404 .*/api/v1/projects/default/flags/${FLAG}/environments/production/release$`),
       ),
     ]);
     expect(approver.errors).toEqual([]);

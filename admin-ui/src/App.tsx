@@ -1,10 +1,10 @@
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
-import { APIError } from './api';
+import { APIError, hasSession } from './api';
 import { Account } from './app/account/Account';
 import { Audit } from './app/audit/Audit';
-import { meKey, useMe } from './app/auth/authApi';
+import { useSession } from './app/auth/authApi';
 import { SignIn } from './app/auth/SignIn';
 import { Changes } from './app/changes/Changes';
 import { Environments } from './app/environments/Environments';
@@ -13,24 +13,32 @@ import { Flags } from './app/flags/Flags';
 import { ApiTokens } from './app/keys/ApiTokens';
 import { SdkKeys } from './app/keys/SdkKeys';
 import { NotFoundPage } from './app/not-found/NotFoundPage';
+import { Home } from './app/projects/Home';
+import { ProjectSettings } from './app/projects/ProjectSettings';
 import { SegmentPage } from './app/segments/Segment';
 import { Segments } from './app/segments/Segments';
 import { Users } from './app/users/Users';
 import { ErrorBanner, Loading } from './components/common/Feedback';
 import { ToastProvider } from './components/common/Toasts';
-import { CurrentEnvProvider } from './components/layout/current-env';
-import { Shell } from './components/layout/Shell';
+import { ProjectScope } from './components/layout/ProjectScope';
 
-/** The query client: no retries on 4xx, and a 401 anywhere means the session ended. */
+/**
+ * The query client: no retries on 4xx, and a 401 anywhere means the session ended. Without a session
+ * nothing is asked (the server would only answer 401), unless a query says it may be (who is signed
+ * in, how to sign in).
+ */
 export function createQueryClient(): QueryClient {
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({
       onError: (error) => {
-        if (error instanceof APIError && error.status === 401) client.setQueryData(meKey, null);
+        // Every view of the caller (`['me', project]`) says nobody is signed in.
+        if (error instanceof APIError && error.status === 401)
+          client.setQueriesData({ queryKey: ['me'] }, null);
       },
     }),
     defaultOptions: {
       queries: {
+        enabled: () => hasSession(),
         retry: (count, error) =>
           !(error instanceof APIError && error.status >= 400 && error.status < 500) && count < 2,
         refetchOnWindowFocus: true,
@@ -43,19 +51,22 @@ export function createQueryClient(): QueryClient {
 
 /** Every signed-in screen: redirects to sign in without a session. */
 function Authenticated() {
-  const me = useMe();
+  const me = useSession();
   const location = useLocation();
   if (me.isPending) return <Loading label="Starting Ringflag…" />;
   if (me.isError) return <ErrorBanner error={me.error} title="Cannot reach Ringflag" />;
   if (!me.data)
     return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
-  return (
-    <CurrentEnvProvider>
-      <Shell>
-        <Outlet />
-      </Shell>
-    </CurrentEnvProvider>
-  );
+  return <Outlet />;
+}
+
+/**
+ * An address from before projects (`/flags/x`, a bookmark): the same page of the default project,
+ * where everything from then lives.
+ */
+function DefaultProjectRedirect() {
+  const { pathname, search, hash } = useLocation();
+  return <Navigate to={`/p/default${pathname}${search}${hash}`} replace />;
 }
 
 const router = () =>
@@ -64,20 +75,30 @@ const router = () =>
     {
       element: <Authenticated />,
       children: [
-        { path: '/', element: <Navigate to="/flags" replace /> },
-        { path: '/flags', element: <Flags /> },
-        { path: '/flags/:key', element: <FlagPage /> },
-        { path: '/flags/:key/:env', element: <FlagPage /> },
-        { path: '/segments', element: <Segments /> },
-        { path: '/segments/:key', element: <SegmentPage /> },
-        { path: '/changes', element: <Changes /> },
-        { path: '/audit', element: <Audit /> },
-        { path: '/keys', element: <SdkKeys /> },
-        { path: '/tokens', element: <ApiTokens /> },
-        { path: '/users', element: <Users /> },
-        { path: '/environments', element: <Environments /> },
-        { path: '/account', element: <Account /> },
-        { path: '*', element: <NotFoundPage /> },
+        { path: '/', element: <Home /> },
+        {
+          // Every page of a project names it: /p/payments/flags/new-checkout.
+          path: '/p/:project',
+          element: <ProjectScope />,
+          children: [
+            { index: true, element: <Navigate to="flags" replace /> },
+            { path: 'flags', element: <Flags /> },
+            { path: 'flags/:key', element: <FlagPage /> },
+            { path: 'flags/:key/:env', element: <FlagPage /> },
+            { path: 'segments', element: <Segments /> },
+            { path: 'segments/:key', element: <SegmentPage /> },
+            { path: 'changes', element: <Changes /> },
+            { path: 'audit', element: <Audit /> },
+            { path: 'keys', element: <SdkKeys /> },
+            { path: 'tokens', element: <ApiTokens /> },
+            { path: 'environments', element: <Environments /> },
+            { path: 'settings', element: <ProjectSettings /> },
+            { path: 'users', element: <Users /> },
+            { path: 'account', element: <Account /> },
+            { path: '*', element: <NotFoundPage /> },
+          ],
+        },
+        { path: '*', element: <DefaultProjectRedirect /> },
       ],
     },
   ]);

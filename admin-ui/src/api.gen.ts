@@ -170,6 +170,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your own password (current and new); your other sessions end
+         * @description Users only (an API token has no password: 403). A wrong `currentPassword` is a 400 at that path and counts as a failed login for the rate limits (429 with Retry-After). Audited as `user.password_change`; every other session of the user is revoked, this one stays.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Changed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Wrong current password, or an invalid new one */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An API token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -177,7 +251,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /** Who am I, and my role in the project */
         get: {
             parameters: {
                 query?: never;
@@ -194,6 +268,218 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Me"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who am I, and my role in the project */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Me"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to sign in here: password, single sign-on, or both */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The sign-in methods */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuthMethods"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign in with SSO: redirects to the identity provider
+         * @description Redirects (302) to the OpenID Connect provider with an authorization code request (PKCE S256, state, nonce), setting a short-lived encrypted state cookie. A browser (Accept: text/html) is sent to `/login?sso_error=…` on failure; others get problem+json.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A path on this server to go to after signing in (default `/`). */
+                    next?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description To the identity provider */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Single sign-on is not set up */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The identity provider cannot be reached */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the identity provider sends the browser back
+         * @description Redeems the code, verifies the ID token (signature, issuer, audience, expiry, nonce) and the state, brings the user in line with their groups (RINGFLAG_OIDC_ROLES), starts a session (the `rf_session` and `rf_csrf` cookies, as password login) and redirects (302) to the `next` path the sign-in started with. A browser (Accept: text/html) is sent to `/login?sso_error=…` on failure; others get problem+json.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    code?: string;
+                    state?: string;
+                    iss?: string;
+                    error?: string;
+                    error_description?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed in: to the page the sign-in started from */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The sign-in is refused: no valid state, the provider refused, a check failed, or no access */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Single sign-on is not set up */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many sign-in attempts from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The identity provider cannot be reached */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -250,7 +536,8 @@ export interface paths {
                         email: string;
                         name?: string;
                         password: string;
-                        role: components["schemas"]["Role"];
+                        role?: components["schemas"]["Role"];
+                        orgAdmin?: boolean;
                     };
                 };
             };
@@ -308,7 +595,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        role?: components["schemas"]["Role"];
+                        role?: components["schemas"]["Role"] | null;
+                        orgAdmin?: boolean;
                         disabled?: boolean;
                         password?: string;
                     };
@@ -346,6 +634,292 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The projects you may see (org admins: all), with your role in each */
+        get: {
+            parameters: {
+                query?: {
+                    archived?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Projects by key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a project, with development, staging and production environments (org admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key: string;
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The project */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Project"];
+                    };
+                };
+                /** @description Exists */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One project, with your role in it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The project */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Project"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename (project admins), archive or unarchive (org admins) a project
+         * @description An archived project keeps serving its SDK keys but takes no changes until it is unarchived, and is left out of the project list unless `archived=true` is asked for. The default project cannot be archived.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        archived?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description The project */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Project"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who has a role in the project (org admins have admin everywhere and are not listed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Members by user id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectMemberList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a user's role in the project (project admins) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    project: string;
+                    userId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        role: components["schemas"]["Role"];
+                    };
+                };
+            };
+            responses: {
+                /** @description The members */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectMemberList"];
+                    };
+                };
+                /** @description No such user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Take a user's role in the project away (project admins) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    project: string;
+                    userId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The members */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectMemberList"];
+                    };
+                };
+                /** @description No such user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-tokens": {
         parameters: {
             query?: never;
@@ -381,6 +955,76 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        role: components["schemas"]["Role"];
+                        environments?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The token, with its secret */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiTokenWithSecret"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List API tokens (without secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every API token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiTokenList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an API token (at most your own rights); the token is shown only in this response */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody: {
@@ -457,6 +1101,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/api-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API token */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The revoked token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiToken"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/environments": {
         parameters: {
             query?: never;
@@ -492,6 +1185,87 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key: string;
+                        name: string;
+                        order?: number;
+                        requireApproval?: boolean;
+                        corsOrigins?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The environment */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Environment"];
+                    };
+                };
+                /** @description Exists */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Environments in pipeline order */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EnvironmentList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an environment (every flag starts off there) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody: {
@@ -632,6 +1406,110 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/projects/{project}/environments/{env}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One environment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Environment"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change name, order, requireApproval or CORS origins
+         * @description Applies at once (admins only), with an `environment.update` audit event that keeps `comment`. Turning `requireApproval` on sends the changes scheduled there without a review back to pending; turning it off lets later changes apply at once, and requests already waiting still need an approver.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        order?: number;
+                        requireApproval?: boolean;
+                        corsOrigins?: string[];
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Environment"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/environments/order": {
         parameters: {
             query?: never;
@@ -646,6 +1524,60 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        order: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Every environment, in the new order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EnvironmentList"];
+                    };
+                };
+                /** @description Not every environment exactly once */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/environments/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the pipeline order: { order: [every environment key, first to last] } */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody: {
@@ -723,6 +1655,110 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key: string;
+                        name?: string;
+                        description?: string;
+                        /** @enum {string} */
+                        kind: "boolean" | "string" | "number" | "json";
+                        variations?: {
+                            id: string;
+                            value: components["schemas"]["JsonValue"];
+                            name?: string;
+                        }[];
+                        tags?: string[];
+                        owner?: string | null;
+                        temporary?: boolean;
+                        clientSide?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description The flag */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flag"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Exists */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List flags */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    archived?: "true" | "false";
+                    tag?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of flags */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FlagPage"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a flag (off in every environment) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody: {
@@ -906,6 +1942,135 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A flag, with its state per environment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The flag, with its state per environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FlagDetail"];
+                    };
+                };
+                /** @description No such flag */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a flag's name, description, variations, tags, owner, temporary or clientSide (If-Match: version)
+         * @description Where the change alters what an environment requiring approval serves (variation ids or values, exposing the flag to browser keys with clientSide: true, archiving or restoring), it answers 202 with a change request that someone else with the approver role approves; otherwise it applies at once (200). A PATCH that mixes such fields with descriptive ones (name, description, tags, owner, temporary, variation names) becomes one change request as a whole. Send If-Match with the ETag you read (412 when the flag moved); If-Match: * or none writes whatever the version.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        variations?: {
+                            id: string;
+                            value: components["schemas"]["JsonValue"];
+                            name?: string;
+                        }[];
+                        tags?: string[];
+                        owner?: string | null;
+                        temporary?: boolean;
+                        clientSide?: boolean;
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The flag (ETag = version) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flag"];
+                    };
+                };
+                /** @description A change request (an environment requiring approval serves this flag) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such flag */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Stale version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/flags/{key}/archive": {
         parameters: {
             query?: never;
@@ -983,6 +2148,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a flag (SDKs stop seeing it)
+         * @description Body (optional): `{ "comment": string }`. Where the change alters what an environment requiring approval serves (variation ids or values, exposing the flag to browser keys with clientSide: true, archiving or restoring), it answers 202 with a change request that someone else with the approver role approves; otherwise it applies at once (200). A PATCH that mixes such fields with descriptive ones (name, description, tags, owner, temporary, variation names) becomes one change request as a whole. Send If-Match with the ETag you read (412 when the flag moved); If-Match: * or none writes whatever the version.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The flag */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flag"];
+                    };
+                };
+                /** @description A change request (an environment requiring approval serves this flag) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description No such flag */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Still a prerequisite */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Stale version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flags/{key}/unarchive": {
         parameters: {
             query?: never;
@@ -1001,6 +2245,76 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The flag */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flag"];
+                    };
+                };
+                /** @description A change request (an environment requiring approval would serve this flag) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description No such flag */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Stale version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/flags/{key}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an archived flag
+         * @description Body (optional): `{ "comment": string }`. Where the change alters what an environment requiring approval serves (variation ids or values, exposing the flag to browser keys with clientSide: true, archiving or restoring), it answers 202 with a change request that someone else with the approver role approves; otherwise it applies at once (200). A PATCH that mixes such fields with descriptive ones (name, description, tags, owner, temporary, variation names) becomes one change request as a whole. Send If-Match with the ETag you read (412 when the flag moved); If-Match: * or none writes whatever the version.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     key: string;
                 };
                 cookie?: never;
@@ -1236,6 +2550,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A flag config in one environment (ETag = version) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The config */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FlagConfig"];
+                    };
+                };
+                /** @description No such flag or environment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a flag config (If-Match: the version read, or `version` in the body; If-Match: * for whatever is there; 412 when stale, 428 when neither)
+         * @description Applies at once (200), or answers 202 with a change request where the environment requires approval or the body has applyAt. The request holds the differences from the live config as operations; where approval is required they go into the caller’s own pending request on this flag and environment, if there is one (same id).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key?: string;
+                        version?: number;
+                        /** @enum {string} */
+                        kind?: "boolean" | "string" | "number" | "json";
+                        variations?: {
+                            id: string;
+                            value: components["schemas"]["JsonValue"];
+                            name?: string;
+                        }[];
+                        enabled: boolean;
+                        offVariation: string;
+                        /** @default [] */
+                        prerequisites?: {
+                            flag: string;
+                            variation: string;
+                        }[];
+                        /** @default [] */
+                        targets?: {
+                            variation: string;
+                            keys: string[];
+                        }[];
+                        /** @default [] */
+                        rules?: {
+                            id: string;
+                            name?: string;
+                            clauses: {
+                                attribute?: string;
+                                /** @enum {string} */
+                                op: "in" | "contains" | "startsWith" | "endsWith" | "matches" | "lt" | "lte" | "gt" | "gte" | "before" | "after" | "semverEq" | "semverLt" | "semverGt" | "inSegment";
+                                values: (string | number | boolean)[];
+                                negate?: boolean;
+                            }[];
+                            serve: {
+                                variation: string;
+                            } | {
+                                rollout: {
+                                    bucketBy?: string;
+                                    salt?: string;
+                                    variations: {
+                                        variation: string;
+                                        weight: number;
+                                    }[];
+                                };
+                            };
+                        }[];
+                        fallthrough: {
+                            variation: string;
+                        } | {
+                            rollout: {
+                                bucketBy?: string;
+                                salt?: string;
+                                variations: {
+                                    variation: string;
+                                    weight: number;
+                                }[];
+                            };
+                        };
+                        clientSide?: boolean;
+                        comment?: string;
+                        /** Format: date-time */
+                        applyAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new config */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FlagConfig"];
+                    };
+                };
+                /** @description A change request (approval required, or scheduled by applyAt) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Stale version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Neither If-Match nor a version in the body */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flags/{key}/environments/{env}/toggle": {
         parameters: {
             query?: never;
@@ -1254,6 +2757,86 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        comment?: string;
+                        /** Format: date-time */
+                        applyAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new config */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FlagConfig"];
+                    };
+                };
+                /** @description A change request (approval required, or scheduled by applyAt) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/toggle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a flag on or off in one environment
+         * @description Turning off without applyAt is the kill switch: immediate for any editor, leaving pending requests alone. Turning on where approval is required, or any toggle with applyAt, answers 202 with a change request (a set-enabled operation), added to the caller’s own pending request on this flag and environment if there is one; toggling back what that request turned on drops it again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     key: string;
                     env: string;
                 };
@@ -1360,6 +2943,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/change-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List change requests, newest first (state and kind may list several, comma-separated)
+         * @description Kinds: config and toggle change one flag config in one environment (environment set), holding the author’s changes as operations (proposed: the live config with them applied, while open); flag (variations, clientSide), archive and unarchive change a flag everywhere, segment a segment (environment null, segment set for segment changes). Those global requests list in environments the approval-required environments that gate them; filtering by environment returns both.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    state?: string;
+                    kind?: string;
+                    flag?: string;
+                    segment?: string;
+                    environment?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequestList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/change-requests/{id}": {
         parameters: {
             query?: never;
@@ -1373,6 +3005,55 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The change request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/change-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A change request */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     id: number;
                 };
                 cookie?: never;
@@ -1425,6 +3106,76 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The change request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Not allowed (the author may not review their own change) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not in a state that allows this, or (approve, reject) not at the revision given; for approve, also a config field or rule changed underneath it (conflicts names them), or a flag or segment that moved since it was proposed (state conflict) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ChangeRequestProblem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/change-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve: applies it now, or schedules it for its applyAt (approver, not the author)
+         * @description Body (optional): `{ "comment": string ≤ 1000, "revision": integer }`. `revision` is the revision of the request the reviewer saw: when its author changed it since (a later write went into it), the answer is 409 and nothing changes. An empty body is accepted, whatever its content type.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     id: number;
                 };
                 cookie?: never;
@@ -1543,6 +3294,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/change-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a pending change request (approver, not the author)
+         * @description Body (optional): `{ "comment": string ≤ 1000, "revision": integer }`. `revision` is the revision of the request the reviewer saw: when its author changed it since (a later write went into it), the answer is 409 and nothing changes. An empty body is accepted, whatever its content type.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The change request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Not allowed (the author may not review their own change) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not in a state that allows this, or (approve, reject) not at the revision given; for approve, also a config field or rule changed underneath it (conflicts names them), or a flag or segment that moved since it was proposed (state conflict) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ChangeRequestProblem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/change-requests/{id}/withdraw": {
         parameters: {
             query?: never;
@@ -1611,6 +3432,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/change-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a pending change request (its author)
+         * @description Body (optional): `{ "comment": string ≤ 1000 }`. An empty body is accepted, whatever its content type.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The change request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Not allowed (the author may not review their own change) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not in a state that allows this, or (approve, reject) not at the revision given; for approve, also a config field or rule changed underneath it (conflicts names them), or a flag or segment that moved since it was proposed (state conflict) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ChangeRequestProblem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/change-requests/{id}/cancel": {
         parameters: {
             query?: never;
@@ -1629,6 +3520,76 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The change request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Not allowed (the author may not review their own change) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not in a state that allows this, or (approve, reject) not at the revision given; for approve, also a config field or rule changed underneath it (conflicts names them), or a flag or segment that moved since it was proposed (state conflict) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ChangeRequestProblem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/change-requests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a scheduled change (its author or an admin)
+         * @description Body (optional): `{ "comment": string ≤ 1000 }`. An empty body is accepted, whatever its content type.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     id: number;
                 };
                 cookie?: never;
@@ -1797,6 +3758,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest release plan of the flag in the environment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlan"];
+                    };
+                };
+                /** @description No plan */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start a release plan: the variation, ordered stages (rings) and an optional guard */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        variation: string;
+                        stages: {
+                            name: string;
+                            segments?: string[];
+                            percentage: number;
+                            holdMinutes?: number;
+                            approval?: boolean;
+                        }[];
+                        guard?: {
+                            event: string;
+                            maxRate: number;
+                            minExposures: number;
+                        };
+                        /** @enum {string} */
+                        onTrip?: "off" | "revert";
+                    };
+                };
+            };
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory }, with warnings (string[]: where the flag serves the variation outside the plan's control) and summary (what the action did, in words) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlanResult"];
+                    };
+                };
+                /** @description Invalid plan */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A plan is already active */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flags/{key}/environments/{env}/release/preview": {
         parameters: {
             query?: never;
@@ -1812,6 +3895,94 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        variation: string;
+                        stages: {
+                            name: string;
+                            segments?: string[];
+                            percentage: number;
+                            holdMinutes?: number;
+                            approval?: boolean;
+                        }[];
+                        guard?: {
+                            event: string;
+                            maxRate: number;
+                            minExposures: number;
+                        };
+                        /** @enum {string} */
+                        onTrip?: "off" | "revert";
+                    };
+                };
+            };
+            responses: {
+                /** @description What starting the plan would do, nothing written: { warnings: string[], before (the config now, which a rollback restores), stages: [{ index (0-based), name, percentage, segments, holdMinutes, approval, summary, config }] } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePreview"];
+                    };
+                };
+                /** @description Invalid plan */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A plan is already active */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview a release plan (the same body as starting one): warnings and each stage’s config */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     key: string;
                     env: string;
                 };
@@ -1919,6 +4090,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/release-approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Release stages awaiting an approval, across flags and environments */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description { items: [{ flag, environment, stage (0-based index of the stage awaiting approval), stageName, plan, waitingSince }] } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleaseApprovalList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flags/{key}/environments/{env}/release/advance": {
         parameters: {
             query?: never;
@@ -1934,6 +4144,74 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlan"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No plan */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not possible in this state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Advance to the next stage now (a gated stage needs its approval first) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     key: string;
                     env: string;
                 };
@@ -2051,6 +4329,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop advancing on its own */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlan"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No plan */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not possible in this state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flags/{key}/environments/{env}/release/resume": {
         parameters: {
             query?: never;
@@ -2117,6 +4463,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Advance on its own again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlan"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No plan */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not possible in this state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flags/{key}/environments/{env}/release/rollback": {
         parameters: {
             query?: never;
@@ -2132,6 +4546,74 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory }, with warnings (string[]: where the flag serves the variation outside the plan's control) and summary (what the action did, in words) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlanResult"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No plan */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not possible in this state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back: the config from before the plan comes back (changes others made since are kept); answers warnings when it serves the variation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     key: string;
                     env: string;
                 };
@@ -2255,6 +4737,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/environments/{env}/release/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve the next gated stage (an approver other than the plan's creator) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The plan { id, flag, environment, variation, state, stages, currentStage (0-based; -1 while the first stage awaits its approval), stageStartedAt, nextAdvanceAt, guard, onTrip, before (the config before the plan started, null for older plans), approvals, incident, createdBy, createdAt, updatedAt, stageHistory } */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleasePlan"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No plan */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not possible in this state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segments": {
         parameters: {
             query?: never;
@@ -2290,6 +4846,109 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key: string;
+                        /** @default [] */
+                        included?: string[];
+                        /** @default [] */
+                        excluded?: string[];
+                        /** @default [] */
+                        rules?: {
+                            id?: string;
+                            clauses: {
+                                attribute?: string;
+                                /** @enum {string} */
+                                op: "in" | "contains" | "startsWith" | "endsWith" | "matches" | "lt" | "lte" | "gt" | "gte" | "before" | "after" | "semverEq" | "semverLt" | "semverGt" | "inSegment";
+                                values: (string | number | boolean)[];
+                                negate?: boolean;
+                            }[];
+                        }[];
+                        name?: string;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The segment */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Segment"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Exists */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List segments */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every segment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SegmentList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a segment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody: {
@@ -2526,6 +5185,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/segments/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One segment (ETag = version) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The segment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Segment"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a segment (If-Match: version, or * for any; required)
+         * @description Where an environment requiring approval depends on the segment (a flag config there, archived flags included, an open change request or any stage of an active release plan names it) and its members or rules change, answers 202 with a change request that someone else with the approver role approves; otherwise applies at once (200). Name and description alone always apply at once. Send If-Match with the ETag you read, or the version in the body (412 when the segment moved, 428 when neither); If-Match: * writes whatever the version.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key?: string;
+                        version?: number;
+                        /** @default [] */
+                        included?: string[];
+                        /** @default [] */
+                        excluded?: string[];
+                        /** @default [] */
+                        rules?: {
+                            id?: string;
+                            clauses: {
+                                attribute?: string;
+                                /** @enum {string} */
+                                op: "in" | "contains" | "startsWith" | "endsWith" | "matches" | "lt" | "lte" | "gt" | "gte" | "before" | "after" | "semverEq" | "semverLt" | "semverGt" | "inSegment";
+                                values: (string | number | boolean)[];
+                                negate?: boolean;
+                            }[];
+                        }[];
+                        name?: string;
+                        description?: string;
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The segment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Segment"];
+                    };
+                };
+                /** @description A change request (an environment requiring approval uses the segment) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Stale version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Delete a segment nothing names
+         * @description Refused (409, naming them) while a flag config (archived flags included), an open change request or an active release plan in any environment names the segment. Applied and rejected change requests on it stay, with segment null.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Still used */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/environments/{env}/sdk-keys": {
         parameters: {
             query?: never;
@@ -2602,6 +5441,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/environments/{env}/sdk-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An environment's SDK keys (without secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The keys */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SdkKeyList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an SDK key; the key is shown only in this response */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "server" | "client";
+                    };
+                };
+            };
+            responses: {
+                /** @description The key, with its secret */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SdkKeyWithSecret"];
+                    };
+                };
+                /** @description No environment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/environments/{env}/sdk-keys/{id}": {
         parameters: {
             query?: never;
@@ -2618,6 +5537,56 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    env: string;
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The revoked key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SdkKey"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/environments/{env}/sdk-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an SDK key (its open streams close) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     env: string;
                     id: number;
                 };
@@ -2709,6 +5678,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/environments/{env}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate flags for a context with the SDK engine: { revision, results: { key: { value, variant, reason, ruleName? } } }
+         * @description `reason` is exactly what an SDK reports. Beside it, for a `RULE_MATCH` whose rule has a name, `ruleName` is that name, read from the config evaluated.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    env: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        context: {
+                            [key: string]: string | number | boolean | (string | number | boolean)[] | null;
+                        };
+                        flags?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Values and reasons */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Evaluation"];
+                    };
+                };
+                /** @description No environment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -2727,11 +5757,62 @@ export interface paths {
                     action?: string;
                     since?: string;
                     until?: string;
+                    project?: "*" | string;
                     limit?: number;
                     cursor?: string;
                 };
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of events */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditEventPage"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit events, newest first (filters; `limit` and `cursor` pages) */
+        get: {
+            parameters: {
+                query?: {
+                    resourceType?: string;
+                    resource?: string;
+                    environment?: string;
+                    actor?: string;
+                    action?: string;
+                    since?: string;
+                    until?: string;
+                    project?: "*" | string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
@@ -2770,6 +5851,47 @@ export interface paths {
                 };
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What was checked and what holds */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditVerification"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check the hash chain, every signed checkpoint and optionally a head remembered outside (`head=<eventId>:<hash>`): { ok, count, firstBadId?, checkpoints, firstBadCheckpointId?, signedThrough, keyId, reason? } */
+        get: {
+            parameters: {
+                query?: {
+                    head?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
@@ -2847,6 +5969,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/audit/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The head of the chain, signed (a new checkpoint when the head moved): { eventId, hash, at, signature, keyId, algorithm, publicKey, message }. Store it outside Ringflag; verify with `?head=<eventId>:<hash>` later */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed head */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SignedAuditHead"];
+                    };
+                };
+                /** @description No events yet */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The chain is broken: nothing signed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/public-key": {
         parameters: {
             query?: never;
@@ -2860,6 +6039,45 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The public key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditPublicKey"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/audit/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Ed25519 public key that signs audit checkpoints: { keyId, algorithm, publicKey (SPKI PEM) } */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
@@ -2901,10 +6119,61 @@ export interface paths {
                     action?: string;
                     since?: string;
                     until?: string;
+                    project?: "*" | string;
                     format?: "ndjson" | "csv";
                 };
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One event per line: JSON (NDJSON), or CSV after a header line */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export events oldest first as NDJSON (default) or CSV */
+        get: {
+            parameters: {
+                query?: {
+                    resourceType?: string;
+                    resource?: string;
+                    environment?: string;
+                    actor?: string;
+                    action?: string;
+                    since?: string;
+                    until?: string;
+                    project?: "*" | string;
+                    format?: "ndjson" | "csv";
+                };
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
@@ -2965,6 +6234,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/insights/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per environment: current revision, open SDK streams, and the revision and time of the last patch sent */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EnvironmentDeliveryList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/insights/flags": {
         parameters: {
             query?: never;
@@ -2978,6 +6286,45 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every flag */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FlagStatesList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/insights/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every flag's config per environment, when it changed and when SDKs last evaluated it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
@@ -3061,6 +6408,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/flags/{key}/exposures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Evaluations per variant and minute, from the SDK exposure summaries */
+        get: {
+            parameters: {
+                query: {
+                    environment: string;
+                    since?: string;
+                    until?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Counts per minute and variant */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExposureSeries"];
+                    };
+                };
+                /** @description Bad range */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such flag or environment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segments/{key}/usage": {
         parameters: {
             query?: never;
@@ -3074,6 +6483,55 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The uses */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SegmentUseList"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/segments/{key}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flag rules that use a segment, per environment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The key of the project. The same path without `/projects/{project}` acts in `default`. */
+                    project: string;
                     key: string;
                 };
                 cookie?: never;
@@ -3866,7 +7324,8 @@ export interface components {
                 id: number;
                 email: string;
                 name: string;
-                role: components["schemas"]["Role"];
+                role: components["schemas"]["Role"] | null;
+                orgAdmin: boolean;
             };
         };
         /** @enum {string} */
@@ -3889,9 +7348,18 @@ export interface components {
             id: number;
             /** @description The user's email or the token's name. */
             name: string;
-            role: components["schemas"]["Role"];
+            /** @description Your role in the project of the URL (`/api/v1/projects/{project}/me`; `/api/v1/me` is the default project); null for none. */
+            role: components["schemas"]["Role"] | null;
+            orgAdmin: boolean;
+            project: string;
             /** @description Environment keys an API token is limited to; null means all. */
             environments: string[] | null;
+        };
+        AuthMethods: {
+            /** @description Whether the sign-in form is offered. False when single sign-on users may not use a password (local users still may). */
+            password: boolean;
+            /** @description Whether "Sign in with SSO" works (single sign-on is set up). */
+            oidc: boolean;
         };
         UserList: {
             items: components["schemas"]["User"][];
@@ -3900,12 +7368,41 @@ export interface components {
             id: number;
             email: string;
             name: string;
-            role: components["schemas"]["Role"];
+            orgAdmin: boolean;
+            /** @description The role in the default project (null: none there). `projects` has every project. */
+            role: components["schemas"]["Role"] | null;
+            projects: {
+                key: string;
+                role: components["schemas"]["Role"];
+            }[];
+            sso: boolean;
             disabled: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        ProjectList: {
+            items: components["schemas"]["Project"][];
+        };
+        Project: {
+            key: string;
+            name: string;
+            archived: boolean;
+            role: components["schemas"]["Role"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ProjectMemberList: {
+            items: components["schemas"]["ProjectMember"][];
+        };
+        ProjectMember: {
+            userId: number;
+            email: string;
+            name: string;
+            role: components["schemas"]["Role"];
         };
         ApiTokenList: {
             items: components["schemas"]["ApiToken"][];
@@ -4442,6 +7939,7 @@ export interface components {
             comment?: string;
             changeRequestId?: string;
             onBehalfOf?: components["schemas"]["Actor"];
+            project?: string;
             prevHash: string;
             hash: string;
         };
@@ -4582,6 +8080,9 @@ export interface components {
             environment: {
                 id: number;
                 key: string;
+                ref?: string;
+                /** @default 1 */
+                projectId: number;
                 corsOrigins: string[];
             };
             keys: {

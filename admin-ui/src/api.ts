@@ -104,11 +104,59 @@ export function hasSession(): boolean {
 
 const SAFE = new Set(['GET', 'HEAD']);
 
+/**
+ * The first path segments of the admin API that act in a project (as the server's project-path.ts
+ * lists them): `/flags/x` in project `payments` is `/api/v1/projects/payments/flags/x`. Everything
+ * else (`/users`, `/projects`, `/auth/…`) belongs to the organisation and is never prefixed.
+ */
+const PROJECT_SCOPED = new Set([
+  'flags',
+  'segments',
+  'environments',
+  'change-requests',
+  'release-approvals',
+  'api-tokens',
+  'audit',
+  'insights',
+  'me',
+]);
+
+/** The project the admin UI shows (set by the project pages from their URL); null: none chosen. */
+let currentProject: string | null = null;
+
+/** Sets the project that project-scoped calls go to; null sends them unprefixed (the default project). */
+export function setApiProject(project: string | null): void {
+  currentProject = project;
+}
+
+/** The project that project-scoped calls go to now. */
+export function apiProject(): string | null {
+  return currentProject;
+}
+
+/**
+ * The API path of `path` in `project`: project-scoped paths get `/projects/{project}` in front,
+ * organisation paths and a null project leave it as it is (the server's default project).
+ *
+ * @example
+ * projectApiPath('/flags/x', 'payments'); // '/projects/payments/flags/x'
+ * projectApiPath('/users', 'payments'); // '/users'
+ */
+export function projectApiPath(path: string, project: string | null): string {
+  if (project === null) return path;
+  const first = /^\/([^/?#]+)/.exec(path)?.[1];
+  return first !== undefined && PROJECT_SCOPED.has(first)
+    ? `/projects/${encodeURIComponent(project)}${path}`
+    : path;
+}
+
 /** Options of {@link request}. */
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
+  /** The project of a project-scoped path; the current one ({@link setApiProject}) when absent. */
+  project?: string | null;
 }
 
 /** A successful response: its status and parsed body. */
@@ -118,14 +166,21 @@ export interface APIResponse<T> {
   headers: Headers;
 }
 
-/** Builds `/api/v1/...?query`, leaving out undefined and empty values. */
-export function apiUrl(path: string, query: RequestOptions['query'] = {}): string {
+/**
+ * Builds `/api/v1/...?query`, leaving out undefined and empty values; a project-scoped path goes to
+ * `project` (the current one unless given, see {@link projectApiPath}).
+ */
+export function apiUrl(
+  path: string,
+  query: RequestOptions['query'] = {},
+  project: string | null = currentProject,
+): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== '') params.set(key, String(value));
   }
   const search = params.toString();
-  return `/api/v1${path}${search ? `?${search}` : ''}`;
+  return `/api/v1${projectApiPath(path, project)}${search ? `?${search}` : ''}`;
 }
 
 /**
@@ -147,12 +202,15 @@ export async function request<T>(
   }
   let response: Response;
   try {
-    response = await fetch(apiUrl(path, options.query), {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
+    response = await fetch(
+      apiUrl(path, options.query, options.project === undefined ? currentProject : options.project),
+      {
+        method,
+        headers,
+        credentials: 'same-origin',
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      },
+    );
   } catch (error) {
     throw APIError.network(error);
   }

@@ -16,7 +16,8 @@ type Flattened<U extends { kind: string }> = { kind: U['kind'] } & {
     : never;
 };
 
-export type Role = Schemas['Role'];
+/** A role in a project (the document's `Role` also stands for "no role" where it is nullable). */
+export type Role = NonNullable<Schemas['Role']>;
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'approver', 'admin'];
 
 export type FlagKind = Schemas['FlagKind'];
@@ -66,6 +67,8 @@ export type Flag = Schemas['Flag'];
 export type NewFlag = paths['/api/v1/flags']['post']['requestBody']['content']['application/json'];
 export type Environment = Schemas['Environment'];
 export type Me = Schemas['Me'];
+/** How people may sign in (`GET /api/v1/auth/methods`). */
+export type AuthMethods = Schemas['AuthMethods'];
 export type Segment = Schemas['Segment'];
 export type SegmentRule = Segment['rules'][number];
 export type Actor = Schemas['Actor'];
@@ -87,6 +90,10 @@ export type EvaluationResult = Omit<Schemas['AdminEvaluationResult'], 'reason'> 
 export type SdkKey = Schemas['SdkKey'];
 export type ApiToken = Schemas['ApiToken'];
 export type User = Schemas['User'];
+/** A project the caller may see, with their role in it (`GET /api/v1/projects`). */
+export type Project = Schemas['Project'] & { role: Role };
+/** Someone with a role in a project (`GET /api/v1/projects/{project}/members`). */
+export type ProjectMember = Schemas['ProjectMember'] & { role: Role };
 export type EnvironmentDelivery = Schemas['EnvironmentDelivery'];
 export type FlagEnvironmentState = Schemas['FlagEnvironmentState'];
 export type FlagStates = Schemas['FlagStates'];

@@ -5,6 +5,7 @@ import { StageApprovalCard } from '../../components/changes/StageApprovalCard';
 import { ActorName } from '../../components/common/ActorName';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { useCurrentEnv } from '../../components/layout/current-env';
+import { useProjectPath } from '../../components/layout/current-project';
 import { describeConflict } from '../../lib/describe';
 import { formatDateTime } from '../../lib/time';
 import type { ChangeRequest } from '../../types';
@@ -18,6 +19,7 @@ const CLOSED_SHOWN = 20;
  * changes, and recent outcomes.
  */
 export function Changes() {
+  const inProject = useProjectPath();
   const all = useChangeRequests();
   const stages = useReleaseApprovals();
   const me = useMe().data;
@@ -108,7 +110,7 @@ export function Changes() {
                 <tr key={r.id} data-state={r.state}>
                   <td>{r.id}</td>
                   <td>
-                    <Link to={subjectOf(r).to} className="mono">
+                    <Link to={inProject(subjectOf(r).to)} className="mono">
                       {subjectOf(r).label}
                     </Link>
                     {r.kind !== 'config' && r.kind !== 'toggle' && (

@@ -75,6 +75,8 @@ const me = (id: number, role: Me['role']): Me => ({
   id,
   name: `user-${id}`,
   role,
+  orgAdmin: false,
+  project: 'default',
   environments: null,
 });
 

@@ -14,6 +14,7 @@ import { KillSwitch } from '../../components/flags/KillSwitch';
 import { TargetingEditor } from '../../components/flags/TargetingEditor';
 import { TestContext } from '../../components/flags/TestContext';
 import { useCurrentEnv } from '../../components/layout/current-env';
+import { useProjectPath } from '../../components/layout/current-project';
 import { EnvSwitcher } from '../../components/layout/EnvSwitcher';
 import { ReleasePlan } from '../../components/releases/ReleasePlan';
 import { envColor } from '../../lib/env-colors';
@@ -38,6 +39,7 @@ export function FlagPage() {
   const { environments, current, indexOf } = useCurrentEnv();
   const [params] = useSearchParams();
   const navigate = useNavigate();
+  const inProject = useProjectPath();
   const flag = useFlag(key);
   const env = environments.find((e) => e.key === envKey);
   const config = useConfig(key, env?.key ?? '');
@@ -51,7 +53,8 @@ export function FlagPage() {
   const tab = TABS.find((t) => t.id === params.get('tab'))?.id ?? 'targeting';
   const [editing, setEditing] = useState(false);
 
-  if (!envKey && current) return <Navigate to={`/flags/${encodeURIComponent(key)}/${current}`} replace />;
+  if (!envKey && current)
+    return <Navigate to={inProject(`/flags/${encodeURIComponent(key)}/${current}`)} replace />;
   if (flag.isPending || environments.length === 0) return <Loading label="Loading flag…" />;
   if (flag.isError && flag.error instanceof APIError && flag.error.status === 404) {
     return (
@@ -66,7 +69,7 @@ export function FlagPage() {
     return (
       <div className="page">
         <ErrorBanner error={flag.error} />
-        <Link to="/flags">Back to flags</Link>
+        <Link to={inProject('/flags')}>Back to flags</Link>
       </div>
     );
   }
@@ -88,7 +91,7 @@ export function FlagPage() {
   return (
     <div className="page" style={{ '--env': envColor(env.key, envIndex) } as CSSProperties}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link to="/flags">Flags</Link> <span aria-hidden="true">/</span> <span>{f.name}</span>
+        <Link to={inProject('/flags')}>Flags</Link> <span aria-hidden="true">/</span> <span>{f.name}</span>
       </nav>
       <header className="page-header flag-header">
         <div>
@@ -103,7 +106,7 @@ export function FlagPage() {
             <span className="badge badge-muted">{f.temporary ? 'temporary' : 'permanent'}</span>
             {f.clientSide && <span className="badge badge-muted">client-side</span>}
             {f.tags.map((t) => (
-              <Link key={t} className="tag" to={`/flags?tag=${encodeURIComponent(t)}`}>
+              <Link key={t} className="tag" to={inProject(`/flags?tag=${encodeURIComponent(t)}`)}>
                 {t}
               </Link>
             ))}
@@ -156,7 +159,11 @@ export function FlagPage() {
         <EnvSwitcher
           value={env.key}
           onSelect={(next) =>
-            navigate(`/flags/${encodeURIComponent(key)}/${next}${tab === 'targeting' ? '' : `?tab=${tab}`}`)
+            navigate(
+              inProject(
+                `/flags/${encodeURIComponent(key)}/${next}${tab === 'targeting' ? '' : `?tab=${tab}`}`,
+              ),
+            )
           }
         />
       </div>
@@ -182,7 +189,9 @@ export function FlagPage() {
         {TABS.map((t) => (
           <Link
             key={t.id}
-            to={`/flags/${encodeURIComponent(key)}/${env.key}${t.id === 'targeting' ? '' : `?tab=${t.id}`}`}
+            to={inProject(
+              `/flags/${encodeURIComponent(key)}/${env.key}${t.id === 'targeting' ? '' : `?tab=${t.id}`}`,
+            )}
             className={t.id === tab ? 'tab active' : 'tab'}
             aria-current={t.id === tab ? 'page' : undefined}
           >

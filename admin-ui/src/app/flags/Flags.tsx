@@ -6,6 +6,7 @@ import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedba
 import { NewFlagDialog } from '../../components/flags/NewFlagDialog';
 import { StatusPill } from '../../components/flags/StatusPill';
 import { useCurrentEnv } from '../../components/layout/current-env';
+import { useProjectPath } from '../../components/layout/current-project';
 import { EnvSwitcher } from '../../components/layout/EnvSwitcher';
 import { envColor } from '../../lib/env-colors';
 import { DEFAULT_STALE_DAYS, isStale } from '../../lib/stale';
@@ -18,6 +19,7 @@ const STALE_KEY = 'ringflag.staleDays';
 
 /** The flags list: what is on where, at a glance. */
 export function Flags() {
+  const inProject = useProjectPath();
   const flags = useFlags();
   const states = useFlagStates();
   const openChanges = useOpenChangeRequests();
@@ -200,7 +202,10 @@ export function Flags() {
                 return (
                   <tr key={flag.key} data-flag={flag.key}>
                     <td className="flag-cell">
-                      <Link to={`/flags/${encodeURIComponent(flag.key)}/${current}`} className="flag-name">
+                      <Link
+                        to={inProject(`/flags/${encodeURIComponent(flag.key)}/${current}`)}
+                        className="flag-name"
+                      >
                         {flag.name}
                       </Link>
                       <div className="flag-meta">
@@ -229,7 +234,9 @@ export function Flags() {
                           type="button"
                           className="pill-button"
                           aria-label={`${flag.name} in ${env.name}`}
-                          onClick={() => navigate(`/flags/${encodeURIComponent(flag.key)}/${env.key}`)}
+                          onClick={() =>
+                            navigate(inProject(`/flags/${encodeURIComponent(flag.key)}/${env.key}`))
+                          }
                         >
                           <StatusPill config={state?.environments[env.key]?.config} envName={env.name} />
                         </button>
@@ -265,7 +272,7 @@ export function Flags() {
         onClose={() => setCreating(false)}
         onCreated={(flag) => {
           setCreating(false);
-          navigate(`/flags/${encodeURIComponent(flag.key)}/${current}`);
+          navigate(inProject(`/flags/${encodeURIComponent(flag.key)}/${current}`));
         }}
       />
     </div>

@@ -21,33 +21,43 @@ const notFound = (detail: string) =>
     { status: 404, headers: { 'content-type': 'application/problem+json' } },
   );
 
-/** The whole app at `path`, signed in, with an API that knows no flag or segment. */
+const admin = {
+  kind: 'user',
+  id: 1,
+  name: 'admin@example.com',
+  role: 'admin',
+  orgAdmin: true,
+  project: 'default',
+  environments: null,
+};
+
+/** The whole app at `path`, signed in, with an API (of the default project) that knows no flag or segment. */
 function openApp(path: string) {
   // biome-ignore lint/suspicious/noDocumentCookie: useMe asks the server only when this cookie says there is a session.
   document.cookie = 'rf_csrf=token';
   server.use(
-    http.get('*/api/v1/me', () =>
-      HttpResponse.json({
-        kind: 'user',
-        id: 1,
-        name: 'admin@example.com',
-        role: 'admin',
-        environments: null,
-      }),
+    http.get('*/api/v1/me', () => HttpResponse.json(admin)),
+    http.get('*/api/v1/projects/default/me', () => HttpResponse.json(admin)),
+    http.get('*/api/v1/projects/default', () =>
+      HttpResponse.json({ key: 'default', name: 'Default', archived: false, role: 'admin' }),
     ),
-    http.get('*/api/v1/environments', () =>
+    http.get('*/api/v1/projects/default/environments', () =>
       HttpResponse.json({
         items: [
           { key: 'staging', name: 'Staging', order: 0, requireApproval: false, corsOrigins: [], revision: 1 },
         ],
       }),
     ),
-    http.get('*/api/v1/flags/:key', ({ params }) => notFound(`No flag "${String(params.key)}"`)),
-    http.get('*/api/v1/flags/:key/environments/:env', ({ params }) =>
+    http.get('*/api/v1/projects/default/flags/:key', ({ params }) =>
       notFound(`No flag "${String(params.key)}"`),
     ),
-    http.get('*/api/v1/segments/:key', ({ params }) => notFound(`No segment "${String(params.key)}"`)),
-    // Lists the frame loads around any page (open change requests, approvals): empty.
+    http.get('*/api/v1/projects/default/flags/:key/environments/:env', ({ params }) =>
+      notFound(`No flag "${String(params.key)}"`),
+    ),
+    http.get('*/api/v1/projects/default/segments/:key', ({ params }) =>
+      notFound(`No segment "${String(params.key)}"`),
+    ),
+    // Lists the frame loads around any page (open change requests, approvals, projects): empty.
     http.get('*/api/v1/*', () => HttpResponse.json({ items: [] })),
   );
   window.history.pushState({}, '', path);
@@ -58,18 +68,21 @@ describe('not found', () => {
   it('shows the UI’s own page for an unknown address, inside the signed-in frame', async () => {
     openApp('/no/such/page');
     await screen.findByRole('heading', { name: 'Page not found', level: 1 });
-    expect(screen.getByText('/no/such/page')).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Go to flags' }).getAttribute('href')).toBe('/flags');
+    // An address without a project is one of the default project's.
+    expect(screen.getByText('/p/default/no/such/page')).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Go to flags' }).getAttribute('href')).toBe('/p/default/flags');
     expect(screen.getByRole('navigation', { name: 'Main' })).toBeTruthy();
   });
 
   it('says which flag or segment does not exist, with the way back', async () => {
     openApp('/flags/nope/staging');
     await screen.findByRole('heading', { name: 'No flag "nope"', level: 1 });
-    expect(screen.getByRole('link', { name: 'All flags' }).getAttribute('href')).toBe('/flags');
+    expect(screen.getByRole('link', { name: 'All flags' }).getAttribute('href')).toBe('/p/default/flags');
     cleanup();
     openApp('/segments/ghosts');
     await screen.findByRole('heading', { name: 'No segment "ghosts"', level: 1 });
-    expect(screen.getByRole('link', { name: 'All segments' }).getAttribute('href')).toBe('/segments');
+    expect(screen.getByRole('link', { name: 'All segments' }).getAttribute('href')).toBe(
+      '/p/default/segments',
+    );
   });
 });

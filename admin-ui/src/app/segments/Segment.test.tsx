@@ -43,27 +43,45 @@ describe('SegmentPage', () => {
     // biome-ignore lint/suspicious/noDocumentCookie: useMe asks the server only when this cookie says there is a session.
     document.cookie = 'rf_csrf=token';
     server.use(
+      // The old address leads to the default project, whose API the page calls.
+      http.get('*/api/v1/projects/default/me', () =>
+        HttpResponse.json({
+          kind: 'user',
+          id: 2,
+          name: 'erin@example.com',
+          role: 'editor',
+          orgAdmin: false,
+          project: 'default',
+          environments: null,
+        }),
+      ),
+      http.get('*/api/v1/projects/default/segments/staff', () => HttpResponse.json(current)),
+      http.put('*/api/v1/projects/default/segments/staff', async ({ request }) => {
+        const body = (await request.json()) as Segment;
+        saved.push(body);
+        current = { ...current, ...body, version: current.version + 1 };
+        return HttpResponse.json(current);
+      }),
+      http.get('*/api/v1/projects/default/change-requests', async () => {
+        if (++lists > 1) await listHeld;
+        return HttpResponse.json({ items: [] });
+      }),
+      // Who is signed in (whatever the project), and the projects they see.
       http.get('*/api/v1/me', () =>
         HttpResponse.json({
           kind: 'user',
           id: 2,
           name: 'erin@example.com',
           role: 'editor',
+          orgAdmin: false,
+          project: 'default',
           environments: null,
         }),
       ),
-      http.get('*/api/v1/segments/staff', () => HttpResponse.json(current)),
-      http.put('*/api/v1/segments/staff', async ({ request }) => {
-        const body = (await request.json()) as Segment;
-        saved.push(body);
-        current = { ...current, ...body, version: current.version + 1 };
-        return HttpResponse.json(current);
-      }),
-      http.get('*/api/v1/change-requests', async () => {
-        if (++lists > 1) await listHeld;
-        return HttpResponse.json({ items: [] });
-      }),
-      // The other lists the frame and the page load (environments, approvals, usage): empty.
+      http.get('*/api/v1/projects/default', () =>
+        HttpResponse.json({ key: 'default', name: 'Default', archived: false, role: 'editor' }),
+      ),
+      // The other lists the frame and the page load (environments, approvals, usage, projects): empty.
       http.get('*/api/v1/*', () => HttpResponse.json({ items: [] })),
     );
     window.history.pushState({}, '', '/segments/staff');

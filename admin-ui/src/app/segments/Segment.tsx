@@ -7,6 +7,7 @@ import { Field } from '../../components/common/Field';
 import { Icon } from '../../components/common/Icon';
 import { NotFound } from '../../components/common/NotFound';
 import { useToast } from '../../components/common/Toasts';
+import { useProjectPath } from '../../components/layout/current-project';
 import { ClauseEditor } from '../../components/targeting/ClauseEditor';
 import { FieldErrorsContext } from '../../components/targeting/errors-context';
 import { newClause } from '../../components/targeting/RulesEditor';
@@ -18,6 +19,7 @@ import { useDeleteSegment, useSaveSegment, useSegment, useSegmentUsage } from '.
 
 /** One segment: included and excluded keys, rules, and where it is used. */
 export function SegmentPage() {
+  const inProject = useProjectPath();
   const { key = '' } = useParams();
   const segment = useSegment(key);
   if (segment.isPending) return <Loading label="Loading segment…" />;
@@ -32,13 +34,14 @@ export function SegmentPage() {
     return (
       <div className="page">
         <ErrorBanner error={segment.error} />
-        <Link to="/segments">Back to segments</Link>
+        <Link to={inProject('/segments')}>Back to segments</Link>
       </div>
     );
   return <SegmentEditor key={segment.data.version} segment={segment.data} />;
 }
 
 function SegmentEditor({ segment }: { segment: Segment }) {
+  const inProject = useProjectPath();
   const id = useId();
   const me = useMe().data;
   const canEdit = useCan('editor');
@@ -58,7 +61,7 @@ function SegmentEditor({ segment }: { segment: Segment }) {
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link to="/segments">Segments</Link> <span aria-hidden="true">/</span>{' '}
+        <Link to={inProject('/segments')}>Segments</Link> <span aria-hidden="true">/</span>{' '}
         <span>{segment.name || segment.key}</span>
       </nav>
       <header className="page-header">
@@ -237,8 +240,10 @@ function SegmentEditor({ segment }: { segment: Segment }) {
           <ul className="usage-list">
             {usage.data.map((use) => (
               <li key={`${use.flag}/${use.environment}`}>
-                <Link to={`/flags/${encodeURIComponent(use.flag)}/${use.environment}`}>{use.flag}</Link> in{' '}
-                <strong>{use.environment}</strong>:{' '}
+                <Link to={inProject(`/flags/${encodeURIComponent(use.flag)}/${use.environment}`)}>
+                  {use.flag}
+                </Link>{' '}
+                in <strong>{use.environment}</strong>:{' '}
                 {use.rules
                   .map((rule) => `rule ${rule.index + 1}${rule.name ? ` “${rule.name}”` : ''}`)
                   .join(', ')}
@@ -257,7 +262,7 @@ function SegmentEditor({ segment }: { segment: Segment }) {
           remove.mutate(undefined, {
             onSuccess: () => {
               toast('success', `Deleted segment ${segment.key}`);
-              navigate('/segments');
+              navigate(inProject('/segments'));
             },
           })
         }

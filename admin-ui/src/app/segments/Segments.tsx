@@ -4,6 +4,7 @@ import { APIError } from '../../api';
 import { Dialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
+import { useProjectPath } from '../../components/layout/current-project';
 import { FieldErrors } from '../../lib/field-errors';
 import { relativeTime } from '../../lib/time';
 import { useCan } from '../auth/authApi';
@@ -11,6 +12,7 @@ import { useCreateSegment, useSegments } from './segmentsApi';
 
 /** Segments: reusable audiences. */
 export function Segments() {
+  const inProject = useProjectPath();
   const segments = useSegments();
   const canEdit = useCan('editor');
   const [creating, setCreating] = useState(false);
@@ -52,7 +54,10 @@ export function Segments() {
               {segments.data.map((segment) => (
                 <tr key={segment.key}>
                   <td>
-                    <Link to={`/segments/${encodeURIComponent(segment.key)}`} className="flag-name">
+                    <Link
+                      to={inProject(`/segments/${encodeURIComponent(segment.key)}`)}
+                      className="flag-name"
+                    >
                       {segment.name || segment.key}
                     </Link>
                     <div className="flag-meta">
@@ -76,6 +81,7 @@ export function Segments() {
 }
 
 function NewSegmentDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const inProject = useProjectPath();
   const create = useCreateSegment();
   const navigate = useNavigate();
   const [key, setKey] = useState('');
@@ -99,7 +105,7 @@ function NewSegmentDialog({ open, onClose }: { open: boolean; onClose: () => voi
               excluded: [],
               rules: [],
             },
-            { onSuccess: (segment) => navigate(`/segments/${encodeURIComponent(segment.key)}`) },
+            { onSuccess: (segment) => navigate(inProject(`/segments/${encodeURIComponent(segment.key)}`)) },
           );
         }}
       >

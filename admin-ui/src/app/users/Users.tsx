@@ -1,20 +1,26 @@
 import { useState } from 'react';
 import { APIError } from '../../api';
 import { Dialog } from '../../components/common/Dialog';
-import { ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
+import { ErrorBanner, Loading } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
 import { PasswordField } from '../../components/common/PasswordField';
 import { useToast } from '../../components/common/Toasts';
 import { FieldErrors } from '../../lib/field-errors';
 import { relativeTime } from '../../lib/time';
 import { ROLES, type Role, type User } from '../../types';
-import { useCan, useMe } from '../auth/authApi';
+import { useIsOrgAdmin, useMe } from '../auth/authApi';
 import { useCreateUser, useUpdateUser, useUsers } from './usersApi';
 
-/** Users and their roles (admins only). */
+/** What "no role in the default project" is called in the role selects. */
+const NO_ROLE = 'none';
+
+/**
+ * Users (org admins only): who is an organisation admin, each user's role in the default project
+ * (set here) and in the other projects (set in each project's settings).
+ */
 export function Users() {
   const me = useMe().data;
-  const isAdmin = useCan('admin');
+  const isAdmin = useIsOrgAdmin();
   const users = useUsers(isAdmin);
   const create = useCreateUser();
   const update = useUpdateUser();
@@ -22,10 +28,15 @@ export function Users() {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
+  const [role, setRole] = useState<Role | typeof NO_ROLE>('viewer');
+  const [orgAdmin, setOrgAdmin] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
   const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
-  const change = (id: number, changes: { role?: Role; disabled?: boolean }, what: string) =>
+  const change = (
+    id: number,
+    changes: { role?: Role | null; orgAdmin?: boolean; disabled?: boolean },
+    what: string,
+  ) =>
     update.mutate(
       { id, ...changes },
       { onSuccess: () => toast('success', what), onError: (error) => toast('error', error.message) },
@@ -35,7 +46,10 @@ export function Users() {
     return (
       <div className="page">
         <h1>Users</h1>
-        <ReadOnlyNote role={me.role} needs="admin" />
+        <p className="banner banner-info">
+          Organisation admins manage users. Who is in this project, and with which role, is under project
+          settings.
+        </p>
       </div>
     );
   }
@@ -45,7 +59,8 @@ export function Users() {
         <div>
           <h1>Users</h1>
           <p className="muted">
-            viewer &lt; editor &lt; approver &lt; admin: each role can do what the ones before it can.
+            viewer &lt; editor &lt; approver &lt; admin: each role can do what the ones before it can, in each
+            project separately. Organisation admins manage users and projects and are admins in every project.
           </p>
         </div>
       </header>
@@ -54,13 +69,20 @@ export function Users() {
         onSubmit={(event) => {
           event.preventDefault();
           create.mutate(
-            { email: email.trim(), ...(name.trim() ? { name: name.trim() } : {}), password, role },
+            {
+              email: email.trim(),
+              ...(name.trim() ? { name: name.trim() } : {}),
+              password,
+              ...(role === NO_ROLE ? {} : { role }),
+              orgAdmin,
+            },
             {
               onSuccess: (user) => {
                 toast('success', `Added ${user.email}: give them the password privately`);
                 setEmail('');
                 setName('');
                 setPassword('');
+                setOrgAdmin(false);
               },
             },
           );
@@ -93,17 +115,36 @@ export function Users() {
             value={password}
             onChange={setPassword}
           />
-          <Field label="Role" errors={errors.at('role')}>
+          <Field
+            label="Role"
+            errors={errors.at('role')}
+            hint="In the default project; other projects add people in their settings."
+          >
             {(p) => (
-              <select {...p} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+              <select
+                {...p}
+                value={role}
+                onChange={(event) => setRole(event.target.value as Role | typeof NO_ROLE)}
+              >
                 {ROLES.map((r) => (
                   <option key={r} value={r}>
                     {r}
                   </option>
                 ))}
+                <option value={NO_ROLE}>no role</option>
               </select>
             )}
           </Field>
+        </div>
+        <div className="checks">
+          <label>
+            <input
+              type="checkbox"
+              checked={orgAdmin}
+              onChange={(event) => setOrgAdmin(event.target.checked)}
+            />
+            Organisation admin (manages users and projects, admin in every project)
+          </label>
         </div>
         {create.error && errors.size === 0 && <ErrorBanner error={create.error} />}
         <div className="form-actions">
@@ -120,7 +161,9 @@ export function Users() {
             <thead>
               <tr>
                 <th scope="col">User</th>
-                <th scope="col">Role</th>
+                <th scope="col">Org admin</th>
+                <th scope="col">Default project</th>
+                <th scope="col">Projects</th>
                 <th scope="col">Status</th>
                 <th scope="col">Since</th>
                 <th scope="col">
@@ -136,28 +179,50 @@ export function Users() {
                     <div className="muted">{user.email}</div>
                   </td>
                   <td>
-                    <label
-                      className="visually-hidden"
-                      htmlFor={`role-${user.id}`}
-                    >{`Role of ${user.email}`}</label>
-                    <select
-                      id={`role-${user.id}`}
-                      value={user.role}
+                    <input
+                      type="checkbox"
+                      aria-label={`${user.email} is an organisation admin`}
+                      checked={user.orgAdmin}
                       disabled={update.isPending}
                       onChange={(event) =>
                         change(
                           user.id,
-                          { role: event.target.value as Role },
-                          `${user.email} is now ${event.target.value}`,
+                          { orgAdmin: event.target.checked },
+                          `${user.email} is ${event.target.checked ? 'now' : 'no longer'} an organisation admin`,
                         )
                       }
+                    />
+                  </td>
+                  <td>
+                    <label
+                      className="visually-hidden"
+                      htmlFor={`role-${user.id}`}
+                    >{`Role of ${user.email} in the default project`}</label>
+                    <select
+                      id={`role-${user.id}`}
+                      value={user.role ?? NO_ROLE}
+                      disabled={update.isPending}
+                      onChange={(event) => {
+                        const next = event.target.value;
+                        change(
+                          user.id,
+                          { role: next === NO_ROLE ? null : (next as Role) },
+                          next === NO_ROLE
+                            ? `${user.email} has no role in the default project now`
+                            : `${user.email} is now ${next} in the default project`,
+                        );
+                      }}
                     >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
                           {r}
                         </option>
                       ))}
+                      <option value={NO_ROLE}>no role</option>
                     </select>
+                  </td>
+                  <td>
+                    <ProjectRoles user={user} />
                   </td>
                   <td>
                     {user.disabled ? (
@@ -203,6 +268,21 @@ export function Users() {
         onClose={() => setResetting(null)}
       />
     </div>
+  );
+}
+
+/** A user's role in each project they are a member of (an org admin is admin in every one). */
+function ProjectRoles({ user }: { user: User }) {
+  if (user.orgAdmin) return <span className="muted">admin everywhere</span>;
+  if (user.projects.length === 0) return <span className="muted">none</span>;
+  return (
+    <ul className="project-roles" aria-label={`Projects of ${user.email}`}>
+      {user.projects.map((project) => (
+        <li key={project.key}>
+          <span className="mono">{project.key}</span>: {project.role}
+        </li>
+      ))}
+    </ul>
   );
 }
 

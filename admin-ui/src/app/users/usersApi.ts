@@ -13,8 +13,15 @@ export function useUsers(enabled = true) {
 export function useCreateUser() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: { email: string; name?: string; password: string; role: Role }) =>
-      api.post<User>('/users', input),
+    mutationFn: (input: {
+      email: string;
+      name?: string;
+      password: string;
+      /** The role in the default project (none when absent). */
+      role?: Role;
+      /** Manages users and projects, and is an admin in every project. */
+      orgAdmin: boolean;
+    }) => api.post<User>('/users', input),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
   });
 }
@@ -27,7 +34,9 @@ export function useUpdateUser() {
       ...changes
     }: {
       id: number;
-      role?: Role;
+      /** The role in the default project; null takes it away. */
+      role?: Role | null;
+      orgAdmin?: boolean;
       disabled?: boolean;
       name?: string;
       /** A new password set by an admin: the user's sessions end. */

@@ -5,6 +5,7 @@ import { formatDateTime, relativeTime } from '../../lib/time';
 import type { AuditEvent } from '../../types';
 import { ConfigDiff } from '../changes/ConfigDiff';
 import { ActorName } from '../common/ActorName';
+import { useProjectPath } from '../layout/current-project';
 
 const ACTIONS: Record<string, string> = {
   'flag.create': 'Created the flag',
@@ -59,6 +60,7 @@ export function AuditEventItem({
   envIndex: (key: string) => number;
   showResource?: boolean;
 }) {
+  const inProject = useProjectPath();
   const env = event.resource.environment;
   return (
     <li className="audit-event" data-action={event.action}>
@@ -69,11 +71,13 @@ export function AuditEventItem({
         {showResource && (
           <span className="audit-resource">
             {event.resource.type === 'flag' ? (
-              <Link to={`/flags/${encodeURIComponent(event.resource.key)}${env ? `/${env}` : ''}`}>
+              <Link to={inProject(`/flags/${encodeURIComponent(event.resource.key)}${env ? `/${env}` : ''}`)}>
                 {event.resource.key}
               </Link>
             ) : event.resource.type === 'segment' ? (
-              <Link to={`/segments/${encodeURIComponent(event.resource.key)}`}>{event.resource.key}</Link>
+              <Link to={inProject(`/segments/${encodeURIComponent(event.resource.key)}`)}>
+                {event.resource.key}
+              </Link>
             ) : (
               <span className="mono">
                 {event.resource.type} {event.resource.key}
@@ -101,7 +105,7 @@ export function AuditEventItem({
           )}
         </span>
         {event.changeRequestId && (
-          <Link className="audit-change-request" to={`/changes#change-${event.changeRequestId}`}>
+          <Link className="audit-change-request" to={inProject(`/changes#change-${event.changeRequestId}`)}>
             change #{event.changeRequestId}
           </Link>
         )}

@@ -15,6 +15,7 @@ import type { ChangeRequest, Environment, Me } from '../../types';
 import { ActorName } from '../common/ActorName';
 import { EnvBadge } from '../common/EnvBadge';
 import { ErrorBanner } from '../common/Feedback';
+import { useProjectPath } from '../layout/current-project';
 import { ConfigDiff } from './ConfigDiff';
 import { ReviewBox } from './ReviewBox';
 
@@ -52,6 +53,7 @@ export function ChangeRequestCard({
   /** The environments it applies in, or — for a global change — those that gate it, with their index. */
   environments: { env: Pick<Environment, 'key' | 'name'>; index: number }[];
 }) {
+  const inProject = useProjectPath();
   const current = useCurrent(request);
   const subject = subjectOf(request);
   const review = useReview();
@@ -83,7 +85,7 @@ export function ChangeRequestCard({
       <header className="change-request-head">
         <h3>
           #{request.id} · {describeChange(request)} of{' '}
-          <Link to={subject.to} className="mono">
+          <Link to={inProject(subject.to)} className="mono">
             {subject.label}
           </Link>
           {request.environment === null && <span className="muted"> in all environments</span>}

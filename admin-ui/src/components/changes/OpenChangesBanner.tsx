@@ -4,6 +4,7 @@ import { describeOperations } from '../../lib/describe';
 import { formatDateTime } from '../../lib/time';
 import type { Me, Variation } from '../../types';
 import { ActorName } from '../common/ActorName';
+import { useProjectPath } from '../layout/current-project';
 
 /**
  * On the flag page: the change requests of this flag in this environment (and flag-level ones this
@@ -22,6 +23,7 @@ export function OpenChangesBanner({
   variations?: readonly Variation[];
   me?: Pick<Me, 'kind' | 'id'> | null;
 }) {
+  const inProject = useProjectPath();
   const open = useChangeRequests({ flag, environment, states: OPEN_STATES });
   if (!open.data || open.data.length === 0) return null;
   return (
@@ -45,7 +47,7 @@ export function OpenChangesBanner({
                 {request.environment === null && ' in all environments'}, by{' '}
                 <ActorName actor={request.author} />)
               </span>{' '}
-              <Link to={`/changes#change-${request.id}`}>Review</Link>
+              <Link to={inProject(`/changes#change-${request.id}`)}>Review</Link>
               {steps.length > 0 && (
                 <ul className="compact-list" aria-label={`Changes in request #${request.id}`}>
                   {steps.map((step, index) => (

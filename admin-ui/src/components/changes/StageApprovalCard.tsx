@@ -8,6 +8,7 @@ import type { Environment, Me, ReleaseApproval } from '../../types';
 import { ActorName } from '../common/ActorName';
 import { EnvBadge } from '../common/EnvBadge';
 import { ErrorBanner } from '../common/Feedback';
+import { useProjectPath } from '../layout/current-project';
 import { ReviewBox } from './ReviewBox';
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -28,6 +29,7 @@ export function StageApprovalCard({
   env: Pick<Environment, 'key' | 'name'>;
   envIndex: number;
 }) {
+  const inProject = useProjectPath();
   const approve = useApproveStage();
   const [comment, setComment] = useState('');
   const { flag, environment, plan, stage } = approval;
@@ -53,7 +55,7 @@ export function StageApprovalCard({
       <header className="change-request-head">
         <h3>
           Release of{' '}
-          <Link to={releaseTab} className="mono">
+          <Link to={inProject(releaseTab)} className="mono">
             {flag}
           </Link>
           : {capitalized(stageText)}

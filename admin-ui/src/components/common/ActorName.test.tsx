@@ -22,7 +22,10 @@ const user = (id: number, email: string, name: string): User => ({
   id,
   email,
   name,
+  orgAdmin: false,
   role: 'editor',
+  projects: [{ key: 'default', role: 'editor' }],
+  sso: false,
   disabled: false,
   createdAt: '2026-05-01T10:00:00.000Z',
   updatedAt: '2026-05-01T10:00:00.000Z',
@@ -62,7 +65,15 @@ describe('ActorName', () => {
     document.cookie = 'rf_csrf=token';
     server.use(
       http.get('*/api/v1/me', () =>
-        HttpResponse.json({ kind: 'user', id: 1, name: `${role}@example.com`, role, environments: null }),
+        HttpResponse.json({
+          kind: 'user',
+          id: 1,
+          name: `${role}@example.com`,
+          role,
+          orgAdmin: role === 'admin',
+          project: 'default',
+          environments: null,
+        }),
       ),
       http.get('*/api/v1/users', () => {
         lists.push(role);
@@ -72,7 +83,7 @@ describe('ActorName', () => {
     return lists;
   }
 
-  it('shows an admin the person’s name, the email as its title', async () => {
+  it('shows an org admin the person’s name, the email as its title', async () => {
     const lists = signedIn('admin');
     const { Wrapper } = testProviders();
     render(<ActorName actor={author} />, { wrapper: Wrapper });

@@ -1,4 +1,4 @@
-import { useCan } from '../../app/auth/authApi';
+import { useIsOrgAdmin } from '../../app/auth/authApi';
 import { useUsers } from '../../app/users/usersApi';
 import type { Actor, User } from '../../types';
 
@@ -21,9 +21,9 @@ export function actorLabel(
   return { name: user.name, title: user.email };
 }
 
-/** {@link actorLabel} with the users the signed-in person may list (admins; others, none). */
+/** {@link actorLabel} with the users the signed-in person may list (org admins; others, none). */
 export function useActorLabel(): (actor: Actor) => { name: string; title?: string } {
-  const users = useUsers(useCan('admin')).data;
+  const users = useUsers(useIsOrgAdmin()).data;
   return (actor) => actorLabel(actor, users);
 }
 

@@ -46,11 +46,11 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-/** Shown instead of edit controls to people whose role cannot change things. */
-export function ReadOnlyNote({ role, needs }: { role: string; needs: string }) {
+/** Shown instead of edit controls to people whose role (in this project; null: none) cannot change things. */
+export function ReadOnlyNote({ role, needs }: { role: string | null; needs: string }) {
   return (
     <p className="banner banner-info">
-      You are signed in as <strong>{role}</strong>: you can look, but changes here need the{' '}
+      You are signed in as <strong>{role ?? 'no role'}</strong>: you can look, but changes here need the{' '}
       <strong>{needs}</strong> role.
     </p>
   );

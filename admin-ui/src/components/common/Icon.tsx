@@ -12,6 +12,7 @@ const PATHS = {
   close: 'M6 6l12 12M18 6L6 18',
   changes: 'M9 12l2 2l4-4M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18z',
   environments: 'M4 7h16M4 12h16M4 17h16M7 5v4M12 10v4M17 15v4',
+  settings: 'M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1M15 4v4M9 10v4M17 16v4',
 } as const;
 
 export type IconName = keyof typeof PATHS;

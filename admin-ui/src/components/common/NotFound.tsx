@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import { useProjectPath } from '../layout/current-project';
 
 /**
  * The UI's own "not found": a heading that says what is missing, why that may be, and the way back.
@@ -16,6 +17,7 @@ export function NotFound({
   children?: ReactNode;
   back?: { to: string; label: string };
 }) {
+  const inProject = useProjectPath();
   return (
     <div className="page not-found" data-testid="not-found">
       <div className="empty">
@@ -26,7 +28,7 @@ export function NotFound({
         <div className="empty-body">
           {children}
           <p>
-            <Link className="button button-primary" to={back.to}>
+            <Link className="button button-primary" to={inProject(back.to)}>
               {back.label}
             </Link>
           </p>

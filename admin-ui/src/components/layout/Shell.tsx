@@ -1,11 +1,22 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, useNavigate } from 'react-router';
-import { hasRole, useLogout, useMe } from '../../app/auth/authApi';
+import { hasRole, useIsOrgAdmin, useLogout, useMe } from '../../app/auth/authApi';
 import { useOpenChangeRequests, useReleaseApprovals } from '../../app/changes/changesApi';
+import { useProject } from '../../app/projects/projectsApi';
 import { Icon, type IconName } from '../common/Icon';
 import { useToast } from '../common/Toasts';
+import { useCurrentProject, useProjectPath } from './current-project';
+import { ProjectSwitcher } from './ProjectSwitcher';
 
-const NAV: { to: string; label: string; icon: IconName; admin?: boolean; editor?: boolean }[] = [
+/** The pages of a project, by their path in it; `orgAdmin` ones are the organisation's. */
+const NAV: {
+  to: string;
+  label: string;
+  icon: IconName;
+  admin?: boolean;
+  editor?: boolean;
+  orgAdmin?: boolean;
+}[] = [
   { to: '/flags', label: 'Flags', icon: 'flag' },
   { to: '/segments', label: 'Segments', icon: 'segments' },
   { to: '/changes', label: 'Changes', icon: 'changes' },
@@ -13,12 +24,18 @@ const NAV: { to: string; label: string; icon: IconName; admin?: boolean; editor?
   { to: '/environments', label: 'Environments', icon: 'environments' },
   { to: '/keys', label: 'SDK keys', icon: 'key', editor: true },
   { to: '/tokens', label: 'API tokens', icon: 'token', admin: true },
-  { to: '/users', label: 'Users', icon: 'users', admin: true },
+  { to: '/settings', label: 'Project settings', icon: 'settings' },
+  { to: '/users', label: 'Users', icon: 'users', orgAdmin: true },
 ];
 
-/** The frame of every signed-in screen: sidebar navigation, who am I, sign out. */
+/**
+ * The frame of every project's pages: the project switcher, the project's navigation, who am I (with
+ * my role in this project), sign out.
+ */
 export function Shell({ children }: { children: ReactNode }) {
   const me = useMe().data;
+  const orgAdmin = useIsOrgAdmin();
+  const to = useProjectPath();
   const logout = useLogout();
   const navigate = useNavigate();
   const toast = useToast();
@@ -26,7 +43,10 @@ export function Shell({ children }: { children: ReactNode }) {
     (useOpenChangeRequests().data?.filter((r) => r.state === 'pending').length ?? 0) +
     (useReleaseApprovals().data?.length ?? 0);
   const items = NAV.filter(
-    (item) => (!item.admin || hasRole(me?.role, 'admin')) && (!item.editor || hasRole(me?.role, 'editor')),
+    (item) =>
+      (!item.admin || hasRole(me?.role, 'admin')) &&
+      (!item.editor || hasRole(me?.role, 'editor')) &&
+      (!item.orgAdmin || orgAdmin),
   );
   return (
     <div className="shell">
@@ -35,12 +55,13 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="brand-mark" aria-hidden="true" />
           <span>Ringflag</span>
         </div>
+        <ProjectSwitcher />
         <nav aria-label="Main">
           <ul>
             {items.map((item) => (
               <li key={item.to}>
                 <NavLink
-                  to={item.to}
+                  to={to(item.to)}
                   className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')}
                 >
                   <span className="nav-icon">
@@ -66,12 +87,16 @@ export function Shell({ children }: { children: ReactNode }) {
               <span className="whoami-name" title={me.name}>
                 {me.name}
               </span>
-              <span className={`role role-${me.role}`} data-testid="my-role">
-                {me.role}
+              <span
+                className={`role role-${me.role ?? 'none'}`}
+                data-testid="my-role"
+                title={orgAdmin ? 'Organisation admin: admin in every project' : 'Your role in this project'}
+              >
+                {me.role ?? 'no role'}
               </span>
             </div>
             {me.kind === 'user' && (
-              <Link className="button button-ghost button-small" to="/account">
+              <Link className="button button-ghost button-small" to={to('/account')}>
                 Account
               </Link>
             )}
@@ -90,7 +115,25 @@ export function Shell({ children }: { children: ReactNode }) {
           </div>
         )}
       </aside>
-      <main className="content">{children}</main>
+      <main className="content">
+        <ArchivedNote />
+        {children}
+      </main>
     </div>
+  );
+}
+
+/** Says so when the current project is archived: it serves its SDKs, but takes no changes. */
+function ArchivedNote() {
+  const project = useProject(useCurrentProject() ?? '');
+  const to = useProjectPath();
+  if (!project.data?.archived) return null;
+  return (
+    <p className="banner banner-warning archived-note">
+      <span>
+        <strong>{project.data.name}</strong> is archived: its SDK keys keep working, but it takes no changes
+        until an organisation admin unarchives it in <Link to={to('/settings')}>project settings</Link>.
+      </span>
+    </p>
   );
 }

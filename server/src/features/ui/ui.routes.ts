@@ -11,6 +11,8 @@ export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../../admin-ui/dist/'
 /** Client-side routes of the single-page app: each (and everything under it) answers with index.html. */
 const SPA_ROUTES = [
   'login',
+  // A project's pages: /p/{project}/flags/…
+  'p',
   'flags',
   'segments',
   'changes',
@@ -20,6 +22,9 @@ const SPA_ROUTES = [
   'users',
   'environments',
   'account',
+  // A project's pages: /p/{project}/flags/…
+  'p',
+  'projects',
 ] as const;
 
 /** Paths of the API and SDK surfaces, and the UI's hashed assets: an unknown one is a problem+json 404. */

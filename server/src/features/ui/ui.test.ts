@@ -82,7 +82,12 @@ describe('admin UI serving', () => {
       expect(await res.text(), path).toContain('<title>Ringflag</title>');
     }
     // The UI's own pages, new ones included, answer 200.
-    for (const path of ['/environments', '/account', '/flags/no-such-flag/production']) {
+    for (const path of [
+      '/environments',
+      '/account',
+      '/flags/no-such-flag/production',
+      '/p/payments/flags/no-such-flag/production',
+    ]) {
       expect((await get(path)).status, path).toBe(200);
     }
     // Unknown paths of the API and SDK surfaces stay problem+json (OFREP answers in its own way).
