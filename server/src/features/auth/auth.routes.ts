@@ -9,7 +9,7 @@ import { namesProject } from '../projects/project-path.js';
 import { passwordSchema } from '../users/users.routes.js';
 import { type AuthService, type LoginResult, loginResultSchema } from './auth.service.js';
 import { CSRF_COOKIE, principalOf, requireSignedIn, SESSION_COOKIE } from './authenticate.js';
-import { roleOrNoneSchema, roleSchema } from './roles.js';
+import { roleOrNoneSchema } from './roles.js';
 
 export const loginSchema = z.object({
   email: z.string().min(1).max(320),

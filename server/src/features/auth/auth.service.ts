@@ -13,7 +13,7 @@ import type { LoginLimiter, LoginRefusal } from './login-limiter.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
 import { userRole } from './principal-resolver.js';
-import { roleOrNoneSchema, roleSchema } from './roles.js';
+import { roleOrNoneSchema } from './roles.js';
 import { signSessionToken } from './session-token.js';
 
 /** A successful login. */
