@@ -2,8 +2,7 @@
  * End to end: the admin UI in real Chromium against the real server (in process, temporary SQLite
  * file), with a real Node SDK streaming from it. Screenshots land in test-output/screenshots/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,7 @@ import { type RunningServer, startServer } from '@ringflag/server';
 import { adminRequest, createSdkKey, loginAsAdmin } from '@ringflag/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.js';
+import { ensureUiBuilt, launchChromium } from './support/chromium.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
@@ -25,12 +24,6 @@ let server: RunningServer;
 let browser: Browser;
 let token: string;
 let dir: string;
-
-/** Builds the UI when admin-ui/dist is missing (the root `test` script builds it first). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'admin-ui', 'dist', 'index.html'))) return;
-  execFileSync('pnpm', ['--filter', '@ringflag/admin-ui', 'build'], { cwd: ROOT, stdio: 'ignore' });
-}
 
 beforeAll(async () => {
   ensureUiBuilt();

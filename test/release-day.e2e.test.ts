@@ -7,8 +7,8 @@
  * that trips its guard (the flag goes off, targeting kept), and the pipeline reading what is left.
  * Screenshots land in test-output/screenshots/.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +20,7 @@ import { type RunningServer, startServer } from '@ringflag/server';
 import { adminRequest, createSdkKey, loginAsAdmin } from '@ringflag/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.js';
+import { ensureUiBuilt, launchChromium } from './support/chromium.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
@@ -84,12 +84,6 @@ let dir: string;
 let adminJwt: string;
 const sdks: Ringflag[] = [];
 const contexts: BrowserContext[] = [];
-
-/** Builds the UI when admin-ui/dist is missing (the root `test` script builds it first). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'admin-ui', 'dist', 'index.html'))) return;
-  execFileSync('pnpm', ['--filter', '@ringflag/admin-ui', 'build'], { cwd: ROOT, stdio: 'ignore' });
-}
 
 /** The shop's page: the built browser SDK with a client key, showing `new-checkout` as it changes. */
 const SHOP_HTML = `<!doctype html>

@@ -4,54 +4,42 @@
  * production: the provider's redirect back is a cross-site navigation. The person clicks "Sign in with
  * SSO" on the admin UI, signs in and allows access on the provider's pages, and lands signed in.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@ringflag/server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.js';
-import { startOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
+import { ensureUiBuilt, launchChromium } from './support/chromium.js';
+import { type RingflagUiClient, startProviderFor, type TestOidcProvider } from './support/oidc-provider.js';
 import { freePort } from './support/ringflag-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 const ADMIN = { email: 'admin@example.com', password: 'correct-horse-battery-staple' };
-const CALLBACK = '/api/v1/auth/oidc/callback';
 
 let server: RunningServer;
 let op: TestOidcProvider;
 let browser: Browser;
 let dir: string;
 
-/** Builds the UI when admin-ui/dist is missing (the root `test` script builds it first). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'admin-ui', 'dist', 'index.html'))) return;
-  execFileSync('pnpm', ['--filter', '@ringflag/admin-ui', 'build'], { cwd: ROOT, stdio: 'ignore' });
-}
-
 beforeAll(async () => {
   ensureUiBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'ringflag-sso-e2e-'));
   const port = await freePort();
-  const redirectUrl = `http://127.0.0.1:${port}${CALLBACK}`;
-  op = await startOidcProvider({
-    host: 'localhost',
-    clients: [{ clientId: 'ringflag-ui', clientSecret: 'ui-client-secret-1', redirectUris: [redirectUrl] }],
-    accounts: [
-      {
-        sub: 'grace',
-        password: 'grace-password',
-        email: 'grace@example.com',
-        emailVerified: true,
-        name: 'Grace Hopper',
-        groups: ['ringflag-admins'],
-      },
-    ],
-  });
+  let client: RingflagUiClient;
+  ({ op, client } = await startProviderFor(port, [
+    {
+      sub: 'grace',
+      password: 'grace-password',
+      email: 'grace@example.com',
+      emailVerified: true,
+      name: 'Grace Hopper',
+      groups: ['ringflag-admins'],
+    },
+  ]));
   server = await startServer({
     db: join(dir, 'ringflag.db'),
     port,
@@ -60,9 +48,9 @@ beforeAll(async () => {
     app: {
       oidc: {
         issuer: op.issuer,
-        clientId: 'ringflag-ui',
-        clientSecret: 'ui-client-secret-1',
-        redirectUrl,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        redirectUrl: client.redirectUrl,
         groupsClaim: 'groups',
         roles: { 'ringflag-admins': 'org-admin' },
         scopes: ['openid', 'email', 'profile', 'groups'],

@@ -5,15 +5,14 @@
  * sign-in pages. Each person sees and changes only their own team's project, with the role their
  * group gives them there, and the audit log keeps each project's changes apart.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.js';
-import { startOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
+import { ensureUiBuilt, launchChromium } from './support/chromium.js';
+import { type RingflagUiClient, startProviderFor, type TestOidcProvider } from './support/oidc-provider.js';
 import {
   AdminClient,
   freePort,
@@ -23,7 +22,6 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
-const CALLBACK = '/api/v1/auth/oidc/callback';
 const ROLES = { 'team-a-devs': { 'team-a': 'editor' }, 'team-b-devs': { 'team-b': 'editor' } };
 const ALICE = {
   sub: 'alice',
@@ -48,34 +46,24 @@ interface AuditItem {
   project?: string;
 }
 
-/** Builds the UI when admin-ui/dist is missing (the root `test` script builds it first). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'admin-ui', 'dist', 'index.html'))) return;
-  execFileSync('pnpm', ['--filter', '@ringflag/admin-ui', 'build'], { cwd: ROOT, stdio: 'ignore' });
-}
-
 beforeAll(async () => {
   ensureUiBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'ringflag-teams-e2e-'));
   const port = await freePort();
-  const redirectUrl = `http://127.0.0.1:${port}${CALLBACK}`;
-  op = await startOidcProvider({
-    host: 'localhost',
-    clients: [{ clientId: 'ringflag-ui', clientSecret: 'ui-client-secret-1', redirectUris: [redirectUrl] }],
-    accounts: [
-      { ...ALICE, emailVerified: true, name: 'Alice Anders' },
-      { ...BOB, emailVerified: true, name: 'Bob Berg' },
-    ],
-  });
+  let client: RingflagUiClient;
+  ({ op, client } = await startProviderFor(port, [
+    { ...ALICE, emailVerified: true, name: 'Alice Anders' },
+    { ...BOB, emailVerified: true, name: 'Bob Berg' },
+  ]));
   server = await startRingflagProcess({
     port,
     dbPath: join(dir, 'ringflag.db'),
     env: {
       RINGFLAG_OIDC_ISSUER: op.issuer,
-      RINGFLAG_OIDC_CLIENT_ID: 'ringflag-ui',
-      RINGFLAG_OIDC_CLIENT_SECRET: 'ui-client-secret-1',
-      RINGFLAG_OIDC_REDIRECT_URL: redirectUrl,
+      RINGFLAG_OIDC_CLIENT_ID: client.clientId,
+      RINGFLAG_OIDC_CLIENT_SECRET: client.clientSecret,
+      RINGFLAG_OIDC_REDIRECT_URL: client.redirectUrl,
       RINGFLAG_OIDC_ROLES: JSON.stringify(ROLES),
       RINGFLAG_OIDC_SCOPES: 'openid email profile groups',
     },

@@ -334,3 +334,34 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
     },
   };
 }
+
+/** The Ringflag admin UI's registration at a provider from {@link startProviderFor}. */
+export interface RingflagUiClient {
+  clientId: string;
+  clientSecret: string;
+  /** Ringflag's OIDC callback on 127.0.0.1 at the port the Ringflag server will listen on. */
+  redirectUrl: string;
+}
+
+/**
+ * Starts a provider on `localhost` (another site than 127.0.0.1 for a browser) with the Ringflag admin
+ * UI registered as its one client, for a Ringflag server about to listen on 127.0.0.1:`port`.
+ */
+export async function startProviderFor(
+  port: number,
+  accounts: OidcTestAccount[],
+): Promise<{ op: TestOidcProvider; client: RingflagUiClient }> {
+  const client: RingflagUiClient = {
+    clientId: 'ringflag-ui',
+    clientSecret: 'ui-client-secret-1',
+    redirectUrl: `http://127.0.0.1:${port}/api/v1/auth/oidc/callback`,
+  };
+  const op = await startOidcProvider({
+    host: 'localhost',
+    clients: [
+      { clientId: client.clientId, clientSecret: client.clientSecret, redirectUris: [client.redirectUrl] },
+    ],
+    accounts,
+  });
+  return { op, client };
+}

@@ -4,6 +4,7 @@ import { ConfirmDialog } from '../../components/common/Dialog';
 import { ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
 import { Icon } from '../../components/common/Icon';
+import { KeyNameFields } from '../../components/common/KeyNameFields';
 import { useToast } from '../../components/common/Toasts';
 import { move } from '../../components/targeting/RulesEditor';
 import { envColor } from '../../lib/env-colors';
@@ -325,33 +326,22 @@ function NewEnvironmentForm() {
       <h3>New environment</h3>
       <p className="muted">It joins the end of the pipeline, with every flag off.</p>
       <div className="form-grid">
-        <Field
-          label="Key"
-          errors={errors.at('key')}
-          hint="a-z, 0-9, dash, underscore; it cannot change later."
-        >
-          {(p) => (
-            <input
-              {...p}
-              className="mono"
-              required
-              value={key}
-              placeholder="eu-production"
-              onChange={(event) => setKey(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Environment name" errors={errors.at('name')}>
-          {(p) => (
-            <input
-              {...p}
-              required
-              value={name}
-              placeholder="EU production"
-              onChange={(event) => setName(event.target.value)}
-            />
-          )}
-        </Field>
+        <KeyNameFields
+          errors={errors}
+          keyInput={{
+            label: 'Key',
+            hint: 'a-z, 0-9, dash, underscore; it cannot change later.',
+            placeholder: 'eu-production',
+            value: key,
+            onChange: setKey,
+          }}
+          nameInput={{
+            label: 'Environment name',
+            placeholder: 'EU production',
+            value: name,
+            onChange: setName,
+          }}
+        />
       </div>
       <div className="checks">
         <label>

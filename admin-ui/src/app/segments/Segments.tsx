@@ -3,7 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { APIError } from '../../api';
 import { Dialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
-import { Field } from '../../components/common/Field';
+import { KeyNameFields } from '../../components/common/KeyNameFields';
 import { useProjectPath } from '../../components/layout/current-project';
 import { FieldErrors } from '../../lib/field-errors';
 import { relativeTime } from '../../lib/time';
@@ -109,29 +109,19 @@ function NewSegmentDialog({ open, onClose }: { open: boolean; onClose: () => voi
           );
         }}
       >
-        <Field label="Key" errors={errors.at('key')} hint="a-z, 0-9, dot, dash, underscore.">
-          {(p) => (
-            <input
-              {...p}
-              className="mono"
-              required
-              autoFocus
-              value={key}
-              placeholder="beta-testers"
-              onChange={(event) => setKey(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name" errors={errors.at('name')}>
-          {(p) => (
-            <input
-              {...p}
-              value={name}
-              placeholder="Beta testers"
-              onChange={(event) => setName(event.target.value)}
-            />
-          )}
-        </Field>
+        <KeyNameFields
+          errors={errors}
+          autoFocus
+          nameOptional
+          keyInput={{
+            label: 'Key',
+            hint: 'a-z, 0-9, dot, dash, underscore.',
+            placeholder: 'beta-testers',
+            value: key,
+            onChange: setKey,
+          }}
+          nameInput={{ label: 'Name', placeholder: 'Beta testers', value: name, onChange: setName }}
+        />
         {create.error && errors.size === 0 && <ErrorBanner error={create.error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={close}>

@@ -7,6 +7,7 @@ import type { Flag, FlagKind } from '../../types';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/Feedback';
 import { Field } from '../common/Field';
+import { KeyNameFields } from '../common/KeyNameFields';
 import { newVariationRow, parseVariations, type VariationRow, VariationsEditor } from './VariationsEditor';
 
 const DEFAULT_ROWS: Record<Exclude<FlagKind, 'boolean'>, VariationRow[]> = {
@@ -85,29 +86,19 @@ export function NewFlagDialog({
         }}
       >
         <div className="form-grid">
-          <Field label="Key" errors={errors.at('key')} hint="Used in code: a-z, 0-9, dot, dash, underscore.">
-            {(p) => (
-              <input
-                {...p}
-                className="mono"
-                value={key}
-                required
-                autoFocus
-                placeholder="new-checkout"
-                onChange={(event) => setKey(event.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Name" errors={errors.at('name')}>
-            {(p) => (
-              <input
-                {...p}
-                value={name}
-                placeholder="New checkout"
-                onChange={(event) => setName(event.target.value)}
-              />
-            )}
-          </Field>
+          <KeyNameFields
+            errors={errors}
+            autoFocus
+            nameOptional
+            keyInput={{
+              label: 'Key',
+              hint: 'Used in code: a-z, 0-9, dot, dash, underscore.',
+              placeholder: 'new-checkout',
+              value: key,
+              onChange: setKey,
+            }}
+            nameInput={{ label: 'Name', placeholder: 'New checkout', value: name, onChange: setName }}
+          />
         </div>
         <Field label="Description" errors={errors.at('description')}>
           {(p) => (

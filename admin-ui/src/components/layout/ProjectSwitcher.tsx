@@ -7,7 +7,7 @@ import { FieldErrors } from '../../lib/field-errors';
 import type { Project } from '../../types';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/Feedback';
-import { Field } from '../common/Field';
+import { KeyNameFields } from '../common/KeyNameFields';
 import { useToast } from '../common/Toasts';
 import { projectHref, switchedPath, useCurrentProject } from './current-project';
 
@@ -118,33 +118,17 @@ export function NewProjectDialog({
           A project has its own flags, segments, environments, SDK keys and members. Organisation admins are
           admins in every project.
         </p>
-        <Field
-          label="Project key"
-          errors={errors.at('key')}
-          hint="In URLs and the API: a-z, 0-9, dot, dash, underscore."
-        >
-          {(p) => (
-            <input
-              {...p}
-              className="mono"
-              required
-              value={key}
-              placeholder="payments"
-              onChange={(event) => setKey(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Project name" errors={errors.at('name')}>
-          {(p) => (
-            <input
-              {...p}
-              required
-              value={name}
-              placeholder="Payments"
-              onChange={(event) => setName(event.target.value)}
-            />
-          )}
-        </Field>
+        <KeyNameFields
+          errors={errors}
+          keyInput={{
+            label: 'Project key',
+            hint: 'In URLs and the API: a-z, 0-9, dot, dash, underscore.',
+            placeholder: 'payments',
+            value: key,
+            onChange: setKey,
+          }}
+          nameInput={{ label: 'Project name', placeholder: 'Payments', value: name, onChange: setName }}
+        />
         {create.error && errors.size === 0 && <ErrorBanner error={create.error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={close}>
