@@ -193,7 +193,8 @@ export class RelayEnvironment {
   status(): RelayEnvironmentStatus {
     const confirmedAt = this.confirmedAt;
     return {
-      environment: this.keys?.environment.key ?? this.label,
+      // The ref: two projects' `production` are two lines of /readyz and two series in /metrics.
+      environment: this.keys?.environment.ref ?? this.label,
       revision: this.cached?.revision ?? null,
       connected: this.connectedNow,
       staleSeconds:

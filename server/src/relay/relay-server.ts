@@ -148,7 +148,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     await forwarder.close();
     await Promise.all(environments.map((environment) => environment.close()));
     throw new Error(
-      `give one server key per environment: two keys name ${followedTwice.map((environment) => environment.environment?.key).join(', ')}`,
+      `give one server key per environment: two keys name ${followedTwice.map((environment) => environment.environment?.ref).join(', ')}`,
     );
   }
 

@@ -100,5 +100,12 @@ describe('projects over streams', () => {
     expect(direct.b.isEnabled('checkout', user)).toBe(false);
     expect(relayed.b.isEnabled('checkout', user)).toBe(false);
     expect(direct.a.isEnabled('only-b', user)).toBe(false);
+    // The relay names each project's production apart, in /readyz as in /metrics.
+    expect(
+      relay
+        .status()
+        .environments.map((state) => state.environment)
+        .sort(),
+    ).toEqual(['a/production', 'b/production']);
   });
 });
