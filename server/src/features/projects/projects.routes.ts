@@ -6,7 +6,7 @@ import { memberOf, principalOf, requireRole, requireSignedIn } from '../auth/aut
 import { actorOf } from '../auth/principal.js';
 import { roleSchema } from '../auth/roles.js';
 import { PROJECT_KEY_PATTERN } from './project-path.js';
-import { memberSchema, type ProjectService, projectSchema } from './projects.service.js';
+import { memberSchema, type ProjectService, projectSchema, projectView } from './projects.service.js';
 
 export const projectKeySchema = z
   .string()
@@ -113,9 +113,7 @@ export function registerProjectRoutes(
     return c.json(await projects.create(actorOf(principalOf(c)), c.req.valid('json')), 201);
   });
   app.openapi(get, async (c) => {
-    const project = c.get('project')!;
-    const { role } = memberOf(c);
-    return c.json({ ...projectViewOf(project), role }, 200);
+    return c.json(projectView(c.get('project')!, memberOf(c).role), 200);
   });
   app.openapi(update, async (c) => {
     const principal = principalOf(c);
@@ -145,20 +143,4 @@ export function registerProjectRoutes(
     const { project, userId } = c.req.valid('param');
     return c.json({ items: await projects.setMember(actorOf(principalOf(c)), project, userId, null) }, 200);
   });
-}
-
-function projectViewOf(row: {
-  key: string;
-  name: string;
-  archived: boolean;
-  createdAt: string;
-  updatedAt: string;
-}) {
-  return {
-    key: row.key,
-    name: row.name,
-    archived: row.archived,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
 }

@@ -43,7 +43,8 @@ export const memberSchema = z
   .openapi('ProjectMember');
 export type MemberView = z.infer<typeof memberSchema>;
 
-function projectView(row: ProjectRow, role: Role): ProjectView {
+/** A project as the API shows it to someone with `role` in it. */
+export function projectView(row: ProjectRow, role: Role): ProjectView {
   return {
     key: row.key,
     name: row.name,
