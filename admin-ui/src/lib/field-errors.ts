@@ -1,4 +1,4 @@
-import type { FieldError } from '../api';
+import { APIError, type FieldError } from '../api';
 
 /**
  * Field errors of a problem+json response, found by path. `at('rules[0].clauses[0].values')` returns
@@ -11,6 +11,11 @@ import type { FieldError } from '../api';
  */
 export class FieldErrors {
   static readonly none = new FieldErrors([]);
+
+  /** The field errors of a failed request: none unless it is an {@link APIError}. */
+  static of(error: unknown): FieldErrors {
+    return error instanceof APIError ? new FieldErrors(error.errors) : FieldErrors.none;
+  }
 
   constructor(readonly all: readonly FieldError[]) {}
 

@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { APIError } from '../../api';
 import { ErrorBanner } from '../../components/common/Feedback';
 import { PasswordField } from '../../components/common/PasswordField';
 import { useToast } from '../../components/common/Toasts';
@@ -15,7 +14,7 @@ export function Account() {
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [mismatch, setMismatch] = useState(false);
-  const errors = change.error instanceof APIError ? new FieldErrors(change.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(change.error);
 
   return (
     <div className="page">

@@ -1,5 +1,4 @@
 import { type CSSProperties, useId, useState } from 'react';
-import { APIError } from '../../api';
 import { ConfirmDialog } from '../../components/common/Dialog';
 import { ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
@@ -107,7 +106,7 @@ function EnvironmentCard({
   const [origins, setOrigins] = useState(env.corsOrigins.join('\n'));
   const [asking, setAsking] = useState(false);
   const [comment, setComment] = useState('');
-  const errors = update.error instanceof APIError ? new FieldErrors(update.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(update.error);
   const changes = {
     ...(name.trim() !== env.name ? { name: name.trim() } : {}),
     ...(JSON.stringify(parseOrigins(origins)) !== JSON.stringify(env.corsOrigins)
@@ -303,7 +302,7 @@ function NewEnvironmentForm() {
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
   const [requireApproval, setRequireApproval] = useState(false);
-  const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(create.error);
   return (
     <form
       className="card form"

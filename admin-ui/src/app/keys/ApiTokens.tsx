@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { APIError } from '../../api';
 import { ConfirmDialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
@@ -26,7 +25,7 @@ export function ApiTokens() {
   const [limited, setLimited] = useState<string[]>([]);
   const [secret, setSecret] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
-  const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(create.error);
 
   if (me && !isAdmin) {
     return (

@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { APIError } from '../../api';
 import { ConfirmDialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
@@ -49,7 +48,7 @@ function RenameCard({ project, canRename }: { project: Project; canRename: boole
   const update = useUpdateProject(project.key);
   const toast = useToast();
   const [name, setName] = useState(project.name);
-  const errors = update.error instanceof APIError ? new FieldErrors(update.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(update.error);
   return (
     <form
       className="card form"
@@ -274,8 +273,7 @@ function AddMember({ project, members }: { project: string; members: readonly Pr
   const candidates = (users.data ?? []).filter(
     (user) => !user.orgAdmin && !user.disabled && !members.some((member) => member.userId === user.id),
   );
-  const errors =
-    setMember.error instanceof APIError ? new FieldErrors(setMember.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(setMember.error);
   return (
     <form
       className="form card-inner"

@@ -56,7 +56,7 @@ function SegmentEditor({ segment }: { segment: Segment }) {
   const [excluded, setExcluded] = useState(segment.excluded.join('\n'));
   const [rules, setRules] = useState<SegmentRule[]>(segment.rules);
   const [deleting, setDeleting] = useState(false);
-  const errors = save.error instanceof APIError ? new FieldErrors(save.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(save.error);
 
   return (
     <div className="page">

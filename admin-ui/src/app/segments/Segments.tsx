@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { APIError } from '../../api';
 import { Dialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { KeyNameFields } from '../../components/common/KeyNameFields';
@@ -86,7 +85,7 @@ function NewSegmentDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const navigate = useNavigate();
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
-  const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(create.error);
   const close = () => {
     create.reset();
     onClose();

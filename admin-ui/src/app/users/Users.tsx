@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { APIError } from '../../api';
 import { Dialog } from '../../components/common/Dialog';
 import { ErrorBanner, Loading } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
@@ -31,7 +30,7 @@ export function Users() {
   const [role, setRole] = useState<Role | typeof NO_ROLE>('viewer');
   const [orgAdmin, setOrgAdmin] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
-  const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(create.error);
   const change = (
     id: number,
     changes: { role?: Role | null; orgAdmin?: boolean; disabled?: boolean },
@@ -299,7 +298,7 @@ function ResetPasswordDialog({
   const update = useUpdateUser();
   const toast = useToast();
   const [password, setPassword] = useState('');
-  const errors = update.error instanceof APIError ? new FieldErrors(update.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(update.error);
   const close = () => {
     setPassword('');
     update.reset();

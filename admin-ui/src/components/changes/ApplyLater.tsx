@@ -1,11 +1,10 @@
-import { APIError } from '../../api';
 import { localInputValue } from '../../lib/apply-at';
 import { FieldErrors } from '../../lib/field-errors';
 import { Field } from '../common/Field';
 
 /** The messages to show under "Apply later": the form's own check, then the server's for `applyAt`. */
 export function applyAtErrors(local: string | undefined, serverError: unknown): string[] {
-  const server = serverError instanceof APIError ? new FieldErrors(serverError.errors).exact('applyAt') : [];
+  const server = FieldErrors.of(serverError).exact('applyAt');
   return [...(local ? [local] : []), ...server];
 }
 

@@ -79,7 +79,7 @@ export function TargetingEditor({
   }
   const dirty = !same(draft.targeting, targetingOf(draft.base));
   const conflict = draft.base.version !== config.version;
-  const errors = save.error instanceof APIError ? new FieldErrors(save.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(save.error);
   const set = (patch: Partial<Targeting>) =>
     setDraft((d) => ({ ...d, targeting: { ...d.targeting, ...patch } }));
   const t = draft.targeting;

@@ -1,6 +1,5 @@
 import { useId, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { APIError } from '../../api';
 import { useIsOrgAdmin } from '../../app/auth/authApi';
 import { useCreateProject, useProjects } from '../../app/projects/projectsApi';
 import { FieldErrors } from '../../lib/field-errors';
@@ -89,7 +88,7 @@ export function NewProjectDialog({
   const toast = useToast();
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
-  const errors = create.error instanceof APIError ? new FieldErrors(create.error.errors) : FieldErrors.none;
+  const errors = FieldErrors.of(create.error);
   const close = () => {
     create.reset();
     onClose();
