@@ -2,11 +2,12 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading, ReadOnlyNote } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
+import { RoleOptions } from '../../components/common/RoleOptions';
 import { useToast } from '../../components/common/Toasts';
 import { useCurrentEnv } from '../../components/layout/current-env';
 import { FieldErrors } from '../../lib/field-errors';
 import { relativeTime } from '../../lib/time';
-import { type ApiToken, ROLES, type Role } from '../../types';
+import type { ApiToken, Role } from '../../types';
 import { useCan, useMe } from '../auth/authApi';
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from './keysApi';
 import { SecretOnce } from './SecretOnce';
@@ -77,11 +78,7 @@ export function ApiTokens() {
           <Field label="Role" errors={errors.at('role')}>
             {(p) => (
               <select {...p} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
+                <RoleOptions />
               </select>
             )}
           </Field>

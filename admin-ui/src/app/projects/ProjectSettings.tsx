@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../../components/common/Dialog';
 import { EmptyState, ErrorBanner, Loading } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
+import { RoleOptions } from '../../components/common/RoleOptions';
 import { useToast } from '../../components/common/Toasts';
 import { useCurrentProject } from '../../components/layout/current-project';
 import { FieldErrors } from '../../lib/field-errors';
-import { type Project, type ProjectMember, ROLES, type Role } from '../../types';
+import type { Project, ProjectMember, Role } from '../../types';
 import { useCan, useIsOrgAdmin } from '../auth/authApi';
 import { useUsers } from '../users/usersApi';
 import { useMembers, useProject, useSetMember, useUpdateProject } from './projectsApi';
@@ -209,11 +210,7 @@ function Members({
                             )
                           }
                         >
-                          {ROLES.map((role) => (
-                            <option key={role} value={role}>
-                              {role}
-                            </option>
-                          ))}
+                          <RoleOptions />
                         </select>
                       </>
                     ) : (
@@ -312,11 +309,7 @@ function AddMember({ project, members }: { project: string; members: readonly Pr
         <Field label="Role" errors={errors.at('role')}>
           {(p) => (
             <select {...p} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
+              <RoleOptions />
             </select>
           )}
         </Field>

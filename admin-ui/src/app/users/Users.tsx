@@ -3,10 +3,11 @@ import { Dialog } from '../../components/common/Dialog';
 import { ErrorBanner, Loading } from '../../components/common/Feedback';
 import { Field } from '../../components/common/Field';
 import { PasswordField } from '../../components/common/PasswordField';
+import { RoleOptions } from '../../components/common/RoleOptions';
 import { useToast } from '../../components/common/Toasts';
 import { FieldErrors } from '../../lib/field-errors';
 import { relativeTime } from '../../lib/time';
-import { ROLES, type Role, type User } from '../../types';
+import type { Role, User } from '../../types';
 import { useIsOrgAdmin, useMe } from '../auth/authApi';
 import { useCreateUser, useUpdateUser, useUsers } from './usersApi';
 
@@ -125,11 +126,7 @@ export function Users() {
                 value={role}
                 onChange={(event) => setRole(event.target.value as Role | typeof NO_ROLE)}
               >
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
+                <RoleOptions />
                 <option value={NO_ROLE}>no role</option>
               </select>
             )}
@@ -212,11 +209,7 @@ export function Users() {
                         );
                       }}
                     >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
+                      <RoleOptions />
                       <option value={NO_ROLE}>no role</option>
                     </select>
                   </td>
