@@ -1,5 +1,3 @@
-import { and, eq } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
 import { runWrite, type Write, type WriteDeps } from '../../write/unit-of-work.js';
 import { type Actor, SYSTEM_ACTOR } from '../audit/audit-event.js';
@@ -10,6 +8,7 @@ import { presentUser } from '../users/users.service.js';
 import {
   countActiveAdmins,
   findUserByEmail,
+  findUserBySso,
   insertUser,
   type UserRow,
   updateUser,
@@ -59,19 +58,6 @@ export function userActor(user: Pick<UserRow, 'id' | 'email'>): Actor {
 /** The audit actor of a sign-in attempt before anyone is known: the name the provider gave. */
 export function ssoAttemptActor(identity: Pick<OidcIdentity, 'email' | 'subject'>): Actor {
   return { type: 'user', id: 'anonymous', name: identity.email ?? `sso:${identity.subject}` };
-}
-
-async function findUserBySso(
-  { db, t }: Queryable,
-  issuer: string,
-  subject: string,
-): Promise<UserRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(t.users)
-    .where(and(eq(t.users.ssoIssuer, issuer), eq(t.users.ssoSubject, subject)))
-    .limit(1);
-  return row;
 }
 
 /** Project key → role, as kept in the audit trail. */

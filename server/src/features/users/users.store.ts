@@ -17,6 +17,20 @@ export async function findUserByEmail({ db, t }: Queryable, email: string): Prom
   return row;
 }
 
+/** The user who signs in through single sign-on as `subject` of `issuer`. */
+export async function findUserBySso(
+  { db, t }: Queryable,
+  issuer: string,
+  subject: string,
+): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(t.users)
+    .where(and(eq(t.users.ssoIssuer, issuer), eq(t.users.ssoSubject, subject)))
+    .limit(1);
+  return row;
+}
+
 /** The user with this id. */
 export async function findUserById({ db, t }: Queryable, id: number): Promise<UserRow | undefined> {
   if (!fitsInteger(id)) return undefined;
